@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from accounts.selectors import users_in_scope
+from accounts.services import user_update
+from practice.admin_scoping import ScopedAdmin
+
+CADRE_EDITABLE = ["name", "is_active"]
+
+
+@admin.register(User)
+class UserAdmin(ScopedAdmin):
+    """Accounts the cadre answers for. Accounts are made by signing up or by
+    ``create_cadre``; the admin edits names and switches accounts on and off."""
+
+    list_display = ["name", "phone", "is_active", "date_joined", "cadre_centers"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "phone"]
+    ordering = ["-date_joined"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        queryset = admin.ModelAdmin.get_queryset(self, request).prefetch_related(
+            "cadre_roles__center"
+        )
+        return users_in_scope(request.user, queryset)
+
+    @admin.display(description=_("任职阵地"))
+    def cadre_centers(self, user: User) -> str:
+        return "、".join(role.center.name for role in user.cadre_roles.all())
+
+    def get_fields(self, request: HttpRequest, obj: User | None = None) -> list[str]:
+        fields = ["phone", "name", "is_active", "date_joined", "last_login"]
+        if request.user.is_superuser:
+            fields += ["is_staff", "is_superuser"]
+        return fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> list[str]:
+        readonly = ["date_joined", "last_login"]
+        if not request.user.is_superuser:
+            readonly.append("phone")
+        return readonly
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        # Accounts carry orders, hours and audit history: they are switched off, not deleted.
+        return False
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        user_update(actor=request.user, user=obj, fields=list(form.changed_data))

@@ -1,0 +1,98 @@
+"""Every write to accounts."""
+
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.phones import normalize_phone
+from core.errors import DomainError
+from practice.models import Center
+from practice.services import cadre_role_grant
+
+
+def _checked_user(*, phone: str, name: str, password: str | None) -> User:
+    user = User(phone=normalize_phone(phone), name=(name or "").strip())
+    try:
+        user.full_clean(exclude=["password", "last_login"])
+    except ValidationError as exc:
+        field, errors = next(iter(exc.error_dict.items()))
+        raise DomainError(errors[0].messages[0], code="invalid", field=field) from exc
+    if password is not None:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise DomainError(" ".join(exc.messages), code="weak_password", field="password") from exc
+    user.set_password(password)
+    return user
+
+
+@transaction.atomic
+def resident_register(*, phone: str, name: str, password: str) -> User:
+    """A resident signs up: an account that can order services."""
+    user = _checked_user(phone=phone, name=name, password=password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:
+        # Two sign-ups with one number at the same moment: the unique index decides.
+        raise DomainError(_("该手机号已注册。"), code="phone_taken", field="phone") from exc
+    return user
+
+
+@transaction.atomic
+def cadre_create(
+    *, phone: str, center: Center, name: str | None = None, password: str | None = None
+) -> tuple[User, bool]:
+    """Give the account with ``phone`` a cadre role at ``center``, creating the account if
+    there is none (then ``name`` and ``password`` are required). Returns the user and
+    whether it was created. Run by deployers, outside any cadre's scope."""
+    phone = normalize_phone(phone)
+    user = User.objects.filter(phone=phone).first()
+    created = user is None
+    if user is None:
+        if not name:
+            raise DomainError(_("新建账号需要提供姓名。"), code="name_required", field="name")
+        if not password:
+            raise DomainError(_("新建账号需要设置密码。"), code="password_required", field="password")
+        user = _checked_user(phone=phone, name=name, password=password)
+        user.save()
+    else:
+        changed = []
+        if name and name.strip() != user.name:
+            user.name = name.strip()
+            changed.append("name")
+        if password:
+            validate = _checked_user(phone=phone, name=user.name, password=password)
+            user.password = validate.password
+            changed.append("password")
+        if changed:
+            user.save(update_fields=changed)
+    cadre_role_grant(actor=None, user=user, center=center)
+    return user, created
+
+
+@transaction.atomic
+def user_update(*, actor: User, user: User, fields: list[str]) -> User:
+    """Save the admin's changes to ``user``; the caller has scoped ``user`` to ``actor``.
+
+    Cadres may change names and switch accounts on and off, never the technical flags,
+    and never their own active flag (a cadre locking themself out needs a colleague).
+    """
+    allowed = {"name", "is_active"} if not actor.is_superuser else set(fields)
+    refused = set(fields) - allowed
+    if refused:
+        raise DomainError(_("您无权修改这些字段：%(fields)s") % {"fields": ", ".join(sorted(refused))})
+    if user.pk == actor.pk and "is_active" in fields and not user.is_active:
+        raise DomainError(_("不能停用您本人的账号。"), code="deactivate_self", field="is_active")
+    try:
+        user.full_clean(exclude=["password", "last_login"])
+    except ValidationError as exc:
+        field, errors = next(iter(exc.error_dict.items()))
+        raise DomainError(errors[0].messages[0], code="invalid", field=field) from exc
+    if fields:
+        user.save(update_fields=fields)
+    return user

@@ -1,0 +1,20 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from accounts.api import MeApi, RegisterApi, TokenObtainApi
+from practice.api import CenterViewSet, ServiceViewSet
+
+router = DefaultRouter()
+router.register("centers", CenterViewSet, basename="center")
+router.register("services", ServiceViewSet, basename="service")
+
+app_name = "api"
+urlpatterns = [
+    path("auth/token/", TokenObtainApi.as_view(), name="token"),
+    path("accounts/register/", RegisterApi.as_view(), name="register"),
+    path("me/", MeApi.as_view(), name="me"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from mptt.admin import MPTTModelAdmin
+
+from accounts.models import User
+from accounts.phones import normalize_phone
+from practice.admin_scoping import ScopedAdmin, ServiceValidatedForm
+from practice.models import CadreRole, Center, Service
+from practice.services import (
+    cadre_role_grant,
+    cadre_role_revoke,
+    cadre_role_validate,
+    center_delete,
+    center_save,
+    center_validate,
+    service_delete,
+    service_save,
+    service_validate,
+)
+
+
+class CenterAdminForm(ServiceValidatedForm):
+    class Meta:
+        model = Center
+        fields = [
+            "parent",
+            "name",
+            "code",
+            "kind",
+            "address",
+            "latitude",
+            "longitude",
+            "contact_phone",
+            "is_active",
+        ]
+
+    def validate_with_service(self, instance: Center) -> None:
+        center_validate(actor=self.actor, center=instance)
+
+
+@admin.register(Center)
+class CenterAdmin(ScopedAdmin, MPTTModelAdmin):
+    scope_via = ""
+    form = CenterAdminForm
+    list_display = ["name", "code", "level", "kind", "is_active"]
+    list_filter = ["level", "kind", "is_active"]
+    search_fields = ["name", "code"]
+    readonly_fields = ["level"]
+    list_per_page = 100
+    mptt_level_indent = 24
+
+    def has_delete_permission(self, request: HttpRequest, obj: Center | None = None) -> bool:
+        if not super().has_delete_permission(request, obj):
+            return False
+        if obj is None:
+            return True
+        if obj.get_descendant_count():
+            return False
+        return request.user.is_superuser or not obj.cadre_roles.filter(user=request.user).exists()
+
+    def save_model(self, request: HttpRequest, obj: Center, form: Any, change: bool) -> None:
+        center_save(actor=request.user, center=obj)
+
+    def delete_model(self, request: HttpRequest, obj: Center) -> None:
+        center_delete(actor=request.user, center=obj)
+
+
+class ServiceAdminForm(ServiceValidatedForm):
+    class Meta:
+        model = Service
+        fields = ["center", "platform", "name", "description", "sort_order", "is_active"]
+
+    def validate_with_service(self, instance: Service) -> None:
+        service_validate(actor=self.actor, service=instance)
+
+
+@admin.register(Service)
+class ServiceAdmin(ScopedAdmin):
+    form = ServiceAdminForm
+    list_display = ["name", "platform", "center", "sort_order", "is_active"]
+    list_filter = ["platform", "is_active"]
+    list_select_related = ["center"]
+    search_fields = ["name"]
+    autocomplete_fields = ["center"]
+
+    def save_model(self, request: HttpRequest, obj: Service, form: Any, change: bool) -> None:
+        service_save(actor=request.user, service=obj)
+
+    def delete_model(self, request: HttpRequest, obj: Service) -> None:
+        service_delete(actor=request.user, service=obj)
+
+
+class CadreRoleAdminForm(ServiceValidatedForm):
+    """Appointing a cadre names the person by phone number: they sign up first, and a cadre
+    of a county can appoint someone whom no center answers for yet."""
+
+    phone = forms.CharField(label=_("手机号"), max_length=20)
+
+    class Meta:
+        model = CadreRole
+        fields = ["phone", "center", "title"]
+
+    def clean_phone(self) -> str:
+        phone = normalize_phone(self.cleaned_data["phone"])
+        user = User.objects.filter(phone=phone, is_active=True).first()
+        if user is None:
+            raise forms.ValidationError(_("没有使用该手机号的有效账号，请本人先注册。"))
+        self.instance.user = user
+        return phone
+
+    def validate_with_service(self, instance: CadreRole) -> None:
+        cadre_role_validate(actor=self.actor, center=instance.center)
+
+
+@admin.register(CadreRole)
+class CadreRoleAdmin(ScopedAdmin):
+    form = CadreRoleAdminForm
+    list_display = ["user_name", "user_phone", "center", "title"]
+    list_select_related = ["user", "center"]
+    search_fields = ["user__name", "user__phone", "center__name"]
+    autocomplete_fields = ["center"]
+
+    @admin.display(description=_("姓名"), ordering="user__name")
+    def user_name(self, role: CadreRole) -> str:
+        return role.user.name
+
+    @admin.display(description=_("手机号"), ordering="user__phone")
+    def user_phone(self, role: CadreRole) -> str:
+        return role.user.phone
+
+    def get_fields(self, request: HttpRequest, obj: CadreRole | None = None) -> list[str]:
+        return ["title"] if obj else ["phone", "center", "title"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: CadreRole | None = None) -> list[str]:
+        return ["user", "center"] if obj else []
+
+    def save_model(self, request: HttpRequest, obj: CadreRole, form: Any, change: bool) -> None:
+        role = cadre_role_grant(actor=request.user, user=obj.user, center=obj.center, title=obj.title)
+        obj.pk = role.pk
+
+    def delete_model(self, request: HttpRequest, obj: CadreRole) -> None:
+        cadre_role_revoke(actor=request.user, role=obj)

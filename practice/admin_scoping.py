@@ -1,0 +1,97 @@
+"""What every cadre-facing ModelAdmin shares: the subtree scope and the service layer.
+
+The admin is one more interface over the services: its querysets come from the one scoping
+function, its foreign-key choices stop at the cadre's subtree, anything outside it answers
+404, and its forms ask the service to validate and save, so the admin cannot write what the
+API would refuse.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django import forms
+from django.contrib import admin
+from django.db.models import ForeignKey, Model, QuerySet
+from django.http import Http404, HttpRequest
+
+from core.errors import DomainError
+from practice.models import Center
+from practice.scoping import scope_queryset, visible_centers
+
+
+class ServiceValidatedForm(forms.ModelForm):
+    """A ModelForm that lets a service judge the instance it is about to save and shows a
+    refusal next to the field it concerns."""
+
+    actor: ClassVar[Any] = None
+
+    def validate_with_service(self, instance: Model) -> None:
+        raise NotImplementedError
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        if self.errors:
+            return
+        try:
+            self.validate_with_service(self.instance)
+        except DomainError as exc:
+            field = exc.field if exc.field in self.fields else None
+            self.add_error(field, exc.message)
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    """A ModelAdmin whose rows are those of the cadre's subtree.
+
+    ``scope_via`` is the lookup from the model to its Center ("" for Center itself).
+    """
+
+    scope_via: ClassVar[str] = "center"
+
+    def _is_admin_user(self, request: HttpRequest) -> bool:
+        return self.admin_site.has_permission(request)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._is_admin_user(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._is_admin_user(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self._is_admin_user(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._is_admin_user(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._is_admin_user(request)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return scope_queryset(super().get_queryset(request), request.user, via=self.scope_via)
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
+        # Django's admin redirects to the index for a missing object; out of scope must be
+        # indistinguishable from absent, and both answer 404.
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        # Bulk delete deletes through the queryset, around the services.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey, request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        if db_field.related_model is Center:
+            kwargs["queryset"] = visible_centers(request.user).order_by("tree_id", "lft")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if issubclass(form, ServiceValidatedForm):
+            form = type(form.__name__, (form,), {"actor": request.user})
+        return form

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import cadre_create, resident_register
+from practice.models import Center
+from volunteers.models import Volunteer
+from volunteers.services import volunteer_create
+
+DEMO_PASSWORD = "Hengyang@2026"
+# One cadre per tier down one branch of the real tree, in 珠晖区.
+DEMO_CADRES = [
+    ("13800000001", "市中心管理员", "430400"),
+    ("13800000002", "珠晖区管理员", "430405"),
+    ("13800000003", "衡州路街道管理员", "430405007"),
+    ("13800000004", "王江社区管理员", "430405007006"),
+]
+DEMO_RESIDENT = ("13900000001", "张群众")
+DEMO_VOLUNTEER = ("13700000001", "李志愿", "430405007006")
+
+
+class Command(BaseCommand):
+    help = "Load the Hengyang tree, the service menu and demo accounts; print their logins."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--password", default=DEMO_PASSWORD)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("load_divisions", stdout=self.stdout)
+        call_command("load_service_menu", stdout=self.stdout)
+        password = options["password"]
+        with transaction.atomic():
+            for phone, name, code in DEMO_CADRES:
+                cadre_create(
+                    phone=phone, name=name, password=password, center=Center.objects.get(code=code)
+                )
+            if not User.objects.filter(phone=DEMO_RESIDENT[0]).exists():
+                resident_register(phone=DEMO_RESIDENT[0], name=DEMO_RESIDENT[1], password=password)
+            phone, name, code = DEMO_VOLUNTEER
+            user = User.objects.filter(phone=phone).first() or resident_register(
+                phone=phone, name=name, password=password
+            )
+            if not Volunteer.objects.filter(user=user).exists():
+                volunteer_create(
+                    user=user,
+                    home_center=Center.objects.get(code=code),
+                    status=Volunteer.Status.ACTIVE,
+                    joined_on=timezone.localdate(),
+                )
+        self.stdout.write("")
+        self.stdout.write("演示账号（密码均为 %s）：" % password)
+        for phone, name, code in DEMO_CADRES:
+            center = Center.objects.get(code=code)
+            self.stdout.write(f"  干部  {phone}  {name}  {center.title}")
+        self.stdout.write(f"  群众  {DEMO_RESIDENT[0]}  {DEMO_RESIDENT[1]}")
+        self.stdout.write(f"  志愿者 {DEMO_VOLUNTEER[0]}  {DEMO_VOLUNTEER[1]}")

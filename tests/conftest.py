@@ -1,0 +1,101 @@
+"""Shared fixtures: a small real tree and the personas every scoping test uses.
+
+The tree is two counties of the real Hengyang codes, loaded through the same loader as the
+full division file:
+
+    衡阳市 430400
+    ├── 珠晖区 430405 (county_a)
+    │   ├── 衡州路街道 430405007 (township_a)
+    │   │   ├── 王江社区 430405007006 (village_a)
+    │   │   └── 新园社区 430405007007 (village_a2)
+    │   └── 广东路街道 430405009 (township_a2)
+    │       └── 湖北路社区 430405009007 (village_a3)
+    └── 雁峰区 430406 (county_b)
+        └── 天马山街道 430406001 (township_b)
+            └── 天马山社区 430406001001 (village_b)
+"""
+
+from __future__ import annotations
+
+import io
+from types import SimpleNamespace
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from accounts.models import User
+from accounts.services import cadre_create, resident_register
+from practice.divisions import load_divisions, parse_divisions
+from practice.models import Center
+from volunteers.models import Volunteer
+from volunteers.services import volunteer_create
+
+PASSWORD = "Practice#2026"
+
+SMALL_TREE_CSV = """code,name,level,parent_code
+430400,衡阳市,city,
+430405,珠晖区,county,430400
+430405007,衡州路街道,township,430405
+430405007006,王江社区居委会,village,430405007
+430405007007,新园社区居委会,village,430405007
+430405009,广东路街道,township,430405
+430405009007,湖北路社区居委会,village,430405009
+430406,雁峰区,county,430400
+430406001,天马山街道,township,430406
+430406001001,天马山社区居委会,village,430406001
+"""
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # Throttle counters live in the cache; one test's sign-ups must not throttle the next.
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def tree(db) -> SimpleNamespace:
+    load_divisions(parse_divisions(io.StringIO(SMALL_TREE_CSV)))
+    by_code = {center.code: center for center in Center.objects.all()}
+    return SimpleNamespace(
+        city=by_code["430400"],
+        county_a=by_code["430405"],
+        township_a=by_code["430405007"],
+        village_a=by_code["430405007006"],
+        village_a2=by_code["430405007007"],
+        township_a2=by_code["430405009"],
+        village_a3=by_code["430405009007"],
+        county_b=by_code["430406"],
+        township_b=by_code["430406001"],
+        village_b=by_code["430406001001"],
+    )
+
+
+def make_cadre(phone: str, name: str, center: Center) -> User:
+    user, _created = cadre_create(phone=phone, name=name, password=PASSWORD, center=center)
+    return user
+
+
+@pytest.fixture
+def people(tree) -> SimpleNamespace:
+    """The personas: a cadre at each tier of county A, an outsider cadre of county B, a
+    resident and an active volunteer of village A."""
+    volunteer_user = resident_register(phone="13700000001", name="李志愿", password=PASSWORD)
+    volunteer_create(
+        user=volunteer_user, home_center=tree.village_a, status=Volunteer.Status.ACTIVE
+    )
+    return SimpleNamespace(
+        city_cadre=make_cadre("13800000001", "市管理员", tree.city),
+        county_cadre=make_cadre("13800000002", "珠晖区管理员", tree.county_a),
+        township_cadre=make_cadre("13800000003", "衡州路管理员", tree.township_a),
+        village_cadre=make_cadre("13800000004", "王江社区管理员", tree.village_a),
+        outsider_cadre=make_cadre("13800000009", "雁峰区管理员", tree.county_b),
+        resident=resident_register(phone="13900000001", name="张群众", password=PASSWORD),
+        volunteer=volunteer_user,
+    )
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
