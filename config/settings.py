@@ -184,13 +184,19 @@ else:
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        # The exchange-to-queue bindings. kombu's default is "control" relative to the working
+        # directory, which litters the checkout and lets every broker folder share one table.
+        "control_folder": str(_broker_dir / "control"),
     }
-    for _folder in ("queue", "processed"):
+    for _folder in ("queue", "processed", "control"):
         (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
 
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_IGNORE_RESULT = True
-# Acknowledge after the task ran, so a worker killed mid-task gives the message back.
+# Acknowledge after the task ran, so on Redis a worker killed mid-task gives the message back
+# (after the visibility timeout). The filesystem broker deletes a message file as it reads it,
+# so there a killed worker loses its task whatever this says: tasks must stay idempotent and
+# re-runnable by the periodic sweeps, as heartbeat_task is.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -205,8 +211,16 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.5,
     "interval_max": 1,
 }
+# Beat's record of last runs lives beside the other state, not in whatever directory beat was
+# started from.
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    "heartbeat": {"task": "core.tasks.heartbeat_task", "schedule": 60.0},
+    # Every minute; /healthz/ calls the workers stale after three missed beats. Tests shorten
+    # it to see beat enqueue without waiting a minute.
+    "heartbeat": {
+        "task": "core.tasks.heartbeat_task",
+        "schedule": float(env_int("HEARTBEAT_INTERVAL_SECONDS", 60)),
+    },
 }
 
 LOGGING = {

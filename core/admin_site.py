@@ -15,5 +15,10 @@ class PortalAdminSite(admin.AdminSite):
         # there is narrowed to that subtree by each ModelAdmin.
         from practice.scoping import is_cadre
 
-        user = request.user
-        return bool(user.is_active and (user.is_superuser or is_cadre(user)))
+        # Asked many times per admin page (every has_*_permission): answer once per request.
+        cached = getattr(request, "_portal_admin_allowed", None)
+        if cached is None:
+            user = request.user
+            cached = bool(user.is_active and (user.is_superuser or is_cadre(user)))
+            request._portal_admin_allowed = cached
+        return cached

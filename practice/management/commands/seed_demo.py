@@ -54,7 +54,7 @@ class Command(BaseCommand):
                     joined_on=timezone.localdate(),
                 )
         self.stdout.write("")
-        self.stdout.write("演示账号（密码均为 %s）：" % password)
+        self.stdout.write(f"演示账号（密码均为 {password}）：")
         for phone, name, code in DEMO_CADRES:
             center = Center.objects.get(code=code)
             self.stdout.write(f"  干部  {phone}  {name}  {center.title}")
