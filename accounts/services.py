@@ -22,12 +22,16 @@ def _checked_user(*, phone: str, name: str, password: str | None) -> User:
         field, errors = next(iter(exc.error_dict.items()))
         raise DomainError(errors[0].messages[0], code="invalid", field=field) from exc
     if password is not None:
-        try:
-            validate_password(password, user)
-        except ValidationError as exc:
-            raise DomainError(" ".join(exc.messages), code="weak_password", field="password") from exc
+        _check_password(password, user)
     user.set_password(password)
     return user
+
+
+def _check_password(password: str, user: User) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise DomainError(" ".join(exc.messages), code="weak_password", field="password") from exc
 
 
 @transaction.atomic
@@ -66,8 +70,8 @@ def cadre_create(
             user.name = name.strip()
             changed.append("name")
         if password:
-            validate = _checked_user(phone=phone, name=user.name, password=password)
-            user.password = validate.password
+            _check_password(password, user)
+            user.set_password(password)
             changed.append("password")
         if changed:
             user.save(update_fields=changed)

@@ -3,10 +3,11 @@ from __future__ import annotations
 import getpass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
-from accounts.phones import normalize_phone
+from accounts.phones import normalize_phone, validate_mainland_mobile
 from accounts.services import cadre_create
 from core.errors import DomainError
 from practice.models import Center
@@ -28,8 +29,14 @@ class Command(BaseCommand):
         center = Center.objects.filter(code=options["center"]).first()
         if center is None:
             raise CommandError(f"编码为 {options['center']} 的阵地不存在。")
+        phone = normalize_phone(options["phone"])
+        try:
+            # Before any prompt: a mistyped number should not cost the operator a password.
+            validate_mainland_mobile(phone)
+        except ValidationError as exc:
+            raise CommandError(exc.messages[0]) from exc
         password = options["password"]
-        exists = User.objects.filter(phone=normalize_phone(options["phone"])).exists()
+        exists = User.objects.filter(phone=phone).exists()
         if password is None and not exists:
             password = self._prompt_password()
         try:

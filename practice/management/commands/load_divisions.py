@@ -26,6 +26,10 @@ class Command(BaseCommand):
             result = load_divisions(rows)
         except FileNotFoundError as exc:
             raise CommandError(f"找不到文件：{path}") from exc
+        except IsADirectoryError as exc:
+            raise CommandError(f"{path} 是目录，不是文件。") from exc
+        except OSError as exc:
+            raise CommandError(f"无法读取 {path}：{exc.strerror}") from exc
         except UnicodeDecodeError as exc:
             raise CommandError(f"{path} 不是 UTF-8 编码的文本文件。") from exc
         except DivisionFileError as exc:
