@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.env import env_bool, env_int, env_list, env_str
@@ -90,11 +92,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "")
 
+
+def _next_redis_db(url: str) -> str:
+    """The same Redis server, one database number up: the cache must not share the broker's
+    database, because clearing a Redis cache flushes its whole database, queued tasks too."""
+    parts = urlsplit(url)
+    current = parts.path.strip("/") or "0"
+    if not current.isdigit():
+        raise ImproperlyConfigured(f"REDIS_URL must end in a database number, got {url!r}")
+    return urlunsplit(parts._replace(path=f"/{int(current) + 1}"))
+
+
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": env_str("CACHE_URL", _next_redis_db(REDIS_URL)),
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "portal"),
         }
     }
