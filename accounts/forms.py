@@ -16,7 +16,9 @@ class PhoneAuthenticationForm(AuthenticationForm):
     username = forms.CharField(
         label=_("手机号"),
         max_length=20,
-        widget=forms.TextInput(attrs={"autofocus": True, "inputmode": "tel", "autocomplete": "tel"}),
+        widget=forms.TextInput(
+            attrs={"autofocus": True, "inputmode": "tel", "autocomplete": "tel"}
+        ),
     )
 
     error_messages = {
@@ -24,10 +26,31 @@ class PhoneAuthenticationForm(AuthenticationForm):
         "invalid_login": _("手机号或密码不正确。"),
     }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # AuthenticationForm caps the field at the model's 11 characters, which would stop a
+        # browser from taking "+86 138 0013 8000"; the number is normalised in clean.
+        self.fields["username"].max_length = 20
+        self.fields["username"].widget.attrs["maxlength"] = "20"
+
     def clean_username(self) -> str:
         # Normalised before authenticate(), so "138 0013 8000" and "13800138000" are one
         # account for the lockout counter as well.
         return normalize_phone(self.cleaned_data["username"])
+
+
+class AdminLoginForm(PhoneAuthenticationForm):
+    """The admin's sign-in: cadres enter by their roles, not by Django's is_staff flag,
+    which Django's own admin login form insists on."""
+
+    def confirm_login_allowed(self, user: User) -> None:
+        super().confirm_login_allowed(user)
+        from practice.scoping import is_cadre
+
+        if not (user.is_superuser or is_cadre(user)):
+            raise forms.ValidationError(
+                _("该账号没有管理后台的权限，请使用干部账号登录。"), code="not_cadre"
+            )
 
 
 class SignUpForm(forms.Form):

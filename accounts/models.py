@@ -61,6 +61,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return f"{self.name}（{self.phone}）"
 
+    def get_full_name(self) -> str:
+        return self.name
+
+    def get_short_name(self) -> str:
+        return self.name
+
     def clean(self) -> None:
         super().clean()
         self.phone = normalize_phone(self.phone)

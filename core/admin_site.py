@@ -4,11 +4,14 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import AdminLoginForm
+
 
 class PortalAdminSite(admin.AdminSite):
     site_header = _("新时代文明实践中心管理后台")
     site_title = _("文明实践管理后台")
     index_title = _("我的辖区")
+    login_form = AdminLoginForm
 
     def has_permission(self, request: HttpRequest) -> bool:
         # A cadre's right to the admin comes from holding a role at a center; what they see
