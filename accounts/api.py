@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_logged_in
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -57,6 +58,10 @@ class TokenObtainApi(APIView):
                 {"detail": _("手机号或密码不正确。")}, status=status.HTTP_400_BAD_REQUEST
             )
         token, _created = Token.objects.get_or_create(user=user)
+        # Handing out a token is a sign-in: say so, as login() does for the pages, so that
+        # django-axes clears this number's failures (AXES_RESET_ON_SUCCESS) and last_login
+        # is kept. Without it a user's occasional typos add up to a lockout.
+        user_logged_in.send(sender=user.__class__, request=django_request, user=user)
         return Response({"token": token.key})
 
 

@@ -141,6 +141,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
+# The phone number arrives as "username" from every sign-in form and the token endpoint
+# (Django's forms name it so whatever USERNAME_FIELD is); without this axes would look for
+# "phone", find nothing, and lock by address alone.
+AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
 
 LANGUAGE_CODE = "zh-hans"

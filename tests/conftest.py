@@ -54,6 +54,14 @@ def _clear_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2 costs about a second a hash on these machines and the personas alone are seven
+    accounts; no test here is about the hasher. ``settings`` swaps the process-wide settings,
+    so a live server thread hashes and checks with the same one."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def tree(db) -> SimpleNamespace:
     load_divisions(parse_divisions(io.StringIO(SMALL_TREE_CSV)))

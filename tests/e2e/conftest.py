@@ -49,15 +49,6 @@ def _e2e_needs_transactional_db(transactional_db: None) -> None:
     requested before the shared ``tree`` and ``people`` fixtures (which ask for ``db``)."""
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings) -> None:
-    """The default PBKDF2 takes over a second a hash on these machines, and the personas
-    alone are seven accounts; the browser tests are about pages, not about the hasher.
-    ``settings`` swaps the process-wide settings, so the live server thread hashes and
-    checks with the same fast hasher."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():

@@ -1,0 +1,34 @@
+"""Helpers shared by the API tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from accounts.models import User
+
+
+@pytest.fixture
+def client_for() -> Callable[[User], APIClient]:
+    """An API client that signs in as ``user`` with a token, as the mobile app does."""
+
+    def make(user: User) -> APIClient:
+        client = APIClient()
+        token, _created = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return make
+
+
+def queries_for(client: APIClient, url: str, **params: object) -> tuple[int, object]:
+    """How many queries one GET costs, and its response."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, params)
+    return len(captured.captured_queries), response
+
