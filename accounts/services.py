@@ -61,7 +61,9 @@ def cadre_create(
         if not name:
             raise DomainError(_("新建账号需要提供姓名。"), code="name_required", field="name")
         if not password:
-            raise DomainError(_("新建账号需要设置密码。"), code="password_required", field="password")
+            raise DomainError(
+                _("新建账号需要设置密码。"), code="password_required", field="password"
+            )
         user = _checked_user(phone=phone, name=name, password=password)
         user.save()
     else:
@@ -89,7 +91,9 @@ def user_update(*, actor: User, user: User, fields: list[str]) -> User:
     allowed = {"name", "is_active"} if not actor.is_superuser else set(fields)
     refused = set(fields) - allowed
     if refused:
-        raise DomainError(_("您无权修改这些字段：%(fields)s") % {"fields": ", ".join(sorted(refused))})
+        raise DomainError(
+            _("您无权修改这些字段：%(fields)s") % {"fields": ", ".join(sorted(refused))}
+        )
     if user.pk == actor.pk and "is_active" in fields and not user.is_active:
         raise DomainError(_("不能停用您本人的账号。"), code="deactivate_self", field="is_active")
     try:

@@ -71,14 +71,15 @@ def main() -> None:
         client.force_login(user)
         in_scope = visible_centers(user).count()
         count_ms, _ = timed(lambda user=user: visible_centers(user).count())
-        page_ms, page_queries = timed(
-            lambda client=client: client.get("/admin/practice/center/")
-        )
+        page_ms, page_queries = timed(lambda client=client: client.get("/admin/practice/center/"))
         print(f"| {label} | {in_scope} | {count_ms:.2f} | {page_ms:.1f}, {page_queries} |")
     client = Client()
     api_ms, api_queries = timed(lambda: client.get("/api/v1/centers/?level=village"))
     print()
-    print(f"Public `/api/v1/centers/?level=village` (50 of 2,785): {api_ms:.1f} ms, {api_queries} queries")
+    print(
+        "Public `/api/v1/centers/?level=village` (50 of 2,785): "
+        f"{api_ms:.1f} ms, {api_queries} queries"
+    )
 
 
 if __name__ == "__main__":

@@ -38,7 +38,9 @@ class CenterFilter(django_filters.FilterSet):
         model = Center
         fields = ["level", "parent", "code", "managed"]
 
-    def filter_managed(self, queryset: QuerySet[Center], name: str, value: bool) -> QuerySet[Center]:
+    def filter_managed(
+        self, queryset: QuerySet[Center], name: str, value: bool
+    ) -> QuerySet[Center]:
         if not value:
             return queryset
         return queryset & visible_centers(self.request.user)

@@ -18,7 +18,11 @@ from practice.models import DEFAULT_KIND, Center, Level
 
 EXPECTED_HEADER = ["code", "name", "level", "parent_code"]
 CODE_LENGTH = {Level.CITY: 6, Level.COUNTY: 6, Level.TOWNSHIP: 9, Level.VILLAGE: 12}
-PARENT_LEVEL = {Level.COUNTY: Level.CITY, Level.TOWNSHIP: Level.COUNTY, Level.VILLAGE: Level.TOWNSHIP}
+PARENT_LEVEL = {
+    Level.COUNTY: Level.CITY,
+    Level.TOWNSHIP: Level.COUNTY,
+    Level.VILLAGE: Level.TOWNSHIP,
+}
 # How many leading digits a division shares with its parent's code.
 SHARED_PREFIX = {Level.COUNTY: 4, Level.TOWNSHIP: 6, Level.VILLAGE: 9}
 NAME_MAX_LENGTH = Center._meta.get_field("name").max_length
@@ -84,9 +88,7 @@ def parse_divisions(lines: Iterable[str]) -> list[DivisionRow]:
 
 def _row_problem(code: str, name: str, level: str, parent_code: str) -> str | None:
     if level not in Level.values:
-        return _("层级“%(level)s”无效，应为 city、county、township 或 village。") % {
-            "level": level
-        }
+        return _("层级“%(level)s”无效，应为 city、county、township 或 village。") % {"level": level}
     expected_length = CODE_LENGTH[Level(level)]
     if not code.isdigit() or len(code) != expected_length:
         return _("编码“%(code)s”应为 %(length)d 位数字。") % {
@@ -126,10 +128,10 @@ def _tree_problems(rows: list[DivisionRow]) -> list[str]:
             continue
         first_line[row.code] = row.line
         level_of[row.code] = row.level
-    outside = {row.parent_code for row in rows if row.parent_code and row.parent_code not in level_of}
-    known_outside = dict(
-        Center.objects.filter(code__in=outside).values_list("code", "level")
-    )
+    outside = {
+        row.parent_code for row in rows if row.parent_code and row.parent_code not in level_of
+    }
+    known_outside = dict(Center.objects.filter(code__in=outside).values_list("code", "level"))
     level_of_parent = {**known_outside, **level_of}
     for row in rows:
         if row.level == Level.CITY:
@@ -142,7 +144,10 @@ def _tree_problems(rows: list[DivisionRow]) -> list[str]:
             )
         elif parent_level != PARENT_LEVEL[Level(row.level)]:
             errors.append(
-                _("第 %(line)d 行：上级 %(parent)s 是 %(parent_level)s，不能作为 %(level)s 的上级。")
+                _(
+                    "第 %(line)d 行：上级 %(parent)s 是 %(parent_level)s，"
+                    "不能作为 %(level)s 的上级。"
+                )
                 % {
                     "line": row.line,
                     "parent": row.parent_code,

@@ -191,4 +191,3 @@ class CadreRole(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.center}"
-

@@ -72,4 +72,3 @@ def manages_whole_tree(user: object) -> bool:
     if getattr(user, "is_superuser", False):
         return True
     return CadreRole.objects.filter(user=user, center__parent__isnull=True).exists()
-

@@ -87,7 +87,11 @@ def center_delete(*, actor: User | None, center: Center) -> None:
     """Delete an empty center. One with sub-centers, services, cadres or volunteers is
     refused: deactivating it is the way to retire it."""
     _require_in_scope(actor, center)
-    if actor is not None and not actor.is_superuser and center.cadre_roles.filter(user=actor).exists():
+    if (
+        actor is not None
+        and not actor.is_superuser
+        and center.cadre_roles.filter(user=actor).exists()
+    ):
         raise DomainError(_("不能删除您本人任职的阵地。"), code="delete_own_center")
     if center.get_descendant_count():
         raise DomainError(_("该阵地下还有下级阵地，不能删除，可改为停用。"), code="has_children")

@@ -51,7 +51,6 @@ SMALL_TREE_CSV = """code,name,level,parent_code
 def _clear_cache():
     # Throttle counters live in the cache; one test's sign-ups must not throttle the next.
     cache.clear()
-    yield
 
 
 @pytest.fixture(autouse=True)

@@ -31,7 +31,10 @@ class Volunteer(TimeStampedModel):
         related_name="volunteer",
     )
     home_center = models.ForeignKey(
-        Center, verbose_name=_("所属村（社区）"), on_delete=models.PROTECT, related_name="volunteers"
+        Center,
+        verbose_name=_("所属村（社区）"),
+        on_delete=models.PROTECT,
+        related_name="volunteers",
     )
     status = models.CharField(
         _("状态"), max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
