@@ -12,6 +12,7 @@ from accounts.models import User
 from accounts.phones import normalize_phone
 from practice.admin_scoping import ScopedAdmin, ServiceValidatedForm
 from practice.models import CadreRole, Center, Service
+from practice.scoping import visible_centers
 from practice.services import (
     cadre_role_grant,
     cadre_role_revoke,
@@ -54,6 +55,17 @@ class CenterAdmin(ScopedAdmin, MPTTModelAdmin):
     readonly_fields = ["level"]
     list_per_page = 100
     mptt_level_indent = 24
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Center | None = None) -> list[str]:
+        readonly = list(super().get_readonly_fields(request, obj))
+        # The top of a cadre's subtree hangs under a parent they cannot choose (the parent
+        # choices stop at their scope), so the field would refuse every save; it stays where
+        # it is.
+        if obj is not None and not request.user.is_superuser and (
+            obj.parent_id is None or not visible_centers(request.user).filter(pk=obj.parent_id).exists()
+        ):
+            readonly.append("parent")
+        return readonly
 
     def has_delete_permission(self, request: HttpRequest, obj: Center | None = None) -> bool:
         if not super().has_delete_permission(request, obj):
@@ -105,6 +117,13 @@ class CadreRoleAdminForm(ServiceValidatedForm):
     class Meta:
         model = CadreRole
         fields = ["phone", "center", "title"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The person and the center of a role are fixed once appointed; only the title is
+        # edited, and a (hidden) required phone field would refuse every such save.
+        if self.instance.pk is not None:
+            del self.fields["phone"]
 
     def clean_phone(self) -> str:
         phone = normalize_phone(self.cleaned_data["phone"])

@@ -11,11 +11,13 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import quote
 from django.db.models import ForeignKey, Model, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 
-from core.errors import DomainError
+from core.errors import DomainError, NotInScope
 from practice.models import Center
 from practice.scoping import scope_queryset, visible_centers
 
@@ -76,6 +78,26 @@ class ScopedAdmin(admin.ModelAdmin):
         if obj is None:
             raise Http404
         return obj
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        # The delete service may refuse (a cadre's own role, a center still in use): show its
+        # message on the object's page instead of a server error.
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except NotInScope as exc:
+            raise Http404 from exc
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            opts = self.opts
+            return HttpResponseRedirect(
+                reverse(
+                    f"admin:{opts.app_label}_{opts.model_name}_change",
+                    args=[quote(object_id)],
+                    current_app=self.admin_site.name,
+                )
+            )
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         # Bulk delete deletes through the queryset, around the services.
