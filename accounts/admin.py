@@ -45,6 +45,10 @@ class UserAdmin(ScopedAdmin):
         readonly = ["date_joined", "last_login"]
         if not request.user.is_superuser:
             readonly.append("phone")
+        if obj is not None and obj.pk == request.user.pk:
+            # user_update refuses to switch off one's own account; a field that can only
+            # be refused would end in a server error, so it is shown, not offered.
+            readonly.append("is_active")
         return readonly
 
     def has_add_permission(self, request: HttpRequest) -> bool:

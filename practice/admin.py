@@ -61,8 +61,13 @@ class CenterAdmin(ScopedAdmin, MPTTModelAdmin):
         # The top of a cadre's subtree hangs under a parent they cannot choose (the parent
         # choices stop at their scope), so the field would refuse every save; it stays where
         # it is.
-        if obj is not None and not request.user.is_superuser and (
-            obj.parent_id is None or not visible_centers(request.user).filter(pk=obj.parent_id).exists()
+        if (
+            obj is not None
+            and not request.user.is_superuser
+            and (
+                obj.parent_id is None
+                or not visible_centers(request.user).filter(pk=obj.parent_id).exists()
+            )
         ):
             readonly.append("parent")
         return readonly
@@ -160,7 +165,9 @@ class CadreRoleAdmin(ScopedAdmin):
         return ["user", "center"] if obj else []
 
     def save_model(self, request: HttpRequest, obj: CadreRole, form: Any, change: bool) -> None:
-        role = cadre_role_grant(actor=request.user, user=obj.user, center=obj.center, title=obj.title)
+        role = cadre_role_grant(
+            actor=request.user, user=obj.user, center=obj.center, title=obj.title
+        )
         obj.pk = role.pk
 
     def delete_model(self, request: HttpRequest, obj: CadreRole) -> None:

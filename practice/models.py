@@ -110,6 +110,7 @@ class Center(MPTTModel, TimeStampedModel):
                 condition=(models.Q(latitude__isnull=True) & models.Q(longitude__isnull=True))
                 | (models.Q(latitude__isnull=False) & models.Q(longitude__isnull=False)),
                 name="center_coordinates_both_or_neither",
+                violation_error_message=_("经度和纬度应同时填写或同时留空。"),
             ),
         ]
 

@@ -56,10 +56,13 @@ def center_validate(*, actor: User | None, center: Center) -> None:
                 raise DomainError(
                     _("只能移到同一层级的其他上级阵地之下。"), code="move_level", field="parent"
                 )
+    parent_changed = center.pk is None or original.parent_id != center.parent_id
     if center.parent is None:
-        if actor is not None and not actor.is_superuser:
+        if center.pk is None and actor is not None and not actor.is_superuser:
             raise NotInScope(_("只有系统管理员可以设立市级中心。"), code="root_forbidden")
-    else:
+    elif parent_changed:
+        # An unchanged parent may lie above the actor's subtree: the center at the top of
+        # a cadre's own subtree stays editable where it hangs.
         _require_in_scope(actor, center.parent)
     center.level = level_under(center.parent, center.kind)
     if not center.kind:
