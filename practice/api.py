@@ -9,7 +9,7 @@ from rest_framework.permissions import AllowAny
 
 from practice.models import Center, Level, Platform, Service
 from practice.scoping import visible_centers
-from practice.selectors import services_offered_at
+from practice.selectors import platform_rank, services_offered_at
 
 
 class ReferencePagination(PageNumberPagination):
@@ -87,7 +87,7 @@ class ServiceViewSet(viewsets.ReadOnlyModelViewSet):
 
     permission_classes = [AllowAny]
     queryset = Service.objects.filter(is_active=True, center__is_active=True).order_by(
-        "platform", "sort_order", "id"
+        platform_rank(), "sort_order", "id"
     )
     serializer_class = ServiceSerializer
     filterset_class = ServiceFilter

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 
-from practice.models import Center, Service
+from practice.models import Center, Platform, Service
+
+
+def platform_rank() -> Case:
+    """Sorts by the platforms' official order (理论宣讲 first), not by their codes."""
+    return Case(
+        *[When(platform=platform, then=Value(rank)) for rank, platform in enumerate(Platform)],
+        output_field=IntegerField(),
+    )
 
 
 def services_offered_at(center: Center | None) -> QuerySet[Service]:

@@ -57,11 +57,11 @@ def test_items_carry_platform_code_and_label(api_client, menu):
 
 
 @pytest.mark.django_db
-def test_the_menu_is_ordered_by_platform_then_sort_order(api_client, menu):
+def test_the_menu_is_ordered_by_the_platforms_official_order_then_sort_order(api_client, menu):
     listed = [item["name"] for item in api_client.get(URL).json()["results"]]
 
-    assert listed[:3] == ["文艺培训", "垃圾分类宣传", "留守儿童课业辅导"]
-    assert listed[-2:] == ["党史与政策宣讲", "法律咨询"]
+    assert listed[:3] == ["党史与政策宣讲", "法律咨询", "留守儿童课业辅导"]
+    assert listed[-2:] == ["买菜送药", "健身指导"]
 
 
 @pytest.mark.django_db
