@@ -114,6 +114,12 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Resident ID numbers: Fernet keys (the first encrypts, all decrypt, so keys rotate by
+# prepending a new one) and a separate key for the lookup hash, which must never change.
+# Unset, both are derived from SECRET_KEY, fit for development only (`check --deploy` warns).
+PERSONAL_DATA_KEYS = env_list("PERSONAL_DATA_KEYS", [])
+PERSONAL_DATA_LOOKUP_KEY = env_str("PERSONAL_DATA_LOOKUP_KEY", "")
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # First, as django-axes requires, so a locked-out phone number is refused before the

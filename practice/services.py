@@ -80,8 +80,16 @@ def center_save(*, actor: User | None, center: Center) -> Center:
     if center.pk is not None:
         # Serialise concurrent edits of one center, so both see the other's move.
         Center.objects.select_for_update().filter(pk=center.pk).first()
+    moved = center.pk is not None and (
+        Center.objects.filter(pk=center.pk).values_list("parent_id", flat=True).get()
+        != center.parent_id
+    )
     center_validate(actor=actor, center=center)
     center.save()
+    if moved:
+        from volunteers.services import volunteers_follow_moved_center
+
+        volunteers_follow_moved_center(center=center)
     return center
 
 

@@ -17,6 +17,7 @@ full division file:
 
 from __future__ import annotations
 
+import datetime
 import io
 from types import SimpleNamespace
 
@@ -28,10 +29,13 @@ from accounts.models import User
 from accounts.services import cadre_create, resident_register
 from practice.divisions import load_divisions, parse_divisions
 from practice.models import Center
+from volunteers.identity import compose_id_number
 from volunteers.models import Volunteer
 from volunteers.services import volunteer_create
 
 PASSWORD = "Practice#2026"
+# Synthetic, well-formed resident ID number (珠晖区, born 1990-03-07, a man).
+VOLUNTEER_ID_NUMBER = compose_id_number("430405", datetime.date(1990, 3, 7), 123)
 
 SMALL_TREE_CSV = """code,name,level,parent_code
 430400,衡阳市,city,
@@ -90,7 +94,11 @@ def people(tree) -> SimpleNamespace:
     resident and an active volunteer of village A."""
     volunteer_user = resident_register(phone="13700000001", name="李志愿", password=PASSWORD)
     volunteer_create(
-        user=volunteer_user, home_center=tree.village_a, status=Volunteer.Status.ACTIVE
+        user=volunteer_user,
+        real_name="李志愿",
+        id_number=VOLUNTEER_ID_NUMBER,
+        home_center=tree.village_a,
+        status=Volunteer.Status.ACTIVE,
     )
     return SimpleNamespace(
         city_cadre=make_cadre("13800000001", "市管理员", tree.city),

@@ -7,14 +7,38 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
-from practice.models import Center
+from practice.models import Center, Level
+from volunteers.identity import mask_id_number
+
+
+class Skill(TimeStampedModel):
+    """A skill volunteers offer and services call for; the list is kept by city cadres."""
+
+    name = models.CharField(
+        _("技能"), max_length=30, unique=True, error_messages={"unique": _("该技能已存在。")}
+    )
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=100)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("志愿技能")
+        verbose_name_plural = _("志愿技能")
+        ordering = ["sort_order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Volunteer(TimeStampedModel):
     """A user's volunteer profile: what makes them a volunteer.
 
-    hours, points and stars are caches of the points ledgers, kept here so the phone's
-    "me" page reads one row; the ledgers stay the truth and can rebuild them at any time.
+    The resident ID number is never stored in clear: an encrypted token, a keyed digest to
+    find duplicates by, and the first and last four characters for the masked form. Gender
+    and birth date are read off the number when it is saved.
+
+    county and township copy the home center's ancestors so that "this county's volunteers,
+    newest first" is one index range at city scale; services keep them in step when a
+    center moves. hours, points and stars are caches of the points ledgers.
     """
 
     class Status(models.TextChoices):
@@ -24,22 +48,57 @@ class Volunteer(TimeStampedModel):
         LEFT = "left", _("已退出")
         REJECTED = "rejected", _("未通过")
 
+    class Gender(models.TextChoices):
+        MALE = "male", _("男")
+        FEMALE = "female", _("女")
+
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("用户"),
         on_delete=models.PROTECT,
         related_name="volunteer",
     )
+    real_name = models.CharField(_("真实姓名"), max_length=50, db_index=True)
+    id_number_encrypted = models.TextField(_("身份证号码（密文）"), editable=False)
+    id_number_digest = models.CharField(max_length=64, unique=True, editable=False)
+    id_number_first4 = models.CharField(max_length=4, editable=False)
+    id_number_last4 = models.CharField(max_length=4, editable=False)
+    gender = models.CharField(_("性别"), max_length=8, choices=Gender.choices, editable=False)
+    birth_date = models.DateField(_("出生日期"), editable=False)
     home_center = models.ForeignKey(
         Center,
         verbose_name=_("所属村（社区）"),
         on_delete=models.PROTECT,
         related_name="volunteers",
+        limit_choices_to={"level": Level.VILLAGE},
     )
+    township = models.ForeignKey(
+        Center, on_delete=models.PROTECT, related_name="+", editable=False, null=True
+    )
+    county = models.ForeignKey(
+        Center, on_delete=models.PROTECT, related_name="+", editable=False, null=True
+    )
+    skills = models.ManyToManyField(Skill, verbose_name=_("技能"), blank=True)
+    platforms = models.JSONField(_("意向服务平台"), default=list, blank=True)
+    availability = models.PositiveIntegerField(_("每周可服务时段"), default=0)
+    is_party_member = models.BooleanField(_("中共党员"), default=False)
     status = models.CharField(
         _("状态"), max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
     )
     joined_on = models.DateField(_("加入日期"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    review_reason = models.CharField(_("审核意见"), max_length=200, blank=True)
+    insurer = models.CharField(_("保险公司"), max_length=60, blank=True)
+    insurance_number = models.CharField(_("保单号"), max_length=60, blank=True)
+    insurance_valid_until = models.DateField(_("保险有效期至"), null=True, blank=True)
     hours = models.DecimalField(_("服务时长"), max_digits=10, decimal_places=2, default=Decimal(0))
     points = models.IntegerField(_("积分"), default=0)
     stars = models.PositiveSmallIntegerField(_("星级"), default=0)
@@ -47,10 +106,150 @@ class Volunteer(TimeStampedModel):
     class Meta:
         verbose_name = _("志愿者")
         verbose_name_plural = _("志愿者")
+        indexes = [
+            models.Index(fields=["county", "-id"], name="volunteer_county_newest"),
+            models.Index(fields=["township", "-id"], name="volunteer_township_newest"),
+            models.Index(fields=["home_center", "-id"], name="volunteer_village_newest"),
+        ]
 
     def __str__(self) -> str:
-        return str(self.user)
+        return self.real_name
 
     @property
     def is_active_volunteer(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+    @property
+    def id_number_masked(self) -> str:
+        return mask_id_number(self.id_number_first4, self.id_number_last4)
+
+
+class Team(TimeStampedModel):
+    """A volunteer team (志愿服务队) belonging to a center.
+
+    Each center has at most one standing team; together they mirror the center tree (city
+    corps, county brigades, township squads, village units), so a standing team's place in
+    the tree is its center's. Specialist teams (a lecturer team, returning students, elders)
+    hang under any center beside it.
+    """
+
+    class Kind(models.TextChoices):
+        STANDING = "standing", _("常设队伍")
+        SPECIALIST = "specialist", _("专业队伍")
+
+    class Specialty(models.TextChoices):
+        LECTURER = "lecturer", _("讲师团")
+        RETURNING_STUDENTS = "returning_students", _("返乡大学生志愿服务队")
+        ELDERS = "elders", _("五老志愿服务队")
+        OTHER = "other", _("其他专业队伍")
+
+    TIER_NAMES = {
+        Level.CITY: _("总队"),
+        Level.COUNTY: _("大队"),
+        Level.TOWNSHIP: _("分队"),
+        Level.VILLAGE: _("小队"),
+    }
+
+    center = models.ForeignKey(
+        Center, verbose_name=_("所属阵地"), on_delete=models.PROTECT, related_name="teams"
+    )
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    specialty = models.CharField(
+        _("专业方向"), max_length=32, choices=Specialty.choices, blank=True
+    )
+    name = models.CharField(_("队伍名称"), max_length=100)
+    description = models.TextField(_("简介"), max_length=1000, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("志愿服务队")
+        verbose_name_plural = _("志愿服务队")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["center"],
+                condition=models.Q(kind="standing"),
+                name="one_standing_team_per_center",
+                violation_error_message=_("该阵地已有常设志愿服务队。"),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="standing", specialty="")
+                | (models.Q(kind="specialist") & ~models.Q(specialty="")),
+                name="team_specialty_matches_kind",
+                violation_error_message=_("专业队伍须选择专业方向，常设队伍不填。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tier_name(self) -> str:
+        """总队/大队/分队/小队 for a standing team, the specialty for the others."""
+        if self.kind == self.Kind.STANDING:
+            return str(self.TIER_NAMES[Level(self.center.level)])
+        return self.get_specialty_display()
+
+
+class TeamMembership(TimeStampedModel):
+    """A volunteer's time in a team. Leaving closes the row (left_on) rather than deleting
+    it, so the team's history stays; one open row per volunteer and team."""
+
+    class Role(models.TextChoices):
+        LEADER = "leader", _("队长")
+        DEPUTY = "deputy", _("副队长")
+        MEMBER = "member", _("队员")
+
+    team = models.ForeignKey(
+        Team, verbose_name=_("队伍"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    volunteer = models.ForeignKey(
+        Volunteer, verbose_name=_("志愿者"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("职务"), max_length=16, choices=Role.choices, default=Role.MEMBER)
+    joined_on = models.DateField(_("入队日期"))
+    left_on = models.DateField(_("离队日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("队员")
+        verbose_name_plural = _("队员")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "volunteer"],
+                condition=models.Q(left_on__isnull=True),
+                name="one_open_membership_per_team",
+                violation_error_message=_("该志愿者已在此队伍中。"),
+            ),
+        ]
+        indexes = [models.Index(fields=["team", "role"], name="membership_team_role")]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer} @ {self.team}"
+
+
+class PersonalDataReveal(models.Model):
+    """The audit log of every time a cadre saw a volunteer's personal data in clear."""
+
+    class Field(models.TextChoices):
+        ID_NUMBER = "id_number", _("身份证号码")
+        PHONE = "phone", _("手机号")
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("查看人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    volunteer = models.ForeignKey(
+        Volunteer, verbose_name=_("志愿者"), on_delete=models.PROTECT, related_name="reveals"
+    )
+    field = models.CharField(_("内容"), max_length=16, choices=Field.choices)
+    revealed_at = models.DateTimeField(_("查看时间"), auto_now_add=True, db_index=True)
+    client_address = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("个人信息查看记录")
+        verbose_name_plural = _("个人信息查看记录")
+        ordering = ["-revealed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.actor} → {self.volunteer} ({self.field})"

@@ -3,6 +3,7 @@ django-axes lockout."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.services import cadre_create, resident_register
 from tests.conftest import PASSWORD
+from volunteers.identity import compose_id_number
 from volunteers.models import Volunteer
 from volunteers.services import volunteer_create
 
@@ -305,7 +307,13 @@ def test_user_changelist_queries_do_not_grow_with_rows(client, people, tree):
         user = resident_register(
             phone=f"1350000{number:04d}", name=f"志愿者{number}", password=PASSWORD
         )
-        volunteer_create(user=user, home_center=tree.village_a3, status=Volunteer.Status.ACTIVE)
+        volunteer_create(
+            user=user,
+            real_name=f"志愿者{number}",
+            id_number=compose_id_number("430405", datetime.date(1991, 1, 1), 200 + number),
+            home_center=tree.village_a3,
+            status=Volunteer.Status.ACTIVE,
+        )
     for number in range(15):
         cadre_create(
             phone=f"1360000{number:04d}",

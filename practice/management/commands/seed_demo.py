@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.core.management import call_command
@@ -10,6 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import cadre_create, resident_register
 from practice.models import Center
+from volunteers.identity import compose_id_number
 from volunteers.models import Volunteer
 from volunteers.services import volunteer_create
 
@@ -23,6 +25,8 @@ DEMO_CADRES = [
 ]
 DEMO_RESIDENT = ("13900000001", "张群众")
 DEMO_VOLUNTEER = ("13700000001", "李志愿", "430405007006")
+# Synthetic, well-formed: a 珠晖区 region code, a birth date, a sequence.
+DEMO_VOLUNTEER_ID_NUMBER = compose_id_number("430405", datetime.date(1995, 6, 18), 27)
 
 
 class Command(BaseCommand):
@@ -49,6 +53,8 @@ class Command(BaseCommand):
             if not Volunteer.objects.filter(user=user).exists():
                 volunteer_create(
                     user=user,
+                    real_name=name,
+                    id_number=DEMO_VOLUNTEER_ID_NUMBER,
                     home_center=Center.objects.get(code=code),
                     status=Volunteer.Status.ACTIVE,
                     joined_on=timezone.localdate(),

@@ -1,0 +1,73 @@
+"""Reads of volunteers and teams, scoped to whoever asks."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from accounts.models import User
+from practice.models import CadreRole, Center, Level
+from practice.scoping import scope_queryset
+from volunteers.models import Team, TeamMembership, Volunteer
+
+# Approving a volunteer is the township's call or higher: the village station proposes.
+REVIEWING_LEVELS = (Level.CITY, Level.COUNTY, Level.TOWNSHIP)
+LEADING_ROLES = (TeamMembership.Role.LEADER, TeamMembership.Role.DEPUTY)
+
+
+def volunteers_in_scope(actor: User) -> QuerySet[Volunteer]:
+    return scope_queryset(Volunteer.objects.all(), actor, via="home_center")
+
+
+def can_see_personal_data(actor: User, volunteer: Volunteer) -> bool:
+    """The owner and the cadres in scope see the phone number unmasked."""
+    if actor.pk == volunteer.user_id:
+        return True
+    return volunteers_in_scope(actor).filter(pk=volunteer.pk).exists()
+
+
+def can_review(actor: User, home_center: Center) -> bool:
+    """Whether ``actor`` holds a township-level (or higher) role above ``home_center``."""
+    if actor.is_superuser:
+        return True
+    return CadreRole.objects.filter(
+        user=actor,
+        center__level__in=REVIEWING_LEVELS,
+        center__tree_id=home_center.tree_id,
+        center__lft__lte=home_center.lft,
+        center__rght__gte=home_center.rght,
+    ).exists()
+
+
+def teams_in_scope(actor: User) -> QuerySet[Team]:
+    return scope_queryset(Team.objects.all(), actor, via="center")
+
+
+def teams_of_volunteer(volunteer: Volunteer) -> QuerySet[Team]:
+    return Team.objects.filter(
+        memberships__volunteer=volunteer, memberships__left_on__isnull=True
+    ).distinct()
+
+
+def teams_visible_to(actor: User) -> QuerySet[Team]:
+    """Cadres see the teams of their subtree; volunteers the teams they belong to."""
+    led = TeamMembership.objects.filter(
+        team=OuterRef("pk"), volunteer__user=actor, left_on__isnull=True
+    )
+    return Team.objects.filter(Q(pk__in=teams_in_scope(actor).values("pk")) | Exists(led))
+
+
+def can_manage_members(actor: User, team: Team) -> bool:
+    """Cadres in scope, and the team's own leader and deputies."""
+    if teams_in_scope(actor).filter(pk=team.pk).exists():
+        return True
+    return TeamMembership.objects.filter(
+        team=team, volunteer__user=actor, role__in=LEADING_ROLES, left_on__isnull=True
+    ).exists()
+
+
+def current_members(team: Team) -> QuerySet[TeamMembership]:
+    return (
+        TeamMembership.objects.filter(team=team, left_on__isnull=True)
+        .select_related("volunteer__user")
+        .order_by("role", "joined_on", "id")
+    )
