@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class VolunteersConfig(AppConfig):
     name = "volunteers"
     verbose_name = _("志愿者")
+
+    def ready(self) -> None:
+        from volunteers import checks  # noqa: F401  (registers the deploy checks)
