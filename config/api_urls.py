@@ -4,10 +4,13 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api import MeApi, RegisterApi, TokenObtainApi
 from practice.api import CenterViewSet, ServiceViewSet
+from volunteers.api import TeamViewSet, VolunteerViewSet
 
 router = DefaultRouter()
 router.register("centers", CenterViewSet, basename="center")
 router.register("services", ServiceViewSet, basename="service")
+router.register("volunteers", VolunteerViewSet, basename="volunteer")
+router.register("teams", TeamViewSet, basename="team")
 
 app_name = "api"
 urlpatterns = [

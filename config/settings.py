@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "mptt",
     "axes",
+    "import_export",
     "core",
     "accounts",
     "practice",
@@ -187,6 +188,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two models call a field "kind"; name their enums apart.
+    "ENUM_NAME_OVERRIDES": {
+        "CenterKindEnum": "practice.models.Kind",
+        "TeamKindEnum": "volunteers.models.Team.Kind",
+    },
 }
 
 # Celery. With REDIS_URL the broker is Redis (tests, production); without it, a filesystem

@@ -13,6 +13,7 @@ import base64
 import datetime
 import hashlib
 import hmac
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -45,7 +46,8 @@ class IdentityFacts:
 
 
 def normalize_id_number(raw: object) -> str:
-    return str(raw or "").strip().replace(" ", "").upper()
+    # NFKC turns the full-width digits and Ｘ of Chinese input methods into ASCII.
+    return unicodedata.normalize("NFKC", str(raw or "")).strip().replace(" ", "").upper()
 
 
 def check_character(first17: str) -> str:

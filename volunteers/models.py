@@ -253,3 +253,13 @@ class PersonalDataReveal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor} → {self.volunteer} ({self.field})"
+
+
+class VolunteerRoster(Volunteer):
+    """The volunteers seen as a roster: the admin's import and export of spreadsheets hang
+    here, apart from the volunteer admin's review and edit pages."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("志愿者花名册")
+        verbose_name_plural = _("志愿者花名册")

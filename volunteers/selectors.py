@@ -61,7 +61,11 @@ def can_manage_members(actor: User, team: Team) -> bool:
     if teams_in_scope(actor).filter(pk=team.pk).exists():
         return True
     return TeamMembership.objects.filter(
-        team=team, volunteer__user=actor, role__in=LEADING_ROLES, left_on__isnull=True
+        team=team,
+        volunteer__user=actor,
+        volunteer__status=Volunteer.Status.ACTIVE,
+        role__in=LEADING_ROLES,
+        left_on__isnull=True,
     ).exists()
 
 

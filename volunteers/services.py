@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -11,9 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.phones import validate_mainland_mobile
 from core.errors import ConflictError, DomainError, NotInScope
 from practice.models import Center, Level, Platform
-from practice.scoping import center_in_scope
+from practice.scoping import center_in_scope, manages_whole_tree, visible_centers
 from volunteers.availability import ALL_SLOTS
 from volunteers.identity import (
     IdentityFacts,
@@ -348,6 +351,21 @@ def team_save(*, actor: User | None, team: Team) -> Team:
     return team
 
 
+def team_member_validate(*, actor: User, team: Team, volunteer: Volunteer, role: str) -> None:
+    """The checks of ``team_member_add`` without the write, so that a form can show them
+    next to its fields; the unique constraint still decides a race between two adds."""
+    if not can_manage_members(actor, team):
+        raise NotInScope(_("队伍不存在或您无权管理。"), code="team_not_managed")
+    if volunteer.status != Volunteer.Status.ACTIVE:
+        raise DomainError(
+            _("只有在册志愿者可以入队。"), code="volunteer_not_active", field="volunteer"
+        )
+    if role not in TeamMembership.Role.values:
+        raise DomainError(_("队内职务无效。"), code="role_invalid", field="role")
+    if TeamMembership.objects.filter(team=team, volunteer=volunteer, left_on__isnull=True).exists():
+        raise DomainError(_("该志愿者已在此队伍中。"), code="already_member", field="volunteer")
+
+
 @transaction.atomic
 def team_member_add(
     *,
@@ -357,12 +375,7 @@ def team_member_add(
     role: str = TeamMembership.Role.MEMBER,
     joined_on: datetime.date | None = None,
 ) -> TeamMembership:
-    if not can_manage_members(actor, team):
-        raise NotInScope(_("队伍不存在或您无权管理。"), code="team_not_managed")
-    if volunteer.status != Volunteer.Status.ACTIVE:
-        raise DomainError(_("只有在册志愿者可以入队。"), code="volunteer_not_active")
-    if role not in TeamMembership.Role.values:
-        raise DomainError(_("队内职务无效。"), code="role_invalid", field="role")
+    team_member_validate(actor=actor, team=team, volunteer=volunteer, role=role)
     try:
         with transaction.atomic():
             return TeamMembership.objects.create(
@@ -379,6 +392,8 @@ def team_member_add(
 def team_member_set_role(*, actor: User, membership: TeamMembership, role: str) -> TeamMembership:
     if not can_manage_members(actor, membership.team):
         raise NotInScope(_("队伍不存在或您无权管理。"), code="team_not_managed")
+    if membership.left_on is not None:
+        raise ConflictError(_("该队员已离队。"), code="already_left")
     if role not in TeamMembership.Role.values:
         raise DomainError(_("队内职务无效。"), code="role_invalid", field="role")
     membership.role = role
@@ -396,3 +411,233 @@ def team_member_remove(*, actor: User, membership: TeamMembership) -> TeamMember
     membership.left_on = timezone.localdate()
     membership.save(update_fields=["left_on", "updated_at"])
     return membership
+
+
+def skill_validate(*, actor: User | None, skill: Skill) -> None:
+    """The skill list is the city's: only a cadre of the whole tree (or the system, actor
+    None) keeps it."""
+    if actor is not None and not manages_whole_tree(actor):
+        raise DomainError(_("志愿技能目录由市级中心维护。"), code="skill_forbidden")
+    skill.name = (skill.name or "").strip()
+    try:
+        skill.full_clean()
+    except ValidationError as exc:
+        field, errors = next(iter(exc.error_dict.items()))
+        raise DomainError(
+            errors[0].messages[0], code="invalid", field=None if field == "__all__" else field
+        ) from exc
+
+
+@transaction.atomic
+def skill_save(*, actor: User | None, skill: Skill) -> Skill:
+    """Add or change a skill; skills are switched off (is_active), never deleted, because
+    volunteers and services keep referring to them."""
+    skill_validate(actor=actor, skill=skill)
+    skill.save()
+    return skill
+
+
+# --- rosters ------------------------------------------------------------------------------
+
+ROSTER_BATCH_SIZE = 500
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """One volunteer of a roster a cadre imports. ``line`` is the row's number in the file,
+    for the messages; the values are as read off the row, the checks judge them."""
+
+    line: int
+    real_name: str
+    phone: str
+    id_number: str
+    home_center: Center | None
+    skills: tuple[Skill, ...] = ()
+    is_party_member: bool = False
+    insurer: str = ""
+    insurance_number: str = ""
+    insurance_valid_until: datetime.date | None = None
+
+
+# line → field of RosterEntry → messages
+RosterProblems = dict[int, dict[str, list[str]]]
+
+
+def _roster_home_problems(actor: User, centers: Iterable[Center]) -> dict[int, str]:
+    """Why each home center refuses the roster's volunteers, by center id. Queries per
+    distinct center at most (a roster names few villages however long it is)."""
+    centers = {center.pk: center for center in centers}
+    in_scope = set(visible_centers(actor).filter(pk__in=list(centers)).values_list("pk", flat=True))
+    problems: dict[int, str] = {}
+    for pk, center in centers.items():
+        if pk not in in_scope:
+            problems[pk] = _("“%(code)s”不在您的管辖范围内。") % {"code": center.code}
+        elif center.level != Level.VILLAGE:
+            problems[pk] = _("“%(name)s”是%(level)s阵地，请填写村（社区）级编码。") % {
+                "name": center.name,
+                "level": center.get_level_display(),
+            }
+        elif not center.is_active:
+            problems[pk] = _("“%(name)s”已停用。") % {"name": center.name}
+        elif not can_review(actor, center):
+            # Importing makes volunteers active without review; only those who may approve
+            # an application for this village may vouch for a roster of it.
+            problems[pk] = _("村（社区）的在册志愿者由乡镇（街道）及以上管理员导入。")
+        else:
+            try:
+                _checked_home(center)
+            except DomainError as exc:
+                problems[pk] = exc.message
+    return problems
+
+
+def volunteer_roster_check(*, actor: User, entries: Sequence[RosterEntry]) -> RosterProblems:
+    """Everything that stops ``entries`` from being imported, by line and field: the checks
+    volunteer_apply makes of one person, made set-wise, so a roster of thousands costs a
+    fixed handful of queries (plus a few per distinct home center)."""
+    problems: RosterProblems = defaultdict(lambda: defaultdict(list))
+    home_problems = _roster_home_problems(
+        actor, (entry.home_center for entry in entries if entry.home_center is not None)
+    )
+    first_line_of_digest: dict[str, int] = {}
+    first_line_of_phone: dict[str, int] = {}
+    digest_of_line: dict[int, str] = {}
+    for entry in entries:
+        refuse = problems[entry.line]
+        real_name = entry.real_name.strip()
+        if not real_name:
+            refuse["real_name"].append(_("请填写真实姓名。"))
+        elif len(real_name) > 50:
+            refuse["real_name"].append(_("姓名不能超过 50 个字。"))
+        try:
+            validate_mainland_mobile(entry.phone)
+        except ValidationError as exc:
+            refuse["phone"].append(exc.messages[0])
+        else:
+            first = first_line_of_phone.setdefault(entry.phone, entry.line)
+            if first != entry.line:
+                refuse["phone"].append(_("与第 %(line)d 行的手机号重复。") % {"line": first})
+        try:
+            id_number, _facts = _checked_identity(entry.id_number)
+        except DomainError as exc:
+            refuse["id_number"].append(exc.message)
+        else:
+            digest = id_number_digest(id_number)
+            digest_of_line[entry.line] = digest
+            first = first_line_of_digest.setdefault(digest, entry.line)
+            if first != entry.line:
+                refuse["id_number"].append(
+                    _("与第 %(line)d 行的身份证号码重复。") % {"line": first}
+                )
+        if entry.home_center is None:
+            refuse["home_center"].append(_("请填写所属村（社区）。"))
+        elif entry.home_center.pk in home_problems:
+            refuse["home_center"].append(home_problems[entry.home_center.pk])
+        stopped = [skill.name for skill in entry.skills if not skill.is_active]
+        if stopped:
+            refuse["skills"].append(_("技能已停用：%(names)s。") % {"names": "、".join(stopped)})
+        if len(entry.insurer) > 60:
+            refuse["insurer"].append(_("保险公司名称不能超过 60 个字。"))
+        if len(entry.insurance_number) > 60:
+            refuse["insurance_number"].append(_("保单号不能超过 60 个字符。"))
+    taken = set(
+        Volunteer.objects.filter(id_number_digest__in=set(digest_of_line.values())).values_list(
+            "id_number_digest", flat=True
+        )
+    )
+    profiles = dict(
+        Volunteer.objects.filter(user__phone__in=list(first_line_of_phone)).values_list(
+            "user__phone", "status"
+        )
+    )
+    for entry in entries:
+        if digest_of_line.get(entry.line) in taken:
+            problems[entry.line]["id_number"].append(_("该身份证号码已登记为志愿者。"))
+        if entry.phone in profiles:
+            problems[entry.line]["phone"].append(
+                _("该手机号的账号已有志愿者档案（%(status)s）。")
+                % {"status": Volunteer.Status(profiles[entry.phone]).label}
+            )
+    return {
+        line: {field: messages for field, messages in fields.items() if messages}
+        for line, fields in problems.items()
+        if any(fields.values())
+    }
+
+
+@transaction.atomic
+def volunteer_roster_import(*, actor: User, entries: Sequence[RosterEntry]) -> list[Volunteer]:
+    """Register a roster a cadre vouches for: every volunteer active from today, reviewed by
+    ``actor``; all of them or, if any entry fails the checks, none.
+
+    A phone number with an account reuses it (it has no volunteer profile, or the checks
+    refuse it); otherwise an account is made with an unusable password, so nobody can sign
+    in as the volunteer until they set one through password reset. Rows go in by bulk
+    inserts: thousands of volunteers take a few queries, not thousands.
+    """
+    problems = volunteer_roster_check(actor=actor, entries=entries)
+    if problems:
+        raise DomainError(
+            _("花名册中有 %(count)d 行有误，未导入任何志愿者。") % {"count": len(problems)},
+            code="roster_invalid",
+        )
+    today, now = timezone.localdate(), timezone.now()
+    users = {
+        user.phone: user
+        for user in User.objects.select_for_update().filter(
+            phone__in=[entry.phone for entry in entries]
+        )
+    }
+    new_users = []
+    for entry in entries:
+        if entry.phone not in users:
+            user = User(phone=entry.phone, name=entry.real_name.strip())
+            user.set_unusable_password()
+            users[entry.phone] = user
+            new_users.append(user)
+    homes: dict[int, tuple[Center, Center]] = {}
+    volunteers = []
+    for entry in entries:
+        id_number, facts = _checked_identity(entry.id_number)
+        center = entry.home_center
+        if center.pk not in homes:
+            homes[center.pk] = _checked_home(center)
+        township, county = homes[center.pk]
+        volunteer = Volunteer(
+            user=users[entry.phone],
+            real_name=entry.real_name.strip(),
+            home_center=center,
+            township=township,
+            county=county,
+            is_party_member=entry.is_party_member,
+            status=Volunteer.Status.ACTIVE,
+            joined_on=today,
+            reviewed_by=actor,
+            reviewed_at=now,
+            insurer=entry.insurer.strip(),
+            insurance_number=entry.insurance_number.strip(),
+            insurance_valid_until=entry.insurance_valid_until,
+        )
+        _set_identity(volunteer, id_number, facts)
+        volunteers.append(volunteer)
+    try:
+        with transaction.atomic():
+            User.objects.bulk_create(new_users, batch_size=ROSTER_BATCH_SIZE)
+            Volunteer.objects.bulk_create(volunteers, batch_size=ROSTER_BATCH_SIZE)
+    except IntegrityError as exc:
+        # Someone registered one of these numbers or phones since the checks: the unique
+        # indexes decide, and nothing of the roster stays.
+        raise ConflictError(
+            _("导入期间有人登记了花名册中的手机号或身份证号码，请重新上传核对。"),
+            code="roster_conflict",
+        ) from exc
+    Link = Volunteer.skills.through
+    Link.objects.bulk_create(
+        [
+            Link(volunteer_id=volunteer.pk, skill_id=skill.pk)
+            for volunteer, entry in zip(volunteers, entries, strict=True)
+            for skill in dict.fromkeys(entry.skills)
+        ],
+        batch_size=ROSTER_BATCH_SIZE * 4,
+    )
+    return volunteers

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import datetime
+import json
 from decimal import Decimal
 
 import pytest
 
 from accounts.services import cadre_create
-from volunteers.models import Volunteer
+from tests.conftest import VOLUNTEER_ID_NUMBER
+from volunteers.identity import compose_id_number
+from volunteers.models import Team, TeamMembership, Volunteer
+from volunteers.services import (
+    team_member_add,
+    team_member_remove,
+    team_save,
+    volunteer_apply,
+    volunteer_reject,
+)
 
 URL = "/api/v1/me/"
+APPLICANT_ID_NUMBER = compose_id_number("430405", datetime.date(1995, 6, 15), 246)
 
 
 @pytest.mark.django_db
@@ -124,3 +136,74 @@ def test_me_is_read_only(client_for, people):
     response = client_for(people.resident).post(URL, {"name": "别人"}, format="json")
 
     assert response.status_code == 405
+
+
+@pytest.mark.django_db
+def test_a_volunteer_gets_their_profile_and_current_teams(client_for, people, tree):
+    # given: in two teams, and out of a third
+    volunteer = Volunteer.objects.get(user=people.volunteer)
+    unit = team_save(
+        actor=None, team=Team(center=tree.village_a, kind="standing", name="王江社区志愿服务小队")
+    )
+    lecturers = team_save(
+        actor=None,
+        team=Team(center=tree.county_a, kind="specialist", specialty="lecturer", name="讲师团"),
+    )
+    former = team_save(
+        actor=None, team=Team(center=tree.township_a, kind="standing", name="衡州路分队")
+    )
+    for team in (unit, lecturers, former):
+        team_member_add(actor=people.city_cadre, team=team, volunteer=volunteer)
+    team_member_remove(actor=people.city_cadre, membership=TeamMembership.objects.get(team=former))
+
+    # when
+    body = client_for(people.volunteer).get(URL).json()
+
+    # then
+    assert body["volunteer"] == {
+        "id": volunteer.pk,
+        "status": "active",
+        "home_center": tree.village_a.pk,
+        "review_reason": "",
+        "teams": [
+            {"id": unit.pk, "name": "王江社区志愿服务小队"},
+            {"id": lecturers.pk, "name": "讲师团"},
+        ],
+    }
+    assert body["hours"] == "0.00"
+    assert VOLUNTEER_ID_NUMBER not in json.dumps(body)
+
+
+@pytest.mark.django_db
+def test_an_applicant_sees_the_pending_application(client_for, people, tree):
+    volunteer = volunteer_apply(
+        user=people.resident, real_name="张群众", id_number=APPLICANT_ID_NUMBER,
+        home_center=tree.village_a2,
+    )  # fmt: skip
+
+    body = client_for(people.resident).get(URL).json()
+
+    assert body["roles"] == ["resident"]
+    assert body["volunteer"] == {
+        "id": volunteer.pk,
+        "status": "pending",
+        "home_center": tree.village_a2.pk,
+        "review_reason": "",
+        "teams": [],
+    }
+    assert "hours" not in body
+
+
+@pytest.mark.django_db
+def test_a_rejected_applicant_sees_why(client_for, people, tree):
+    volunteer = volunteer_apply(
+        user=people.resident, real_name="张群众", id_number=APPLICANT_ID_NUMBER,
+        home_center=tree.village_a,
+    )  # fmt: skip
+    volunteer_reject(actor=people.township_cadre, volunteer_id=volunteer.pk, reason="资料不全")
+
+    body = client_for(people.resident).get(URL).json()
+
+    assert body["volunteer"]["status"] == "rejected"
+    assert body["volunteer"]["review_reason"] == "资料不全"
+    assert "points" not in body

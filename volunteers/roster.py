@@ -1,0 +1,610 @@
+"""Volunteer rosters (志愿者花名册) in and out of spreadsheets, with django-import-export.
+
+Import: a cadre uploads a roster of thousands of volunteers (Excel .xlsx or CSV). Reading
+turns each row into a ``RosterEntry`` and a list of problems per column; the service
+``volunteer_roster_check`` judges the entries as the registration rules do; nothing is
+written until the whole file is clean and the cadre confirms the preview, and then
+``volunteer_roster_import`` writes every row in one transaction. Rows are numbered as the
+spreadsheet numbers them: the header is row 1, the first volunteer row 2.
+
+Export: the volunteers in the cadre's scope, with the ID number and phone number masked.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import tablib
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import connections
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from import_export import resources
+from import_export.fields import Field
+from import_export.formats import base_formats
+from import_export.forms import ImportForm
+from import_export.instance_loaders import BaseInstanceLoader
+from import_export.results import InvalidRow, Result, RowResult
+from import_export.tmp_storages import CacheStorage
+
+from accounts.models import User
+from accounts.phones import mask_phone, normalize_phone
+from core.errors import DomainError
+from practice.models import CadreRole, Center
+from volunteers.identity import normalize_id_number
+from volunteers.models import Skill, Volunteer
+from volunteers.selectors import REVIEWING_LEVELS, volunteers_in_scope
+from volunteers.services import (
+    RosterEntry,
+    volunteer_roster_check,
+    volunteer_roster_import,
+)
+
+NAME = "姓名"
+PHONE = "手机号"
+ID_NUMBER = "身份证号码"
+CENTER_CODE = "所属村（社区）编码"
+SKILLS = "技能"
+PARTY_MEMBER = "中共党员"
+INSURER = "保险公司"
+INSURANCE_NUMBER = "保单号"
+INSURANCE_VALID_UNTIL = "保险有效期至"
+
+IMPORT_COLUMNS = [
+    NAME,
+    PHONE,
+    ID_NUMBER,
+    CENTER_CODE,
+    SKILLS,
+    PARTY_MEMBER,
+    INSURER,
+    INSURANCE_NUMBER,
+    INSURANCE_VALID_UNTIL,
+]
+REQUIRED_COLUMNS = IMPORT_COLUMNS[:6]
+# The RosterEntry field each column fills, so that the service's problems land in a column.
+COLUMN_OF_FIELD = {
+    "real_name": NAME,
+    "phone": PHONE,
+    "id_number": ID_NUMBER,
+    "home_center": CENTER_CODE,
+    "skills": SKILLS,
+    "is_party_member": PARTY_MEMBER,
+    "insurer": INSURER,
+    "insurance_number": INSURANCE_NUMBER,
+    "insurance_valid_until": INSURANCE_VALID_UNTIL,
+}
+# The spreadsheet row of the first volunteer: row 1 holds the column names.
+FIRST_LINE = 2
+MAX_ROWS = 10_000
+# 10,000 rows of CSV are about 1 MB; a file many times that is not a roster.
+MAX_UPLOAD_BYTES = 8 * 1024 * 1024
+SKILL_SEPARATORS = re.compile(r"[、,，;；/\s]+")
+# What Excel leaves of an 18-digit number typed into a number cell: 4.30405E+17.
+EXCEL_NUMBER = re.compile(r"^\d+(\.\d+)?[eE]\+?\d+$")
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
+PARTY_VALUES = {"是": True, "否": False, "": False}
+
+
+class RosterFileError(DomainError):
+    """The file as a whole cannot be read as a roster (missing columns, no rows, too many)."""
+
+
+class RosterRejected(DomainError):
+    """The roster has bad rows; ``lines`` holds them, with their problems by column."""
+
+    def __init__(self, message: str, *, lines: Sequence[RosterLine]):
+        super().__init__(message, code="roster_invalid")
+        self.lines = lines
+
+
+@dataclass
+class RosterLine:
+    """One row of the file as read: the entry it makes, and what is wrong with it."""
+
+    line: int
+    entry: RosterEntry | None
+    problems: dict[str, list[str]] = field(default_factory=dict)
+    display: list[str] = field(default_factory=list)
+
+    @property
+    def is_blank(self) -> bool:
+        return self.entry is None
+
+
+@dataclass
+class RosterReading:
+    lines: list[RosterLine]
+
+    @property
+    def bad_lines(self) -> list[RosterLine]:
+        return [line for line in self.lines if line.problems]
+
+    @property
+    def entries(self) -> list[RosterEntry]:
+        return [line.entry for line in self.lines if line.entry is not None]
+
+
+# --- reading the file -----------------------------------------------------------------------
+
+
+def _canonical_header(header: object) -> str:
+    # Full-width and half-width brackets and stray spaces are the same column to a cadre.
+    return unicodedata.normalize("NFKC", str(header or "")).replace(" ", "").strip()
+
+
+_COLUMN_BY_CANONICAL = {_canonical_header(column): column for column in IMPORT_COLUMNS}
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    return str(value).strip()
+
+
+def _mask_raw_id_number(value: str) -> str:
+    if len(value) < 8:
+        return "*" * len(value)
+    return f"{value[:4]}{'*' * (len(value) - 8)}{value[-4:]}"
+
+
+def _display(row: Mapping[str, Any]) -> list[str]:
+    """The row as the preview shows it: the ID number and phone number masked, since the
+    page is rendered, cached and printed like any other."""
+    values = {column: _text(row.get(column)) for column in IMPORT_COLUMNS}
+    values[PHONE] = mask_phone(normalize_phone(values[PHONE]))
+    values[ID_NUMBER] = _mask_raw_id_number(normalize_id_number(values[ID_NUMBER]))
+    return [values[column] for column in IMPORT_COLUMNS]
+
+
+def _read_date(value: object) -> datetime.date | None:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    text = _text(value)
+    if not text:
+        return None
+    for date_format in DATE_FORMATS:
+        try:
+            # Only the date is kept, so the missing time zone cannot matter.
+            return datetime.datetime.strptime(text, date_format).date()  # noqa: DTZ007
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def _check_headers(headers: Sequence[str]) -> None:
+    missing = [column for column in REQUIRED_COLUMNS if column not in headers]
+    if missing:
+        raise RosterFileError(
+            _("花名册缺少以下列：%(columns)s。第一行应为列名：%(expected)s。")
+            % {"columns": "、".join(missing), "expected": "、".join(IMPORT_COLUMNS)},
+            code="roster_columns_missing",
+        )
+    repeated = [column for column in IMPORT_COLUMNS if headers.count(column) > 1]
+    if repeated:
+        raise RosterFileError(
+            _("以下列出现了不止一次：%(columns)s。") % {"columns": "、".join(repeated)},
+            code="roster_columns_repeated",
+        )
+
+
+def normalize_headers(dataset: tablib.Dataset) -> None:
+    """Rename the dataset's columns to the roster's own names, whatever brackets and spaces
+    the spreadsheet used, so every row can be read by name."""
+    if dataset.headers:
+        dataset.headers = [
+            _COLUMN_BY_CANONICAL.get(_canonical_header(header), _text(header))
+            for header in dataset.headers
+        ]
+
+
+def read_roster(dataset: tablib.Dataset) -> RosterReading:
+    """Each row's entry and its problems of form (the services judge the rest). Two
+    queries whatever the file's length: the centers it names and the skills."""
+    normalize_headers(dataset)
+    headers = list(dataset.headers or [])
+    _check_headers(headers)
+    rows = [dict(zip(headers, values, strict=False)) for values in dataset]
+    if len(rows) > MAX_ROWS:
+        raise RosterFileError(
+            _("一次最多导入 %(max)d 行，本文件有 %(rows)d 行，请分批导入。")
+            % {"max": MAX_ROWS, "rows": len(rows)},
+            code="roster_too_long",
+        )
+    codes = {unicodedata.normalize("NFKC", _text(row.get(CENTER_CODE))) for row in rows}
+    # The tree above each village comes along: the checks read township and county.
+    centers = {
+        center.code: center
+        for center in Center.objects.filter(code__in=codes - {""}).select_related(
+            "parent__parent__parent"
+        )
+    }
+    skills = {skill.name: skill for skill in Skill.objects.all()}
+    lines = [_read_row(row, FIRST_LINE + index, centers, skills) for index, row in enumerate(rows)]
+    if not any(not line.is_blank for line in lines):
+        raise RosterFileError(_("花名册中没有志愿者数据。"), code="roster_empty")
+    return RosterReading(lines=lines)
+
+
+def _read_row(
+    row: Mapping[str, Any], line: int, centers: Mapping[str, Center], skills: Mapping[str, Skill]
+) -> RosterLine:
+    if all(_text(value) == "" for value in row.values()):
+        return RosterLine(line=line, entry=None)
+    problems: dict[str, list[str]] = {}
+
+    def refuse(column: str, message: str) -> None:
+        problems.setdefault(column, []).append(message)
+
+    raw_id = row.get(ID_NUMBER)
+    id_number = normalize_id_number(unicodedata.normalize("NFKC", _text(raw_id)))
+    if isinstance(raw_id, float) or EXCEL_NUMBER.match(id_number):
+        refuse(
+            ID_NUMBER,
+            _("身份证号码被存成了数字，末尾几位已丢失；请把该列设为“文本”格式后重新填写。"),
+        )
+    code = unicodedata.normalize("NFKC", _text(row.get(CENTER_CODE)))
+    center = centers.get(code)
+    if not code:
+        refuse(CENTER_CODE, _("请填写所属村（社区）编码。"))
+    elif center is None:
+        refuse(CENTER_CODE, _("未找到编码为“%(code)s”的阵地。") % {"code": code})
+    names = [name for name in SKILL_SEPARATORS.split(_text(row.get(SKILLS))) if name]
+    unknown = [name for name in names if name not in skills]
+    if unknown:
+        refuse(SKILLS, _("未知的技能：%(names)s。") % {"names": "、".join(unknown)})
+    party = _text(row.get(PARTY_MEMBER))
+    if party not in PARTY_VALUES:
+        refuse(PARTY_MEMBER, _("请填写“是”或“否”。"))
+    try:
+        valid_until = _read_date(row.get(INSURANCE_VALID_UNTIL))
+    except ValueError:
+        valid_until = None
+        refuse(INSURANCE_VALID_UNTIL, _("请填写日期，例如 2027-12-31。"))
+    entry = RosterEntry(
+        line=line,
+        real_name=_text(row.get(NAME)),
+        phone=normalize_phone(_text(row.get(PHONE))),
+        id_number=id_number,
+        home_center=center,
+        skills=tuple(skills[name] for name in dict.fromkeys(names) if name in skills),
+        is_party_member=PARTY_VALUES.get(party, False),
+        insurer=_text(row.get(INSURER)),
+        insurance_number=_text(row.get(INSURANCE_NUMBER)),
+        insurance_valid_until=valid_until,
+    )
+    return RosterLine(line=line, entry=entry, problems=problems, display=_display(row))
+
+
+def check_roster(*, actor: User, dataset: tablib.Dataset) -> RosterReading:
+    """Read the roster and judge every row as the services would: what the preview shows.
+
+    A column already refused as unreadable (an unknown center code, an unknown skill) keeps
+    that reason alone; every other column gets the services' verdict, so that one upload
+    reports everything wrong with a row.
+    """
+    reading = read_roster(dataset)
+    entries = [line.entry for line in reading.lines if line.entry is not None]
+    found = volunteer_roster_check(actor=actor, entries=entries)
+    for roster_line in reading.lines:
+        for field_name, messages in found.get(roster_line.line, {}).items():
+            column = COLUMN_OF_FIELD[field_name]
+            if column not in roster_line.problems:
+                roster_line.problems[column] = list(messages)
+    return reading
+
+
+def roster_import(*, actor: User, dataset: tablib.Dataset) -> list[Volunteer]:
+    """Import a clean roster in one transaction, or raise ``RosterRejected`` with its bad
+    rows and import nothing. For callers outside the admin (scripts, commands, tests)."""
+    reading = check_roster(actor=actor, dataset=dataset)
+    if reading.bad_lines:
+        raise RosterRejected(
+            _("花名册中有 %(count)d 行有误，未导入任何志愿者。")
+            % {"count": len(reading.bad_lines)},
+            lines=reading.bad_lines,
+        )
+    return volunteer_roster_import(actor=actor, entries=reading.entries)
+
+
+def can_import_roster(user: User) -> bool:
+    """Importing makes volunteers active without review, so it is for those who may approve
+    applications: a superuser, or a cadre with a township-level role or higher."""
+    if user.is_superuser:
+        return True
+    return CadreRole.objects.filter(user=user, center__level__in=REVIEWING_LEVELS).exists()
+
+
+# --- the import-export plumbing ---------------------------------------------------------------
+
+
+class RosterCSV(base_formats.CSV):
+    """CSV as cadres' spreadsheets save it: UTF-8 with or without a byte-order mark, or
+    GB18030 (what Excel on Chinese Windows writes); blank lines are kept as empty rows so
+    that row numbers stay those of the file."""
+
+    def create_dataset(self, in_stream: str | bytes, **kwargs: Any) -> tablib.Dataset:
+        text = in_stream
+        if isinstance(in_stream, bytes):
+            try:
+                text = in_stream.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = in_stream.decode("gb18030")
+        rows = list(csv.reader(io.StringIO(text)))
+        dataset = tablib.Dataset()
+        if not rows:
+            return dataset
+        width = max(len(row) for row in rows)
+        dataset.headers = rows[0] + [""] * (width - len(rows[0]))
+        for row in rows[1:]:
+            dataset.append(row + [""] * (width - len(row)))
+        return dataset
+
+
+class RosterImportForm(ImportForm):
+    """The upload form, refusing files far beyond the row limit before they are read into
+    memory and parked in the cache."""
+
+    def clean_import_file(self) -> Any:
+        upload = self.cleaned_data["import_file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                _("文件过大（超过 %(mb)d MB），请分批导入。")
+                % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)},
+                code="roster_too_large",
+            )
+        return upload
+
+
+class RosterUploadExpired(Exception):
+    """The upload waited too long between preview and confirm and is gone."""
+
+
+class RosterUploadStorage(CacheStorage):
+    """Uploads wait between preview and confirm in the cache, not on disk: a roster holds ID
+    numbers in clear, and an abandoned preview must disappear by itself."""
+
+    CACHE_LIFETIME = 60 * 60
+    CACHE_PREFIX = "roster-upload-"
+
+    def read(self) -> Any:
+        data = super().read()
+        if data is None:
+            raise RosterUploadExpired
+        return data
+
+
+class RosterResult(Result):
+    """A Result whose bad rows carry their spreadsheet row numbers and masked values."""
+
+    def append_invalid_row(self, number: int, row: Mapping[str, Any], validation_error):
+        self.invalid_rows.append(
+            InvalidRow(
+                number=number + FIRST_LINE - 1,
+                validation_error=validation_error,
+                values=_display(row),
+            )
+        )
+
+
+class RosterImportResource(resources.Resource):
+    """The import side: rows are judged together before the loop (``check_roster``), each row
+    reports its verdict, and the clean roster is written in one go after it. The dry run
+    (the preview) writes too and is rolled back, so the preview proves the very writes the
+    confirm will make."""
+
+    real_name = Field(column_name=NAME)
+    phone = Field(column_name=PHONE)
+    id_number = Field(column_name=ID_NUMBER)
+    center_code = Field(column_name=CENTER_CODE)
+    skills = Field(column_name=SKILLS)
+    is_party_member = Field(column_name=PARTY_MEMBER)
+    insurer = Field(column_name=INSURER)
+    insurance_number = Field(column_name=INSURANCE_NUMBER)
+    insurance_valid_until = Field(column_name=INSURANCE_VALID_UNTIL)
+
+    class Meta:
+        # Nothing is saved row by row, so the per-row savepoints would be thousands of
+        # queries for nothing; use_bulk skips them (and there is nothing to bulk-save).
+        use_bulk = True
+        report_skipped = False
+        using_db = "default"
+        # Rows are never looked up as existing objects.
+        instance_loader_class = BaseInstanceLoader
+
+    def __init__(self, *, actor: User | None = None, **kwargs: Any):
+        super().__init__()
+        self.actor = actor
+        self.reading: RosterReading | None = None
+        self.dry_run = False
+        self._new_rows: list[tuple[RowResult, RosterEntry]] = []
+
+    @classmethod
+    def get_display_name(cls) -> str:
+        return _("志愿者花名册")
+
+    @classmethod
+    def get_result_class(cls) -> type[Result]:
+        return RosterResult
+
+    def get_diff_headers(self) -> list[str]:
+        return list(IMPORT_COLUMNS)
+
+    def import_data(self, dataset: tablib.Dataset, dry_run: bool = False, **kwargs: Any):
+        self.dry_run = dry_run
+        self.reading = None
+        self._new_rows = []
+        if self.actor is None:
+            self.actor = kwargs.get("user")
+        return super().import_data(dataset, dry_run=dry_run, **kwargs)
+
+    def before_import(self, dataset: tablib.Dataset, **kwargs: Any) -> None:
+        if self.actor is None:
+            raise RosterFileError(_("请先登录。"), code="actor_required")
+        self.reading = check_roster(actor=self.actor, dataset=dataset)
+
+    def import_row(self, row: Mapping[str, Any], instance_loader: Any, **kwargs: Any) -> RowResult:
+        row_result = self.get_row_result_class()()
+        if self.reading is None:
+            # The file as a whole was refused (a base error says why): no row verdicts.
+            row_result.import_type = RowResult.IMPORT_TYPE_SKIP
+            return row_result
+        roster_line = self.reading.lines[kwargs["row_number"] - 1]
+        if roster_line.is_blank:
+            row_result.import_type = RowResult.IMPORT_TYPE_SKIP
+        elif roster_line.problems:
+            row_result.import_type = RowResult.IMPORT_TYPE_INVALID
+            row_result.validation_error = ValidationError(
+                {
+                    column: roster_line.problems[column]
+                    for column in IMPORT_COLUMNS
+                    if column in roster_line.problems
+                }
+            )
+        else:
+            row_result.import_type = RowResult.IMPORT_TYPE_NEW
+            row_result.diff = roster_line.display
+            self._new_rows.append((row_result, roster_line.entry))
+        return row_result
+
+    def after_import(self, dataset: tablib.Dataset, result: Result, **kwargs: Any) -> None:
+        if self.reading is None or result.has_errors() or result.has_validation_errors():
+            return
+        connection = connections[self.get_db_connection_name()]
+        if self.dry_run and not connection.features.supports_transactions:
+            return  # a dry run that could not be rolled back must not write
+        volunteers = volunteer_roster_import(
+            actor=self.actor, entries=[entry for _row, entry in self._new_rows]
+        )
+        for (row_result, _entry), volunteer in zip(self._new_rows, volunteers, strict=True):
+            row_result.add_instance_info(volunteer)
+            row_result.instance = volunteer
+
+
+def _safe_cell(text: str) -> str:
+    """Residents type names and insurers themselves; a leading = + - @ would make a
+    spreadsheet run it as a formula (CSV injection), so such a value is quoted."""
+    if text and text[0] in "=+-@\t\r":
+        return "'" + text
+    return text
+
+
+def _iso(value: datetime.date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+class RosterExportResource(resources.Resource):
+    """The export side: the volunteers in the cadre's scope, ID and phone numbers masked."""
+
+    name = Field(column_name=NAME)
+    phone = Field(column_name=PHONE)
+    id_number = Field(column_name=ID_NUMBER)
+    gender = Field(column_name="性别")
+    center_code = Field(column_name=CENTER_CODE)
+    center = Field(column_name="所属村（社区）")
+    township = Field(column_name="所属乡镇（街道）")
+    skills = Field(column_name=SKILLS)
+    is_party_member = Field(column_name=PARTY_MEMBER)
+    status = Field(column_name="状态")
+    joined_on = Field(column_name="加入日期")
+    insurer = Field(column_name=INSURER)
+    insurance_number = Field(column_name=INSURANCE_NUMBER)
+    insurance_valid_until = Field(column_name=INSURANCE_VALID_UNTIL)
+    hours = Field(column_name="服务时长")
+    points = Field(column_name="积分")
+    stars = Field(column_name="星级")
+
+    class Meta:
+        # Rows are read a page at a time with their skills prefetched: two queries a page.
+        chunk_size = 1000
+        using_db = "default"
+
+    def __init__(self, *, actor: User | None = None, **kwargs: Any):
+        super().__init__()
+        self.actor = actor
+
+    @classmethod
+    def get_display_name(cls) -> str:
+        return _("志愿者花名册")
+
+    def get_queryset(self) -> QuerySet[Volunteer]:
+        if self.actor is None:
+            return Volunteer.objects.none()
+        return volunteers_in_scope(self.actor)
+
+    def filter_export(self, queryset: QuerySet[Volunteer], **kwargs: Any) -> QuerySet[Volunteer]:
+        # Whatever queryset the caller passes (the admin's, filtered and searched), only the
+        # actor's scope leaves the building.
+        scoped = self.get_queryset()
+        if queryset is not None and queryset is not scoped:
+            scoped = scoped.filter(pk__in=queryset.values("pk"))
+        return (
+            scoped.select_related("user", "home_center", "township")
+            .prefetch_related("skills")
+            .order_by("pk")
+        )
+
+    def dehydrate_name(self, volunteer: Volunteer) -> str:
+        return _safe_cell(volunteer.real_name)
+
+    def dehydrate_phone(self, volunteer: Volunteer) -> str:
+        return mask_phone(volunteer.user.phone)
+
+    def dehydrate_id_number(self, volunteer: Volunteer) -> str:
+        return volunteer.id_number_masked
+
+    def dehydrate_gender(self, volunteer: Volunteer) -> str:
+        return str(volunteer.get_gender_display())
+
+    def dehydrate_center_code(self, volunteer: Volunteer) -> str:
+        return volunteer.home_center.code
+
+    def dehydrate_center(self, volunteer: Volunteer) -> str:
+        return volunteer.home_center.name
+
+    def dehydrate_township(self, volunteer: Volunteer) -> str:
+        return volunteer.township.name if volunteer.township else ""
+
+    def dehydrate_skills(self, volunteer: Volunteer) -> str:
+        return "、".join(skill.name for skill in volunteer.skills.all())
+
+    def dehydrate_is_party_member(self, volunteer: Volunteer) -> str:
+        return _("是") if volunteer.is_party_member else _("否")
+
+    def dehydrate_status(self, volunteer: Volunteer) -> str:
+        return str(volunteer.get_status_display())
+
+    def dehydrate_joined_on(self, volunteer: Volunteer) -> str:
+        return _iso(volunteer.joined_on)
+
+    def dehydrate_insurer(self, volunteer: Volunteer) -> str:
+        return _safe_cell(volunteer.insurer)
+
+    def dehydrate_insurance_number(self, volunteer: Volunteer) -> str:
+        return _safe_cell(volunteer.insurance_number)
+
+    def dehydrate_insurance_valid_until(self, volunteer: Volunteer) -> str:
+        return _iso(volunteer.insurance_valid_until)
+
+    def dehydrate_hours(self, volunteer: Volunteer) -> str:
+        return str(volunteer.hours)
+
+    def dehydrate_points(self, volunteer: Volunteer) -> int:
+        return volunteer.points
+
+    def dehydrate_stars(self, volunteer: Volunteer) -> int:
+        return volunteer.stars
