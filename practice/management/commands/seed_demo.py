@@ -12,8 +12,8 @@ from accounts.models import User
 from accounts.services import cadre_create, resident_register
 from practice.models import Center
 from volunteers.identity import compose_id_number
-from volunteers.models import Volunteer
-from volunteers.services import volunteer_create
+from volunteers.models import Team, TeamMembership, Volunteer
+from volunteers.services import team_member_add, team_save, volunteer_create
 
 DEMO_PASSWORD = "Hengyang@2026"
 # One cadre per tier down one branch of the real tree, in 珠晖区.
@@ -59,6 +59,7 @@ class Command(BaseCommand):
                     status=Volunteer.Status.ACTIVE,
                     joined_on=timezone.localdate(),
                 )
+            self._seed_team(Volunteer.objects.get(user=user))
         self.stdout.write("")
         self.stdout.write(f"演示账号（密码均为 {password}）：")
         for phone, name, code in DEMO_CADRES:
@@ -66,3 +67,23 @@ class Command(BaseCommand):
             self.stdout.write(f"  干部  {phone}  {name}  {center.title}")
         self.stdout.write(f"  群众  {DEMO_RESIDENT[0]}  {DEMO_RESIDENT[1]}")
         self.stdout.write(f"  志愿者 {DEMO_VOLUNTEER[0]}  {DEMO_VOLUNTEER[1]}")
+
+    def _seed_team(self, volunteer: Volunteer) -> None:
+        """The demo village's unit (小队) with the demo volunteer as its leader."""
+        village = volunteer.home_center
+        team = Team.objects.filter(center=village, kind=Team.Kind.STANDING).first()
+        if team is None:
+            team = team_save(
+                actor=None,
+                team=Team(
+                    center=village, kind=Team.Kind.STANDING, name=f"{village.name}志愿服务小队"
+                ),
+            )
+        if not team.memberships.filter(volunteer=volunteer, left_on__isnull=True).exists():
+            township_cadre = User.objects.get(phone=DEMO_CADRES[2][0])
+            team_member_add(
+                actor=township_cadre,
+                team=team,
+                volunteer=volunteer,
+                role=TeamMembership.Role.LEADER,
+            )
