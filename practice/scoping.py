@@ -7,11 +7,12 @@ queryset, API queryset, page, export and dashboard narrows its rows through
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TypeVar
 
-from django.db.models import Exists, Model, OuterRef, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 
-from practice.models import CadreRole, Center
+from practice.models import CadreRole, Center, Level
 
 M = TypeVar("M", bound=Model)
 
@@ -39,17 +40,57 @@ def _covering_roles(user: object, via: str) -> Exists:
     )
 
 
+@dataclass(frozen=True)
+class AncestorColumns:
+    """A model's copies of its center's ancestors, declared as ``scope_ancestors`` on the
+    model: the county, the township and the village (or base) itself."""
+
+    county: str
+    township: str
+    village: str
+
+
+def _ancestor_filter(user: object, columns: AncestorColumns) -> Q:
+    """The scope as literal filters on the copied columns, one per role.
+
+    At city scale the containment test cannot use an index on the big table: the database
+    walks rows newest first and tests each against the tree (a village cadre's first page
+    read 235,000 volunteers). A filter on an indexed column of the row itself reads only
+    the rows in scope. The price is one small query for the roles.
+    """
+    allowed = Q(pk__in=[])
+    roles = CadreRole.objects.filter(user=user).values_list(
+        "center_id", "center__level", "center__tree_id", "center__lft", "center__rght"
+    )
+    for center_id, level, tree_id, lft, rght in roles:
+        if level == Level.CITY:
+            allowed |= Q(**{f"{columns.county}__parent_id": center_id})
+        elif level == Level.COUNTY:
+            allowed |= Q(**{f"{columns.county}_id": center_id})
+        elif level == Level.TOWNSHIP:
+            allowed |= Q(**{f"{columns.township}_id": center_id})
+        else:
+            # A village and any bases hanging under it.
+            subtree = Center.objects.filter(tree_id=tree_id, lft__gte=lft, rght__lte=rght)
+            allowed |= Q(**{f"{columns.village}_id__in": subtree.values("id")})
+    return allowed
+
+
 def scope_queryset(queryset: QuerySet[M], user: object, *, via: str) -> QuerySet[M]:
     """Narrow ``queryset`` to the rows whose center lies in the user's subtrees.
 
     ``via`` is the lookup path from the queryset's model to a Center ("center",
     "home_center", "cadre_roles__center"), or "" when the queryset is of centers. A
-    superuser sees everything; anyone without a role sees nothing.
+    superuser sees everything; anyone without a role sees nothing. A model that copies its
+    center's ancestors (``scope_ancestors``) is narrowed on those columns instead.
     """
     if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
         return queryset.none()
     if getattr(user, "is_superuser", False):
         return queryset
+    ancestors: AncestorColumns | None = getattr(queryset.model, "scope_ancestors", None)
+    if ancestors is not None and via == ancestors.village:
+        return queryset.filter(_ancestor_filter(user, ancestors))
     return queryset.filter(_covering_roles(user, via))
 
 

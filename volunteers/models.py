@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -8,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
 from practice.models import Center, Level
+from practice.scoping import AncestorColumns
 from volunteers.identity import mask_id_number
 
 
@@ -102,6 +104,11 @@ class Volunteer(TimeStampedModel):
     hours = models.DecimalField(_("服务时长"), max_digits=10, decimal_places=2, default=Decimal(0))
     points = models.IntegerField(_("积分"), default=0)
     stars = models.PositiveSmallIntegerField(_("星级"), default=0)
+
+    # Scoping filters on the copied ancestor columns (see practice.scoping).
+    scope_ancestors: ClassVar[AncestorColumns] = AncestorColumns(
+        county="county", township="township", village="home_center"
+    )
 
     class Meta:
         verbose_name = _("志愿者")

@@ -1,8 +1,17 @@
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
-from practice.scoping import visible_centers
+from accounts.services import resident_register
+from practice.models import Center
+from practice.scoping import _covering_roles, scope_queryset, visible_centers
+from practice.services import cadre_role_grant, center_save
+from tests.conftest import PASSWORD
+from volunteers.identity import compose_id_number
+from volunteers.models import Volunteer
+from volunteers.services import volunteer_create
 
 
 @pytest.mark.django_db
@@ -38,3 +47,55 @@ def test_each_cadre_sees_exactly_their_subtree(people, tree):
 def test_residents_and_volunteers_manage_nothing(people):
     assert not visible_centers(people.resident).exists()
     assert not visible_centers(people.volunteer).exists()
+
+
+@pytest.mark.django_db
+def test_the_copied_column_scope_agrees_with_the_tree_for_every_persona(people, tree):
+    """Volunteers are scoped on their copied county/township/village columns; the answer must
+    be the tree's answer, for every tier of role, several roles at once, and a base."""
+    # given a volunteer in every village and one at a base under a village; a county B
+    # cadre who also holds a township role in county A; a cadre of the base's village
+    base = center_save(
+        actor=None,
+        center=Center(parent=tree.village_a2, name="版画基地", code="430405007007B1", kind="base"),
+    )
+    homes = [tree.village_a, tree.village_a2, tree.village_a3, tree.village_b, base]
+    for number, home in enumerate(homes):
+        user = resident_register(
+            phone=f"1330000{number:04d}", name=f"甲{number}", password=PASSWORD
+        )
+        volunteer_create(
+            user=user,
+            real_name=f"甲{number}",
+            id_number=compose_id_number("430405", datetime.date(1985, 5, 5), 300 + number),
+            home_center=home,
+        )
+    two_roles = people.outsider_cadre
+    cadre_role_grant(actor=None, user=two_roles, center=tree.township_a2)
+    village_base_cadre = resident_register(phone="13300009999", name="基地", password=PASSWORD)
+    cadre_role_grant(actor=None, user=village_base_cadre, center=tree.village_a2)
+    personas = [
+        people.city_cadre,
+        people.county_cadre,
+        people.township_cadre,
+        people.village_cadre,
+        two_roles,
+        village_base_cadre,
+        people.resident,
+    ]
+    for user in personas:
+        # when
+        by_columns = set(scope_queryset(Volunteer.objects.all(), user, via="home_center"))
+        by_tree = set(Volunteer.objects.filter(_covering_roles(user, "home_center")))
+        # then
+        assert by_columns == by_tree, user.name
+    assert (
+        len(set(scope_queryset(Volunteer.objects.all(), village_base_cadre, via="home_center")))
+        == 2
+    )
+    assert {
+        v.home_center for v in scope_queryset(Volunteer.objects.all(), two_roles, via="home_center")
+    } == {
+        tree.village_a3,
+        tree.village_b,
+    }
