@@ -9,18 +9,14 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.phones import normalize_phone
-from core.errors import DomainError
+from core.errors import DomainError, clean_or_refuse
 from practice.models import Center
 from practice.services import cadre_role_grant
 
 
 def _checked_user(*, phone: str, name: str, password: str | None) -> User:
     user = User(phone=normalize_phone(phone), name=(name or "").strip())
-    try:
-        user.full_clean(exclude=["password", "last_login"])
-    except ValidationError as exc:
-        field, errors = next(iter(exc.error_dict.items()))
-        raise DomainError(errors[0].messages[0], code="invalid", field=field) from exc
+    clean_or_refuse(user, exclude=["password", "last_login"])
     if password is not None:
         _check_password(password, user)
     user.set_password(password)
@@ -96,11 +92,7 @@ def user_update(*, actor: User, user: User, fields: list[str]) -> User:
         )
     if user.pk == actor.pk and "is_active" in fields and not user.is_active:
         raise DomainError(_("不能停用您本人的账号。"), code="deactivate_self", field="is_active")
-    try:
-        user.full_clean(exclude=["password", "last_login"])
-    except ValidationError as exc:
-        field, errors = next(iter(exc.error_dict.items()))
-        raise DomainError(errors[0].messages[0], code="invalid", field=field) from exc
+    clean_or_refuse(user, exclude=["password", "last_login"])
     if fields:
         user.save(update_fields=fields)
     return user

@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db.models import Model
+
 
 class DomainError(Exception):
     """A rule of the domain refused an action; the message is for the person who asked.
@@ -26,3 +31,17 @@ class NotInScope(DomainError):
     so that nobody learns what exists elsewhere."""
 
     http_status = 404
+
+
+def clean_or_refuse(instance: Model, *, exclude: Iterable[str] | None = None) -> None:
+    """Run the model's own validation (fields, uniqueness, constraints) and report the first
+    failure as a DomainError on its field, the way services refuse everything else."""
+    try:
+        instance.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        if not hasattr(exc, "error_dict"):
+            raise DomainError(exc.messages[0], code="invalid") from exc
+        field, errors = next(iter(exc.error_dict.items()))
+        raise DomainError(
+            errors[0].messages[0], code="invalid", field=None if field == "__all__" else field
+        ) from exc

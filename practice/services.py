@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from core.errors import DomainError, NotInScope
+from core.errors import DomainError, NotInScope, clean_or_refuse
 from practice.models import DEFAULT_KIND, LEVEL_AT_DEPTH, CadreRole, Center, Kind, Level, Service
 from practice.scoping import center_in_scope
 
@@ -67,11 +66,8 @@ def center_validate(*, actor: User | None, center: Center) -> None:
     center.level = level_under(center.parent, center.kind)
     if not center.kind:
         center.kind = DEFAULT_KIND[Level(center.level)]
-    try:
-        # The tree fields are mptt's to fill in on save.
-        center.full_clean(exclude=["tree_id", "lft", "rght", "depth"])
-    except ValidationError as exc:
-        raise _first_error(exc) from exc
+    # The tree fields are mptt's to fill in on save.
+    clean_or_refuse(center, exclude=["tree_id", "lft", "rght", "depth"])
 
 
 @transaction.atomic
@@ -120,10 +116,7 @@ def service_validate(*, actor: User | None, service: Service) -> None:
         _require_in_scope(actor, original.center)
     _require_in_scope(actor, getattr(service, "center", None))
     service.name = (service.name or "").strip()
-    try:
-        service.full_clean()
-    except ValidationError as exc:
-        raise _first_error(exc) from exc
+    clean_or_refuse(service)
 
 
 @transaction.atomic
@@ -168,12 +161,3 @@ def cadre_role_revoke(*, actor: User | None, role: CadreRole) -> None:
     if actor is not None and role.user_id == actor.pk and not actor.is_superuser:
         raise DomainError(_("不能撤销您本人的任职。"), code="revoke_own_role")
     role.delete()
-
-
-def _first_error(exc: ValidationError) -> DomainError:
-    """A model validation failure as a DomainError on its first field."""
-    if hasattr(exc, "error_dict"):
-        field, errors = next(iter(exc.error_dict.items()))
-        message = errors[0].messages[0]
-        return DomainError(message, code="invalid", field=None if field == "__all__" else field)
-    return DomainError(exc.messages[0], code="invalid")

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.phones import validate_mainland_mobile
-from core.errors import ConflictError, DomainError, NotInScope
+from core.errors import ConflictError, DomainError, NotInScope, clean_or_refuse
 from practice.models import Center, Level, Platform
 from practice.scoping import center_in_scope, manages_whole_tree, visible_centers
 from volunteers.availability import ALL_SLOTS
@@ -335,13 +335,7 @@ def team_validate(*, actor: User | None, team: Team) -> None:
     team.name = (team.name or "").strip()
     if team.kind == Team.Kind.STANDING:
         team.specialty = ""
-    try:
-        team.full_clean()
-    except ValidationError as exc:
-        field, errors = next(iter(exc.error_dict.items()))
-        raise DomainError(
-            errors[0].messages[0], code="invalid", field=None if field == "__all__" else field
-        ) from exc
+    clean_or_refuse(team)
 
 
 @transaction.atomic
@@ -419,13 +413,7 @@ def skill_validate(*, actor: User | None, skill: Skill) -> None:
     if actor is not None and not manages_whole_tree(actor):
         raise DomainError(_("志愿技能目录由市级中心维护。"), code="skill_forbidden")
     skill.name = (skill.name or "").strip()
-    try:
-        skill.full_clean()
-    except ValidationError as exc:
-        field, errors = next(iter(exc.error_dict.items()))
-        raise DomainError(
-            errors[0].messages[0], code="invalid", field=None if field == "__all__" else field
-        ) from exc
+    clean_or_refuse(skill)
 
 
 @transaction.atomic
