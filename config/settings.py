@@ -243,7 +243,15 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 # Beat's record of last runs lives beside the other state, not in whatever directory beat was
 # started from.
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Orders: how long a volunteer has to accept an offer, the most hours one order credits, and
+# the dispatch sweep that catches what no task reached.
+ORDER_ACCEPT_MINUTES = env_int("ORDER_ACCEPT_MINUTES", 30)
+ORDER_MAX_HOURS = env_int("ORDER_MAX_HOURS", 8)
+DISPATCH_SWEEP_BATCH = env_int("DISPATCH_SWEEP_BATCH", 500)
+DISPATCH_SWEEP_GRACE_SECONDS = env_int("DISPATCH_SWEEP_GRACE_SECONDS", 60)
+
 CELERY_BEAT_SCHEDULE = {
+    "dispatch-sweep": {"task": "orders.tasks.dispatch_sweep_task", "schedule": 60.0},
     # Every minute; /healthz/ calls the workers stale after three missed beats. Tests shorten
     # it to see beat enqueue without waiting a minute.
     "heartbeat": {

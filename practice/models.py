@@ -96,6 +96,8 @@ class Center(MPTTModel, TimeStampedModel):
         _("联系电话"), max_length=20, blank=True, validators=[contact_phone_validator]
     )
     is_active = models.BooleanField(_("启用"), default=True)
+    # Off anywhere above an order's village, and its orders wait for a cadre to dispatch.
+    auto_dispatch = models.BooleanField(_("自动派单"), default=True)
 
     class MPTTMeta:
         order_insertion_by = ["code"]
@@ -148,6 +150,10 @@ class Service(TimeStampedModel):
     description = models.TextField(_("服务说明"), max_length=1000, blank=True)
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=100)
     is_active = models.BooleanField(_("上架"), default=True)
+    # Volunteers with any of these skills fit the service; none listed means anyone fits.
+    skills = models.ManyToManyField(
+        "volunteers.Skill", verbose_name=_("所需技能"), blank=True, related_name="services"
+    )
 
     class Meta:
         verbose_name = _("服务项目")

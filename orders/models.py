@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.models import TimeStampedModel
+from practice.models import Center, Service
+from practice.scoping import AncestorColumns
+from volunteers.models import Team, Volunteer
+
+
+class Order(TimeStampedModel):
+    """A service ordered by a resident (群众点单) or a micro-wish (微心愿), from placing to
+    rating. Its status changes only through orders.workflow."""
+
+    class Kind(models.TextChoices):
+        SERVICE = "service", _("服务点单")
+        WISH = "wish", _("微心愿")
+
+    class Status(models.TextChoices):
+        PLACED = "placed", _("待派单")
+        DISPATCHED = "dispatched", _("已派单")
+        ACCEPTED = "accepted", _("已接单")
+        IN_SERVICE = "in_service", _("服务中")
+        COMPLETED = "completed", _("已完成")
+        RATED = "rated", _("已评价")
+        CANCELLED = "cancelled", _("已取消")
+        REJECTED = "rejected", _("已驳回")
+
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, default=Kind.SERVICE)
+    service = models.ForeignKey(
+        Service, verbose_name=_("服务项目"), on_delete=models.PROTECT, related_name="orders"
+    )
+    center = models.ForeignKey(
+        Center, verbose_name=_("村（社区）"), on_delete=models.PROTECT, related_name="orders"
+    )
+    township = models.ForeignKey(Center, on_delete=models.PROTECT, related_name="+", editable=False)
+    county = models.ForeignKey(Center, on_delete=models.PROTECT, related_name="+", editable=False)
+    resident = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("下单群众"),
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
+    title = models.CharField(_("标题"), max_length=100)
+    description = models.TextField(_("需求描述"), max_length=1000, blank=True)
+    address = models.CharField(_("服务地址"), max_length=200)
+    contact_phone = models.CharField(_("联系电话"), max_length=20)
+    preferred_start = models.DateTimeField(_("期望开始时间"), null=True, blank=True)
+    preferred_end = models.DateTimeField(_("期望结束时间"), null=True, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.PLACED, db_index=True
+    )
+    dispatched_volunteer = models.ForeignKey(
+        Volunteer,
+        verbose_name=_("派给志愿者"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="offered_orders",
+    )
+    dispatched_team = models.ForeignKey(
+        Team,
+        verbose_name=_("派给队伍"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="offered_orders",
+    )
+    accept_deadline = models.DateTimeField(_("接单截止"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        Volunteer,
+        verbose_name=_("接单志愿者"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="accepted_orders",
+    )
+    accepted_at = models.DateTimeField(_("接单时间"), null=True, blank=True)
+    started_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("签退时间"), null=True, blank=True)
+    hours = models.DecimalField(
+        _("服务时长"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    summary = models.TextField(_("服务小结"), max_length=1000, blank=True)
+    rating = models.PositiveSmallIntegerField(
+        _("评分"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    rating_comment = models.TextField(_("评价"), max_length=500, blank=True)
+    flagged_at = models.DateTimeField(_("无人可派时间"), null=True, blank=True)
+
+    scope_ancestors: ClassVar[AncestorColumns] = AncestorColumns(
+        county="county", township="township", village="center"
+    )
+
+    class Meta:
+        verbose_name = _("服务订单")
+        verbose_name_plural = _("服务订单")
+        indexes = [
+            models.Index(fields=["county", "-id"], name="order_county_newest"),
+            models.Index(fields=["township", "-id"], name="order_township_newest"),
+            models.Index(fields=["center", "-id"], name="order_village_newest"),
+            models.Index(fields=["resident", "-id"], name="order_resident_newest"),
+            models.Index(
+                fields=["accept_deadline"],
+                condition=models.Q(status="dispatched"),
+                name="order_dispatched_deadline",
+            ),
+            models.Index(
+                fields=["created_at"], condition=models.Q(status="placed"), name="order_placed"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rating__isnull=True) | models.Q(rating__gte=1, rating__lte=5),
+                name="order_rating_1_to_5",
+                violation_error_message=_("评分应为 1 到 5 分。"),
+            ),
+            models.CheckConstraint(
+                # No order is ever held without a holder, nor by two: the holder is one column.
+                condition=~models.Q(status__in=["accepted", "in_service", "completed", "rated"])
+                | models.Q(accepted_by__isnull=False),
+                name="order_held_has_holder",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+
+class OrderEvent(models.Model):
+    """One transition of one order: who, when, from which state to which, and why."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=16, choices=Order.Status.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=Order.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("订单记录")
+        verbose_name_plural = _("订单记录")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["order", "at"], name="order_event_timeline")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.from_status or '-'} → {self.to_status}"
+
+
+class OrderRefusal(models.Model):
+    """A volunteer who declined an order, or let the offer lapse: re-dispatch skips them."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="refusals")
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="+")
+    expired = models.BooleanField(default=False)
+    reason = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["order", "volunteer"], name="one_refusal_per_offer")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.volunteer_id} {'expired' if self.expired else 'declined'}"

@@ -1,0 +1,358 @@
+"""Every write to orders: place, dispatch, accept, decline, serve, rate, cancel, reject.
+
+Status changes go through orders.workflow; these functions check who may act and what the
+input is, and enqueue the follow-up tasks on commit.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.phones import normalize_phone, validate_mainland_mobile
+from core.errors import DomainError, NotInScope
+from core.tasks import enqueue_on_commit
+from orders.models import Order, OrderEvent, OrderRefusal
+from orders.workflow import transition
+from points.services import hours_credit
+from practice.models import Center, Level, Service
+from practice.scoping import center_in_scope
+from practice.selectors import services_offered_at
+from volunteers.models import Team, TeamMembership, Volunteer
+
+S = Order.Status
+
+
+def _text(value: str, *, field: str, label: str, max_length: int, required: bool) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise DomainError(_("请填写%(label)s。") % {"label": label}, code="required", field=field)
+    if len(value) > max_length:
+        raise DomainError(
+            _("%(label)s不能超过 %(max)d 个字。") % {"label": label, "max": max_length},
+            code="too_long",
+            field=field,
+        )
+    return value
+
+
+@transaction.atomic
+def order_place(
+    *,
+    resident: User,
+    service: Service,
+    center: Center,
+    title: str,
+    description: str = "",
+    address: str,
+    contact_phone: str,
+    preferred_start: datetime.datetime | None = None,
+    preferred_end: datetime.datetime | None = None,
+    kind: str = Order.Kind.SERVICE,
+) -> Order:
+    """A resident orders a service at their village or community (群众点单)."""
+    if center.level != Level.VILLAGE or not center.is_active:
+        raise DomainError(_("请选择服务所在的村（社区）。"), code="not_village", field="center")
+    if not services_offered_at(center).filter(pk=service.pk).exists():
+        raise DomainError(
+            _("该村（社区）不提供此服务项目。"), code="service_unavailable", field="service"
+        )
+    if kind not in Order.Kind.values:
+        raise DomainError(_("订单类型无效。"), code="kind_invalid", field="kind")
+    phone = normalize_phone(contact_phone)
+    try:
+        validate_mainland_mobile(phone)
+    except ValidationError as exc:
+        raise DomainError(exc.messages[0], code="phone_invalid", field="contact_phone") from exc
+    if preferred_start and preferred_end and preferred_end <= preferred_start:
+        raise DomainError(
+            _("期望结束时间应晚于开始时间。"), code="window_invalid", field="preferred_end"
+        )
+    township = center.parent
+    if township is not None and township.level == Level.VILLAGE:
+        township = township.parent
+    order = Order.objects.create(
+        kind=kind,
+        service=service,
+        center=center,
+        township=township,
+        county=township.parent,
+        resident=resident,
+        title=_text(title, field="title", label=_("标题"), max_length=100, required=True),
+        description=_text(
+            description, field="description", label=_("需求描述"), max_length=1000, required=False
+        ),
+        address=_text(address, field="address", label=_("服务地址"), max_length=200, required=True),
+        contact_phone=phone,
+        preferred_start=preferred_start,
+        preferred_end=preferred_end,
+    )
+    OrderEvent.objects.create(order=order, from_status="", to_status=S.PLACED, actor=resident)
+    if auto_dispatch_enabled(center):
+        from orders.tasks import auto_dispatch_task
+
+        enqueue_on_commit(auto_dispatch_task, order.pk)
+    return order
+
+
+def auto_dispatch_enabled(center: Center) -> bool:
+    """Off at the village or anywhere above it, and its orders wait for a cadre."""
+    return not center.get_ancestors(include_self=True).filter(auto_dispatch=False).exists()
+
+
+def _deadline() -> datetime.datetime:
+    return timezone.now() + datetime.timedelta(minutes=settings.ORDER_ACCEPT_MINUTES)
+
+
+def _order_in_scope(actor: User, order_id: int) -> Order:
+    from orders.selectors import orders_for
+
+    order = orders_for(actor).filter(pk=order_id).select_related("center").first()
+    if order is None:
+        raise NotInScope(_("订单不存在或不在您的管辖范围内。"), code="order_not_in_scope")
+    return order
+
+
+@transaction.atomic
+def order_dispatch(
+    *,
+    actor: User | None,
+    order_id: int,
+    volunteer: Volunteer | None = None,
+    team: Team | None = None,
+) -> Order:
+    """Offer the order to one volunteer or to a team (中心派单), with an acceptance deadline.
+    ``actor`` None is the automatic dispatcher."""
+    if (volunteer is None) == (team is None):
+        raise DomainError(_("请选择派给一名志愿者或一支队伍。"), code="target_required")
+    if actor is not None:
+        order = _order_in_scope(actor, order_id)
+    else:
+        order = Order.objects.select_related("center").get(pk=order_id)
+    if volunteer is not None:
+        if volunteer.status != Volunteer.Status.ACTIVE:
+            raise DomainError(
+                _("只能派给在册志愿者。"), code="volunteer_not_active", field="volunteer"
+            )
+        if actor is not None and not center_in_scope(actor, volunteer.home_center):
+            raise NotInScope(_("志愿者不存在或不在您的管辖范围内。"), code="volunteer_not_in_scope")
+        if OrderRefusal.objects.filter(order_id=order.pk, volunteer=volunteer).exists():
+            raise DomainError(
+                _("该志愿者已谢绝此单。"), code="volunteer_refused", field="volunteer"
+            )
+    if team is not None:
+        if not team.is_active:
+            raise DomainError(_("该队伍已停用。"), code="team_inactive", field="team")
+        if actor is not None and not center_in_scope(actor, team.center):
+            raise NotInScope(_("队伍不存在或不在您的管辖范围内。"), code="team_not_in_scope")
+    order = transition(
+        order.pk,
+        to=S.DISPATCHED,
+        actor=actor,
+        dispatched_volunteer=volunteer,
+        dispatched_team=team,
+        accept_deadline=_deadline(),
+        flagged_at=None,
+    )
+    return order
+
+
+@transaction.atomic
+def order_accept(*, volunteer: Volunteer, order_id: int) -> Order:
+    """The volunteer takes the order (志愿者接单). For a team dispatch the first member to
+    accept wins: the UPDATE matches only while the order is still dispatched."""
+    if volunteer.status != Volunteer.Status.ACTIVE:
+        raise DomainError(_("只有在册志愿者可以接单。"), code="volunteer_not_active")
+    offered = (
+        Order.objects.filter(pk=order_id)
+        .values("dispatched_volunteer_id", "dispatched_team_id", "status")
+        .first()
+    )
+    if offered is None:
+        raise NotInScope(_("订单不存在。"), code="order_missing")
+    if offered["status"] == S.DISPATCHED:
+        to_me = offered["dispatched_volunteer_id"] == volunteer.pk
+        to_my_team = (
+            offered["dispatched_team_id"] is not None
+            and TeamMembership.objects.filter(
+                team_id=offered["dispatched_team_id"], volunteer=volunteer, left_on__isnull=True
+            ).exists()
+        )
+        if not (to_me or to_my_team):
+            raise NotInScope(_("订单不存在。"), code="order_not_offered")
+        condition = (
+            {"dispatched_volunteer": volunteer}
+            if to_me
+            else {"dispatched_team_id": offered["dispatched_team_id"]}
+        )
+    else:
+        condition = {}
+    order = transition(
+        order_id,
+        to=S.ACCEPTED,
+        actor=volunteer.user,
+        extra_condition=condition,
+        accepted_by=volunteer,
+        accepted_at=timezone.now(),
+    )
+    return order
+
+
+@transaction.atomic
+def order_decline(*, volunteer: Volunteer, order_id: int, reason: str) -> Order:
+    """The volunteer turns the offer down: the order goes back to be dispatched again, never
+    to them."""
+    reason = _text(reason, field="reason", label=_("原因"), max_length=200, required=True)
+    order = transition(
+        order_id,
+        to=S.PLACED,
+        actor=volunteer.user,
+        reason=reason,
+        only_from=frozenset({S.DISPATCHED}),
+        extra_condition={"dispatched_volunteer": volunteer},
+        dispatched_volunteer=None,
+        dispatched_team=None,
+        accept_deadline=None,
+    )
+    OrderRefusal.objects.get_or_create(
+        order=order, volunteer=volunteer, defaults={"reason": reason}
+    )
+    _redispatch_on_commit(order)
+    return order
+
+
+def _redispatch_on_commit(order: Order) -> None:
+    if auto_dispatch_enabled(order.center):
+        from orders.tasks import auto_dispatch_task
+
+        enqueue_on_commit(auto_dispatch_task, order.pk)
+
+
+@transaction.atomic
+def order_expire(*, order_id: int) -> Order | None:
+    """The acceptance deadline passed: back to placed, and the lapsed volunteer is skipped
+    from now on. None when someone accepted or declined first (a race the CAS settles)."""
+    from orders.workflow import IllegalTransition
+
+    held = Order.objects.filter(pk=order_id).values("dispatched_volunteer_id").first()
+    try:
+        order = transition(
+            order_id,
+            to=S.PLACED,
+            actor=None,
+            reason=_("超过接单时限"),
+            only_from=frozenset({S.DISPATCHED}),
+            extra_condition={"accept_deadline__lt": timezone.now()},
+            dispatched_volunteer=None,
+            dispatched_team=None,
+            accept_deadline=None,
+        )
+    except IllegalTransition:
+        return None
+    if held and held["dispatched_volunteer_id"]:
+        OrderRefusal.objects.get_or_create(
+            order=order, volunteer_id=held["dispatched_volunteer_id"], defaults={"expired": True}
+        )
+    _redispatch_on_commit(order)
+    return order
+
+
+def _held_by(volunteer: Volunteer) -> dict[str, object]:
+    return {"accepted_by": volunteer}
+
+
+@transaction.atomic
+def order_start(*, volunteer: Volunteer, order_id: int) -> Order:
+    """Check-in: the accepting volunteer starts serving."""
+    _require_holder(volunteer, order_id)
+    return transition(
+        order_id,
+        to=S.IN_SERVICE,
+        actor=volunteer.user,
+        extra_condition=_held_by(volunteer),
+        started_at=timezone.now(),
+    )
+
+
+def _require_holder(volunteer: Volunteer, order_id: int) -> None:
+    if not Order.objects.filter(pk=order_id, accepted_by=volunteer).exists():
+        raise NotInScope(_("订单不存在。"), code="order_not_held")
+
+
+@transaction.atomic
+def order_complete(
+    *, volunteer: Volunteer, order_id: int, summary: str, hours: Decimal | None = None
+) -> Order:
+    """Check-out: the service is done. Hours run from check-in to now, capped per order; a
+    volunteer may claim fewer, never more. They are credited once, through the ledger."""
+    _require_holder(volunteer, order_id)
+    summary = _text(summary, field="summary", label=_("服务小结"), max_length=1000, required=True)
+    started_at = Order.objects.values_list("started_at", flat=True).get(pk=order_id)
+    now = timezone.now()
+    elapsed = Decimal((now - started_at).total_seconds()) / 3600 if started_at else Decimal(0)
+    cap = Decimal(settings.ORDER_MAX_HOURS)
+    allowed = min(elapsed, cap).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    if hours is not None:
+        if hours < 0 or hours > allowed:
+            raise DomainError(
+                _("服务时长应在 0 到 %(max)s 小时之间。") % {"max": allowed},
+                code="hours_out_of_range",
+                field="hours",
+            )
+        allowed = hours.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    order = transition(
+        order_id,
+        to=S.COMPLETED,
+        actor=volunteer.user,
+        extra_condition=_held_by(volunteer),
+        completed_at=now,
+        summary=summary,
+        hours=allowed,
+    )
+    hours_credit(volunteer_id=volunteer.pk, source="order", source_id=order.pk, hours=allowed)
+    return order
+
+
+@transaction.atomic
+def order_rate(*, resident: User, order_id: int, score: int, comment: str = "") -> Order:
+    """The resident rates the completed service (群众评单)."""
+    if not Order.objects.filter(pk=order_id, resident=resident).exists():
+        raise NotInScope(_("订单不存在。"), code="order_not_mine")
+    if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
+        raise DomainError(_("评分应为 1 到 5 分。"), code="score_invalid", field="score")
+    comment = _text(comment, field="comment", label=_("评价"), max_length=500, required=False)
+    return transition(order_id, to=S.RATED, actor=resident, rating=score, rating_comment=comment)
+
+
+@transaction.atomic
+def order_cancel(*, resident: User, order_id: int, reason: str = "") -> Order:
+    """The resident withdraws the order before service starts."""
+    if not Order.objects.filter(pk=order_id, resident=resident).exists():
+        raise NotInScope(_("订单不存在。"), code="order_not_mine")
+    reason = _text(reason, field="reason", label=_("原因"), max_length=200, required=False)
+    return transition(order_id, to=S.CANCELLED, actor=resident, reason=reason)
+
+
+@transaction.atomic
+def order_reject(*, actor: User, order_id: int, reason: str) -> Order:
+    """A cadre in scope turns the order down (not a service the center can give)."""
+    _order_in_scope(actor, order_id)
+    reason = _text(reason, field="reason", label=_("原因"), max_length=200, required=True)
+    return transition(order_id, to=S.REJECTED, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def order_flag_undispatchable(*, order_id: int) -> bool:
+    """No candidate up to the county: mark it for the county's cadres (once)."""
+    return bool(
+        Order.objects.filter(pk=order_id, status=S.PLACED, flagged_at__isnull=True).update(
+            flagged_at=timezone.now()
+        )
+    )

@@ -1,0 +1,21 @@
+"""Thin, idempotent tasks: each takes ids, calls one service, and is safe to run twice."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="orders.tasks.auto_dispatch_task", ignore_result=True)
+def auto_dispatch_task(order_id: int) -> None:
+    from orders.dispatch import auto_dispatch
+
+    auto_dispatch(order_id=order_id)
+
+
+@shared_task(name="orders.tasks.dispatch_sweep_task", ignore_result=True)
+def dispatch_sweep_task() -> None:
+    """Beat's safety net: expire lapsed offers and dispatch placed orders that no task
+    reached (the broker was down when they were placed, or a worker died)."""
+    from orders.dispatch import sweep
+
+    sweep()
