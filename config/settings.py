@@ -243,6 +243,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 # Beat's record of last runs lives beside the other state, not in whatever directory beat was
 # started from.
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Where notifications go besides the in-app inbox: a class with send(notification).
+NOTIFICATION_BACKEND = env_str("NOTIFICATION_BACKEND", "core.notify.LogBackend")
+
 # Orders: how long a volunteer has to accept an offer, the most hours one order credits, and
 # the dispatch sweep that catches what no task reached.
 ORDER_ACCEPT_MINUTES = env_int("ORDER_ACCEPT_MINUTES", 30)

@@ -29,3 +29,29 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Notification(models.Model):
+    """One message in a user's in-app inbox. ``key`` names the event it reports, unique per
+    user, so a task that runs twice notifies once."""
+
+    user = models.ForeignKey(
+        "accounts.User", verbose_name=_("收件人"), on_delete=models.CASCADE, related_name="+"
+    )
+    key = models.CharField(max_length=64)
+    title = models.CharField(_("标题"), max_length=100)
+    body = models.CharField(_("内容"), max_length=500, blank=True)
+    link = models.CharField(_("链接"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("站内消息")
+        verbose_name_plural = _("站内消息")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="notification_once_per_event")
+        ]
+        indexes = [models.Index(fields=["user", "-id"], name="notification_inbox")]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
-from core.models import Heartbeat
+from core.models import Heartbeat, Notification
+from core.notify import notifications_mark_read
 
 # Beat sends a heartbeat every minute; three missed ones mean the workers or beat are down.
 STALE_AFTER_SECONDS = 180
@@ -26,3 +29,19 @@ def health(request: HttpRequest) -> JsonResponse:
             "last_heartbeat_seconds_ago": None if age is None else round(age),
         }
     )
+
+
+INBOX_PAGE_SIZE = 50
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def inbox(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's messages, newest first; POST marks them all read."""
+    if request.method == "POST":
+        notifications_mark_read(user_id=request.user.pk)
+        return redirect("inbox")
+    notifications = Notification.objects.filter(user=request.user).order_by("-id")[
+        :INBOX_PAGE_SIZE
+    ]
+    return render(request, "core/inbox.html", {"notifications": notifications})

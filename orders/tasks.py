@@ -19,3 +19,17 @@ def dispatch_sweep_task() -> None:
     from orders.dispatch import sweep
 
     sweep()
+
+
+@shared_task(name="orders.tasks.notify_event_task", ignore_result=True)
+def notify_event_task(event_id: int) -> None:
+    from orders.notifications import notify_event
+
+    notify_event(event_id=event_id)
+
+
+@shared_task(name="orders.tasks.notify_flagged_task", ignore_result=True)
+def notify_flagged_task(order_id: int) -> None:
+    from orders.notifications import notify_flagged
+
+    notify_flagged(order_id=order_id)

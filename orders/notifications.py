@@ -1,0 +1,87 @@
+"""Who hears of what happens to an order, and what they read."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from core.notify import notifications_send
+from orders.models import Order, OrderEvent, OrderRefusal
+from practice.models import CadreRole
+from volunteers.models import TeamMembership
+
+S = Order.Status
+
+
+def _offered_to(order: Order) -> list[int]:
+    if order.dispatched_volunteer_id:
+        return [order.dispatched_volunteer.user_id]
+    if order.dispatched_team_id:
+        return list(
+            TeamMembership.objects.filter(
+                team_id=order.dispatched_team_id,
+                left_on__isnull=True,
+                volunteer__status="active",
+            ).values_list("volunteer__user_id", flat=True)
+        )
+    return []
+
+
+def notify_event(*, event_id: int) -> int:
+    """Tell the people an order event concerns. Safe to run twice: the inbox keys each
+    message by the event."""
+    event = OrderEvent.objects.select_related(
+        "order__dispatched_volunteer", "order__accepted_by"
+    ).get(pk=event_id)
+    order = event.order
+    title, body, users = _message(event, order)
+    if not users:
+        return 0
+    return notifications_send(
+        user_ids=users,
+        key=f"order-event-{event.pk}",
+        title=title,
+        body=body,
+        link=f"/orders/{order.pk}/",
+    )
+
+
+def _message(event: OrderEvent, order: Order) -> tuple[str, str, list[int]]:
+    holder = [order.accepted_by.user_id] if order.accepted_by_id else []
+    subject = f"#{order.pk} {order.title}"
+    to = event.to_status
+    if to == S.DISPATCHED:
+        return _("您有新的服务任务"), subject, _offered_to(order)
+    if to == S.ACCEPTED:
+        return _("您的订单已有志愿者接单"), subject, [order.resident_id]
+    if to == S.IN_SERVICE:
+        return _("志愿者已开始服务"), subject, [order.resident_id]
+    if to == S.COMPLETED:
+        return _("服务已完成，请您评价"), subject, [order.resident_id]
+    if to == S.RATED:
+        return _("群众已评价您的服务"), subject, holder
+    if to == S.REJECTED:
+        return _("您的订单未被受理"), f"{subject}：{event.reason}", [order.resident_id]
+    if to == S.CANCELLED:
+        offered = _offered_to(order) if event.from_status == S.DISPATCHED else []
+        return _("订单已被群众取消"), subject, holder + offered
+    if to == S.PLACED and event.from_status == S.DISPATCHED:
+        lapsed = OrderRefusal.objects.filter(order=order, expired=True).order_by("-at").first()
+        if lapsed is not None and event.actor_id is None:
+            return _("任务超时未接，已转派他人"), subject, [lapsed.volunteer.user_id]
+    return "", "", []
+
+
+def notify_flagged(*, order_id: int) -> int:
+    """No candidate up to the county: the cadres of the order's township and county."""
+    order = Order.objects.get(pk=order_id)
+    cadres = CadreRole.objects.filter(
+        Q(center_id=order.township_id) | Q(center_id=order.county_id)
+    ).values_list("user_id", flat=True)
+    return notifications_send(
+        user_ids=list(cadres),
+        key=f"order-flagged-{order.pk}",
+        title=_("有订单无志愿者可派，请人工派单"),
+        body=f"#{order.pk} {order.title}",
+        link="/orders/dispatch/",
+    )
