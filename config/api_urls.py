@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import MeApi, RegisterApi, TokenObtainApi
+from orders.api import OrderViewSet
 from practice.api import CenterViewSet, ServiceViewSet
 from volunteers.api import TeamViewSet, VolunteerViewSet
 
@@ -11,6 +12,7 @@ router.register("centers", CenterViewSet, basename="center")
 router.register("services", ServiceViewSet, basename="service")
 router.register("volunteers", VolunteerViewSet, basename="volunteer")
 router.register("teams", TeamViewSet, basename="team")
+router.register("orders", OrderViewSet, basename="order")
 
 app_name = "api"
 urlpatterns = [

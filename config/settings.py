@@ -192,6 +192,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CenterKindEnum": "practice.models.Kind",
         "TeamKindEnum": "volunteers.models.Team.Kind",
+        "OrderKindEnum": "orders.models.Order.Kind",
+        "OrderStatusEnum": "orders.models.Order.Status",
     },
 }
 

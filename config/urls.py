@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("healthz/", health, name="health"),
     path("inbox/", inbox, name="inbox"),
+    path("", include("orders.urls")),  # /orders/... and /volunteer/tasks/...
     # Browsers ask for /favicon.ico whatever the page says.
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
 ]

@@ -6,43 +6,52 @@ import datetime
 import logging
 
 from django.conf import settings
-from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from orders.models import Order
 from orders.selectors import dispatch_candidates
 from orders.services import (
-    auto_dispatch_enabled,
     order_dispatch,
     order_expire,
     order_flag_undispatchable,
 )
 from orders.workflow import IllegalTransition
+from practice.models import Center
 
 logger = logging.getLogger(__name__)
 
 
-def auto_dispatch(*, order_id: int) -> bool:
+def auto_dispatch(*, order_id: int, at: datetime.datetime | None = None) -> bool:
     """Offer a placed order to the best candidate; flag it when nobody up to the county fits.
+    ``at`` is the moment whose availability slot counts (now by default).
 
     Idempotent: a second run for the same order finds it no longer placed and does nothing,
     so a redelivered task dispatches once.
     """
+    # Whether auto-dispatch is off at the village or above rides along in the same query
+    # (auto_dispatch_enabled's test, as a subquery): the whole run stays within 10 queries.
+    switched_off = Center.objects.filter(
+        tree_id=OuterRef("center__tree_id"),
+        lft__lte=OuterRef("center__lft"),
+        rght__gte=OuterRef("center__rght"),
+        auto_dispatch=False,
+    )
     order = (
-        Order.objects.select_related("service", "center")
+        Order.objects.annotate(switched_off=Exists(switched_off))
         .filter(pk=order_id, status=Order.Status.PLACED)
         .first()
     )
-    if order is None or not auto_dispatch_enabled(order.center):
+    if order is None or order.switched_off:
         return False
-    candidates = dispatch_candidates(order)
+    candidates = dispatch_candidates(order, at=at)
     if not candidates:
         if order_flag_undispatchable(order_id=order.pk):
             logger.info("order %s: no candidate up to the county; flagged", order.pk)
         return False
     try:
-        with transaction.atomic():
-            order_dispatch(actor=None, order_id=order.pk, volunteer=candidates[0])
+        # order_dispatch is its own transaction; a refusal rolls all of it back.
+        order_dispatch(actor=None, order_id=order.pk, volunteer=candidates[0])
     except IllegalTransition:
         return False
     return True
@@ -67,5 +76,6 @@ def sweep(*, now: datetime.datetime | None = None) -> tuple[int, int]:
         .order_by("created_at")
         .values_list("pk", flat=True)[:batch]
     )
-    dispatched = sum(1 for order_id in waiting if auto_dispatch(order_id=order_id))
+    at = timezone.localtime(now)
+    dispatched = sum(1 for order_id in waiting if auto_dispatch(order_id=order_id, at=at))
     return expired, dispatched

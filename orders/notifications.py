@@ -30,9 +30,14 @@ def _offered_to(order: Order) -> list[int]:
 def notify_event(*, event_id: int) -> int:
     """Tell the people an order event concerns. Safe to run twice: the inbox keys each
     message by the event."""
-    event = OrderEvent.objects.select_related(
-        "order__dispatched_volunteer", "order__accepted_by"
-    ).get(pk=event_id)
+    event = (
+        OrderEvent.objects.select_related("order__dispatched_volunteer", "order__accepted_by")
+        .filter(pk=event_id)
+        .first()
+    )
+    if event is None:
+        # A task outliving its data (the order was deleted): nothing left to tell.
+        return 0
     order = event.order
     title, body, users = _message(event, order)
     if not users:

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from orders.models import Order, OrderRefusal
+from practice.models import Service
 from practice.scoping import is_cadre, scope_queryset
 from volunteers.availability import slot_bit_at
 from volunteers.models import TeamMembership, Volunteer
@@ -51,9 +52,14 @@ def dispatch_candidates(order: Order, *, at: datetime.datetime | None = None) ->
     if not bit:
         return []
     base = base.alias(free_now=F("availability").bitand(bit)).exclude(free_now=0)
-    skill_ids = list(order.service.skills.values_list("id", flat=True))
-    if skill_ids:
-        base = base.filter(skills__in=skill_ids).distinct()
+    # A skill the service asks for, or any volunteer when it asks for none. Subqueries, not
+    # a join: a join repeats a volunteer once per matching skill, and the open-task count
+    # below would count each task that many times.
+    asked = Service.skills.through.objects.filter(service_id=order.service_id)
+    has_one = Volunteer.skills.through.objects.filter(
+        volunteer_id=OuterRef("pk"), skill_id__in=asked.values("skill_id")
+    )
+    base = base.filter(~Exists(asked) | Exists(has_one))
     ranked = base.annotate(
         open_tasks=Count("accepted_orders", filter=Q(accepted_orders__status__in=OPEN_STATUSES)),
         last_task_at=Max("accepted_orders__accepted_at"),
@@ -67,3 +73,17 @@ def dispatch_candidates(order: Order, *, at: datetime.datetime | None = None) ->
         if found:
             return found
     return []
+
+
+def orders_offered_to(user: User) -> QuerySet[Order]:
+    """The orders whose offer names the user's volunteer profile or one of their teams, in
+    whatever state they are now. Accepting answers these with their state (409, "already
+    accepted") rather than as absent: ``orders_for`` stops showing a team's order to the
+    other members once one of them holds it, yet those who lost the race must learn why."""
+    volunteer = Volunteer.objects.filter(user=user).first()
+    if volunteer is None:
+        return Order.objects.none()
+    team_ids = TeamMembership.objects.filter(volunteer=volunteer, left_on__isnull=True).values(
+        "team_id"
+    )
+    return Order.objects.filter(Q(dispatched_volunteer=volunteer) | Q(dispatched_team__in=team_ids))

@@ -23,7 +23,7 @@ from orders.models import Order, OrderEvent, OrderRefusal
 from orders.workflow import transition
 from points.services import hours_credit
 from practice.models import Center, Level, Service
-from practice.scoping import center_in_scope
+from practice.scoping import center_in_scope, is_cadre
 from practice.selectors import services_offered_at
 from volunteers.models import Team, TeamMembership, Volunteer
 
@@ -112,9 +112,14 @@ def _deadline() -> datetime.datetime:
 
 
 def _order_in_scope(actor: User, order_id: int) -> Order:
+    """The order, for a cadre action (dispatch, reject) by ``actor``. orders_for also lets
+    residents and volunteers read their own orders; reading is not managing, so anyone but
+    a cadre (or superuser) is answered as if the order did not exist."""
     from orders.selectors import orders_for
 
-    order = orders_for(actor).filter(pk=order_id).select_related("center").first()
+    order = None
+    if actor.is_superuser or is_cadre(actor):
+        order = orders_for(actor).filter(pk=order_id).select_related("center").first()
     if order is None:
         raise NotInScope(_("订单不存在或不在您的管辖范围内。"), code="order_not_in_scope")
     return order
@@ -133,9 +138,8 @@ def order_dispatch(
     if (volunteer is None) == (team is None):
         raise DomainError(_("请选择派给一名志愿者或一支队伍。"), code="target_required")
     if actor is not None:
-        order = _order_in_scope(actor, order_id)
-    else:
-        order = Order.objects.select_related("center").get(pk=order_id)
+        order_id = _order_in_scope(actor, order_id).pk
+    # The automatic dispatcher has just read the order; the transition reports it missing.
     if volunteer is not None:
         if volunteer.status != Volunteer.Status.ACTIVE:
             raise DomainError(
@@ -143,7 +147,12 @@ def order_dispatch(
             )
         if actor is not None and not center_in_scope(actor, volunteer.home_center):
             raise NotInScope(_("志愿者不存在或不在您的管辖范围内。"), code="volunteer_not_in_scope")
-        if OrderRefusal.objects.filter(order_id=order.pk, volunteer=volunteer).exists():
+        # The automatic dispatcher picked from candidates that already exclude refusals
+        # (dispatch_candidates); a cadre picks by hand and is told why not.
+        if (
+            actor is not None
+            and OrderRefusal.objects.filter(order_id=order_id, volunteer=volunteer).exists()
+        ):
             raise DomainError(
                 _("该志愿者已谢绝此单。"), code="volunteer_refused", field="volunteer"
             )
@@ -153,7 +162,7 @@ def order_dispatch(
         if actor is not None and not center_in_scope(actor, team.center):
             raise NotInScope(_("队伍不存在或不在您的管辖范围内。"), code="team_not_in_scope")
     order = transition(
-        order.pk,
+        order_id,
         to=S.DISPATCHED,
         actor=actor,
         dispatched_volunteer=volunteer,
@@ -282,7 +291,12 @@ def order_start(*, volunteer: Volunteer, order_id: int) -> Order:
 
 
 def _require_holder(volunteer: Volunteer, order_id: int) -> None:
-    if not Order.objects.filter(pk=order_id, accepted_by=volunteer).exists():
+    """An order the volunteer cannot see does not exist for them (404). One they can see but
+    do not hold (offered, not yet accepted) is refused by the transition, naming its state
+    (409): the holder condition there is what guarantees only the holder moves it."""
+    from orders.selectors import orders_for
+
+    if not orders_for(volunteer.user).filter(pk=order_id).exists():
         raise NotInScope(_("订单不存在。"), code="order_not_held")
 
 
@@ -351,8 +365,13 @@ def order_reject(*, actor: User, order_id: int, reason: str) -> Order:
 @transaction.atomic
 def order_flag_undispatchable(*, order_id: int) -> bool:
     """No candidate up to the county: mark it for the county's cadres (once)."""
-    return bool(
+    flagged = bool(
         Order.objects.filter(pk=order_id, status=S.PLACED, flagged_at__isnull=True).update(
             flagged_at=timezone.now()
         )
     )
+    if flagged:
+        from orders.tasks import notify_flagged_task
+
+        enqueue_on_commit(notify_flagged_task, order_id)
+    return flagged

@@ -11,12 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from core.errors import ConflictError, NotInScope
+from core.tasks import enqueue_on_commit
 from orders.models import Order, OrderEvent
+from orders.tasks import notify_event_task
 
 S = Order.Status
 
@@ -57,20 +60,27 @@ def transition(
     to this volunteer"), checked atomically with the status. Raises IllegalTransition with
     the current state when the row did not match."""
     allowed_from = sources_of(to) if only_from is None else (only_from & sources_of(to))
-    with transaction.atomic():
+    # No savepoint of its own: callers (the services) run it inside their transaction, and
+    # two more round trips per step would take automatic dispatch past its 10 queries. A
+    # refusal is raised before anything is written and spoils the caller's transaction, so
+    # a caller that catches IllegalTransition must leave its atomic block (order_expire
+    # and auto_dispatch do), not go on querying in it.
+    with transaction.atomic(savepoint=False):
         current = Order.objects.filter(pk=order_id).values_list("status", flat=True).first()
         if current is None:
             raise NotInScope(_("订单不存在。"), code="order_missing")
         updated = (
             Order.objects.filter(pk=order_id, status=current, **(extra_condition or {}))
             .filter(status__in=allowed_from)
-            .update(status=to, **changes)
+            .update(status=to, updated_at=timezone.now(), **changes)
         )
         if updated != 1:
             raise _refusal(order_id, to)
-        OrderEvent.objects.create(
+        event = OrderEvent.objects.create(
             order_id=order_id, from_status=current, to_status=to, actor=actor, reason=reason[:200]
         )
+        # Every transition tells the people it concerns, once it is committed.
+        enqueue_on_commit(notify_event_task, event.pk)
         return Order.objects.get(pk=order_id)
 
 

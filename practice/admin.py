@@ -39,6 +39,7 @@ class CenterAdminForm(ServiceValidatedForm):
             "longitude",
             "contact_phone",
             "is_active",
+            "auto_dispatch",
         ]
 
     def validate_with_service(self, instance: Center) -> None:

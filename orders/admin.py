@@ -1,0 +1,322 @@
+"""The cadre admin over orders: the subtree's orders, their timeline, and two actions.
+
+Orders are placed by residents and move only through the services, so the admin adds,
+edits and deletes nothing: every field is read-only, and the two actions (reject with a
+reason, run the automatic dispatcher) call the services, which refuse what the state does
+not allow; a refusal is a message on the list, never a server error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from core.errors import DomainError
+from orders.dispatch import auto_dispatch
+from orders.models import Order, OrderEvent
+from orders.services import auto_dispatch_enabled, order_reject
+from orders.workflow import ACTION_NAMES
+from practice.admin_scoping import ScopedAdmin
+from volunteers.admin import SelectedRowsInScopeMixin
+
+S = Order.Status
+
+ORDER_FIELDS = [
+    "kind",
+    "service",
+    "center",
+    "township",
+    "county",
+    "resident_name",
+    "title",
+    "description",
+    "address",
+    "contact_phone",
+    "preferred_start",
+    "preferred_end",
+    "status",
+    "dispatched_volunteer",
+    "dispatched_team",
+    "accept_deadline",
+    "accepted_by",
+    "accepted_at",
+    "started_at",
+    "completed_at",
+    "hours",
+    "summary",
+    "rating",
+    "rating_comment",
+    "flagged_at",
+    "created_at",
+    "updated_at",
+]
+
+
+class FlaggedFilter(admin.SimpleListFilter):
+    """Orders the dispatcher found nobody for, up to the county: the county's to-do list."""
+
+    title = _("无人可派")
+    parameter_name = "flagged"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("yes", _("是")), ("no", _("否"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Order]) -> QuerySet[Order]:
+        if self.value() == "yes":
+            return queryset.filter(flagged_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(flagged_at__isnull=True)
+        return queryset
+
+
+class OrderEventInline(admin.TabularInline):
+    """The order's timeline: written by orders.workflow only, shown as it is."""
+
+    model = OrderEvent
+    fields = ["at", "from_status", "to_status", "actor_name", "reason"]
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    ordering = ["at", "id"]
+    verbose_name = _("订单记录")
+    verbose_name_plural = _("订单时间线")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[OrderEvent]:
+        return super().get_queryset(request).select_related("actor")
+
+    @admin.display(description=_("操作人"))
+    def actor_name(self, event: OrderEvent) -> str:
+        # A name, not a link: the actor may be a resident, a volunteer or a cadre above the
+        # viewer; None is the automatic dispatcher or the sweep.
+        return event.actor.name if event.actor_id else gettext("系统")
+
+    # The parent admin has already narrowed the order to the cadre's subtree; the cadre
+    # holds no Django model permissions, so the inline answers from the site's rule.
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.admin_site.has_permission(request)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class RejectOrdersForm(forms.Form):
+    reason = forms.CharField(
+        label=_("驳回原因"),
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        error_messages={"required": _("请填写驳回原因。")},
+    )
+
+
+def _label(order: Order) -> str:
+    return f"#{order.pk} {order.title}"
+
+
+@admin.register(Order)
+class OrderAdmin(SelectedRowsInScopeMixin, ScopedAdmin):
+    # Order copies its village's township and county (scope_ancestors), so this scope is
+    # a filter on indexed columns of the order itself.
+    scope_via = "center"
+    list_display = [
+        "id",
+        "title",
+        "service",
+        "center",
+        "status",
+        "created_at",
+        "accepted_by",
+        "flagged",
+    ]
+    list_display_links = ["id", "title"]
+    list_filter = ["status", "kind", FlaggedFilter]
+    list_select_related = ["service", "center", "accepted_by"]
+    search_fields = ["title"]
+    ordering = ["-id"]
+    # At city scale an unfiltered COUNT of a county's orders on every page costs more than
+    # the page itself.
+    show_full_result_count = False
+    actions = ["reject_orders", "auto_dispatch_orders"]
+    inlines = [OrderEventInline]
+    fieldsets = [
+        (
+            _("订单"),
+            {
+                "fields": [
+                    "kind",
+                    "service",
+                    "center",
+                    "township",
+                    "county",
+                    "resident_name",
+                    "title",
+                    "description",
+                    "address",
+                    "contact_phone",
+                    "preferred_start",
+                    "preferred_end",
+                ]
+            },
+        ),
+        (
+            _("派单与服务"),
+            {
+                "fields": [
+                    "status",
+                    "flagged_at",
+                    "dispatched_volunteer",
+                    "dispatched_team",
+                    "accept_deadline",
+                    "accepted_by",
+                    "accepted_at",
+                    "started_at",
+                    "completed_at",
+                    "hours",
+                    "summary",
+                ]
+            },
+        ),
+        (_("评价"), {"fields": ["rating", "rating_comment"]}),
+        (_("记录"), {"fields": ["created_at", "updated_at"]}),
+    ]
+    readonly_fields = ORDER_FIELDS
+
+    @admin.display(description=_("无人可派"), boolean=True, ordering="flagged_at")
+    def flagged(self, order: Order) -> bool:
+        return order.flagged_at is not None
+
+    @admin.display(description=_("下单群众"))
+    def resident_name(self, order: Order) -> str:
+        return order.resident.name
+
+    # Residents place orders; status moves only through the services (the actions below);
+    # an order is history and is never deleted. The change page is a read-only view.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
+        return False
+
+    # --- reject ------------------------------------------------------------------------
+
+    @admin.action(description=_("驳回所选订单"))
+    def reject_orders(self, request: HttpRequest, queryset: QuerySet[Order]) -> HttpResponse | None:
+        """First an intermediate page asking for the reason; its POST comes back here with
+        ``confirm`` and the same selection."""
+        orders = list(queryset.order_by("pk"))
+        if "confirm" in request.POST:
+            form = RejectOrdersForm(request.POST)
+            if form.is_valid():
+                reason = form.cleaned_data["reason"]
+                done = 0
+                for order in orders:
+                    try:
+                        order_reject(actor=request.user, order_id=order.pk, reason=reason)
+                    except DomainError as exc:
+                        self._refused(request, order, exc.message)
+                    else:
+                        done += 1
+                if done:
+                    self.message_user(
+                        request,
+                        gettext("已驳回 %(count)d 张订单。") % {"count": done},
+                        messages.SUCCESS,
+                    )
+                return None
+        else:
+            form = RejectOrdersForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("驳回订单"),
+            "opts": self.opts,
+            "orders": orders,
+            "form": form,
+            "action_name": "reject_orders",
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "changelist_url": reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist",
+                current_app=self.admin_site.name,
+            ),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/orders/order/reject_orders.html", context)
+
+    # --- automatic dispatch ------------------------------------------------------------
+
+    @admin.action(description=_("自动派单"))
+    def auto_dispatch_orders(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        """Run the automatic dispatcher now for the selected placed orders (a cadre need not
+        wait for the sweep). It offers each to the best candidate, or flags it when nobody
+        up to the county fits; the report says which."""
+        dispatched = 0
+        flagged: list[str] = []
+        for order in queryset.select_related("center").order_by("pk"):
+            if order.status != S.PLACED:
+                self._refused(
+                    request,
+                    order,
+                    gettext("订单当前状态为“%(status)s”，不能%(action)s。")
+                    % {"status": order.get_status_display(), "action": ACTION_NAMES[S.DISPATCHED]},
+                )
+                continue
+            if not auto_dispatch_enabled(order.center):
+                # The switch is the cadres' way of keeping these orders for hand dispatch.
+                self._refused(
+                    request, order, gettext("所在阵地已关闭自动派单，请在派单页手动派单。")
+                )
+                continue
+            if auto_dispatch(order_id=order.pk):
+                dispatched += 1
+                continue
+            after = Order.objects.filter(pk=order.pk).values("status", "flagged_at").first()
+            if after and after["status"] == S.PLACED and after["flagged_at"] is not None:
+                flagged.append(_label(order))
+            elif after:
+                # Someone else moved it between the list and the dispatcher.
+                self._refused(
+                    request,
+                    order,
+                    gettext("订单当前状态为“%(status)s”，不能%(action)s。")
+                    % {
+                        "status": S(after["status"]).label,
+                        "action": ACTION_NAMES[S.DISPATCHED],
+                    },
+                )
+        if dispatched:
+            self.message_user(
+                request,
+                gettext("已自动派出 %(count)d 张订单。") % {"count": dispatched},
+                messages.SUCCESS,
+            )
+        if flagged:
+            self.message_user(
+                request,
+                gettext("以下订单在本县（区）内没有合适的志愿者，已标记为无人可派：%(orders)s")
+                % {"orders": "、".join(flagged)},
+                messages.WARNING,
+            )
+
+    def _refused(self, request: HttpRequest, order: Order, message: str) -> None:
+        self.message_user(
+            request,
+            gettext("%(order)s：%(message)s") % {"order": _label(order), "message": message},
+            messages.ERROR,
+        )

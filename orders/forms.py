@@ -1,0 +1,127 @@
+"""The order pages' forms: placing, cancelling, rating, declining, completing, dispatching.
+
+The forms only shape input (types, choices); lengths, phone numbers and every rule are the
+services', whose refusals go back beside the field they name (``add_domain_error``), so a
+rule is written once for the pages and the API.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from core.errors import DomainError
+from practice.models import Center
+
+VILLAGE_REQUIRED = _("请选择服务所在的村（社区）。")
+TIME_INVALID = _("请按“年-月-日 时:分”填写时间。")
+# What a datetime-local box sends, and what people type where the browser has none.
+TIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+
+class DomainErrorForm(forms.Form):
+    def add_domain_error(self, error: DomainError, aliases: dict[str, str] | None = None) -> None:
+        """Show a service's refusal beside its field, or at the top of the form."""
+        field = (aliases or {}).get(error.field or "", error.field)
+        self.add_error(field if field in self.fields else None, error.message)
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self) -> None:
+        super().__init__(format="%Y-%m-%dT%H:%M")
+
+
+class OrderPlaceForm(DomainErrorForm):
+    center = forms.ModelChoiceField(
+        label=_("服务所在村（社区）"),
+        queryset=Center.objects.none(),
+        empty_label=_("请选择"),
+        error_messages={"required": VILLAGE_REQUIRED, "invalid_choice": VILLAGE_REQUIRED},
+    )
+    title = forms.CharField(
+        label=_("标题"),
+        required=False,
+        strip=False,
+        widget=forms.TextInput(attrs={"placeholder": _("例如：帮忙代购降压药")}),
+    )
+    description = forms.CharField(
+        label=_("需求描述"), required=False, strip=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    address = forms.CharField(
+        label=_("服务地址"),
+        required=False,
+        strip=False,
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+    contact_phone = forms.CharField(
+        label=_("联系电话"),
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    preferred_start = forms.DateTimeField(
+        label=_("期望开始时间"),
+        required=False,
+        input_formats=TIME_FORMATS,
+        widget=DateTimeLocalInput(),
+        error_messages={"invalid": TIME_INVALID},
+    )
+    preferred_end = forms.DateTimeField(
+        label=_("期望结束时间"),
+        required=False,
+        input_formats=TIME_FORMATS,
+        widget=DateTimeLocalInput(),
+        error_messages={"invalid": TIME_INVALID},
+    )
+
+    def __init__(self, *args, villages: QuerySet[Center], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["center"].queryset = villages
+
+
+class CancelForm(DomainErrorForm):
+    reason = forms.CharField(label=_("取消原因（可不填）"), required=False, strip=False)
+
+
+class RateForm(DomainErrorForm):
+    score = forms.TypedChoiceField(
+        label=_("评分"),
+        choices=[(score, _("%(n)d 分") % {"n": score}) for score in range(5, 0, -1)],
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("请选择评分。"),
+            "invalid_choice": _("评分应为 1 到 5 分。"),
+        },
+    )
+    comment = forms.CharField(
+        label=_("评价（可不填）"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class DeclineForm(DomainErrorForm):
+    reason = forms.CharField(label=_("谢绝原因"), required=False, strip=False)
+
+
+class CompleteForm(DomainErrorForm):
+    summary = forms.CharField(
+        label=_("服务小结"), required=False, strip=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class DispatchForm(DomainErrorForm):
+    """Exactly one of the two is sent: each candidate and each team has its own button."""
+
+    volunteer = forms.IntegerField(required=False, min_value=1)
+    team = forms.IntegerField(required=False, min_value=1)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if bool(data.get("volunteer")) == bool(data.get("team")):
+            raise forms.ValidationError(_("请选择派给一名志愿者或一支队伍。"))
+        return data

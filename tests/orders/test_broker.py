@@ -1,0 +1,548 @@
+"""Order dispatch when the broker fails: a real PostgreSQL, a real Redis, real workers.
+
+Each test gets a private ``redis-server`` on a spare port, so stopping, freezing or flushing
+it touches nobody else's queue; the Celery app publishes to it for the test. Workers are
+either an embedded worker thread (``celery.contrib.testing``, same process: it sees this
+test's settings) or real ``celery worker`` subprocesses on the test database.
+
+Dispatch only offers an order to a volunteer free in the weekly slot of *now*, and there is
+no slot at night. The in-process tests pin that slot (``daytime``) so they pass at any hour;
+the subprocess test cannot, and expects whichever outcome the real clock gives.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg2
+import pytest
+import redis
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
+from django.db import connection
+from django.utils import timezone
+from kombu import pools as kombu_pools
+
+from config import celery_app
+from orders import selectors
+from orders.models import Order, OrderEvent
+from orders.services import order_place
+from orders.tasks import auto_dispatch_task, dispatch_sweep_task
+from practice.catalogue import service_menu_install
+from practice.models import Service
+from tests.core.conftest import BASE_DIR, VENV_BIN, _die_with_parent, wait_for
+from volunteers.availability import ALL_SLOTS, SLOT_BITS, slot_bit_at
+from volunteers.models import Volunteer
+
+pytestmark = [
+    pytest.mark.broker,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.timeout(180),
+]
+
+# A publish against a broker that refuses or does not answer must give up in this long: one
+# socket timeout (5 s; measured 5.0 s against a frozen server) plus a connect timeout (3 s).
+PUBLISH_BOUND_SECONDS = 12
+REFUSED_BOUND_SECONDS = 6
+
+
+def _free_port(preferred: int) -> int:
+    for port in (preferred, *range(preferred + 1, preferred + 50)):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            if probe.connect_ex(("127.0.0.1", port)) != 0:
+                return port
+    raise RuntimeError("no free port for a private redis-server")
+
+
+def _reset_publisher() -> None:
+    """Drop the app's pooled broker connections, so the next publish connects to whatever
+    ``broker_url`` now says. kombu keeps its pools in a process-wide registry keyed by URL;
+    closing only the app's pool would leave a closed pool there for the next test on the same
+    port to be handed."""
+    kombu_pools.reset()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@dataclass
+class PrivateRedis:
+    port: int
+    log_path: Path
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def client(self) -> redis.Redis:
+        return redis.Redis.from_url(self.url, socket_connect_timeout=2, socket_timeout=2)
+
+    def answers(self) -> bool:
+        client = self.client()
+        try:
+            return bool(client.ping())
+        except redis.RedisError:
+            return False
+        finally:
+            client.close()
+
+    def start(self) -> None:
+        assert self.process is None or self.process.poll() is not None
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [
+                    "redis-server",
+                    "--port",
+                    str(self.port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--daemonize",
+                    "no",
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            )
+        wait_for(self.answers, timeout=10, what=f"redis-server on port {self.port}")
+
+    def stop(self) -> None:
+        """Kill it: a crash, not a shutdown (SIGKILL also ends a stopped process)."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=10)
+
+    def freeze(self) -> None:
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)
+
+
+@pytest.fixture
+def private_redis(tmp_path) -> Iterator[PrivateRedis]:
+    """A redis-server of this test's own, with the Celery app publishing to it."""
+    server = PrivateRedis(port=_free_port(6391), log_path=tmp_path / "redis.log")
+    saved_url = celery_app.conf.broker_url
+    server.start()
+    celery_app.conf.broker_url = server.url
+    _reset_publisher()
+    try:
+        yield server
+    finally:
+        server.thaw()
+        server.stop()
+        celery_app.conf.broker_url = saved_url
+        _reset_publisher()
+
+
+@pytest.fixture
+def private_worker(private_redis, transactional_db):
+    """Start (on demand) an embedded solo worker consuming from the private Redis; stopped in
+    teardown, before the tables are flushed."""
+    stack = []
+
+    def start():
+        context = start_worker(
+            celery_app,
+            pool="solo",
+            concurrency=1,
+            perform_ping_check=False,
+            loglevel="WARNING",
+            shutdown_timeout=20,
+        )
+        worker = context.__enter__()
+        stack.append(context)
+        return worker
+
+    try:
+        yield start
+    finally:
+        while stack:
+            stack.pop().__exit__(None, None, None)
+
+
+@pytest.fixture
+def daytime(monkeypatch):
+    """Pin the weekly slot dispatch looks at to Monday morning, whatever the clock says. The
+    embedded worker runs in this process, so it sees the same slot."""
+    monkeypatch.setattr(selectors, "slot_bit_at", lambda moment: SLOT_BITS["mon_morning"])
+
+
+@pytest.fixture
+def order_setup(tree, people, settings, api_client):
+    """A service offered at village A (asking for no skill) and the persona volunteer made a
+    candidate: insured and free in every slot. The sweep takes orders at once."""
+    settings.DISPATCH_SWEEP_GRACE_SECONDS = 0
+    service_menu_install(city=tree.city)
+    service = Service.objects.filter(center=tree.city, skills__isnull=True).order_by("id").first()
+    assert service is not None
+    Volunteer.objects.filter(user=people.volunteer).update(
+        insurance_valid_until=timezone.localdate() + datetime.timedelta(days=365),
+        availability=ALL_SLOTS,
+    )
+    volunteer = Volunteer.objects.get(user=people.volunteer)
+
+    def place(title: str = "帮忙修理水管") -> Order:
+        return order_place(
+            resident=people.resident,
+            service=service,
+            center=tree.village_a,
+            title=title,
+            address="王江社区 3 栋 201",
+            contact_phone="13900000001",
+        )
+
+    def place_via_api(title: str) -> Order:
+        api_client.force_authenticate(user=people.resident)
+        response = api_client.post(
+            "/api/v1/orders/",
+            {
+                "service": service.pk,
+                "center": tree.village_a.pk,
+                "title": title,
+                "address": "王江社区 3 栋 201",
+                "contact_phone": "13900000001",
+            },
+            format="json",
+        )
+        assert response.status_code == 201, response.content
+        assert response.json()["status"] == "placed"
+        return Order.objects.get(pk=response.json()["id"])
+
+    place.via_api = place_via_api
+    return place, volunteer
+
+
+def _dispatched_events(order_id: int) -> int:
+    return OrderEvent.objects.filter(order_id=order_id, to_status=Order.Status.DISPATCHED).count()
+
+
+def _timed(call):
+    started = time.monotonic()
+    result = call()
+    return result, time.monotonic() - started
+
+
+# --- 1. Broker down or hung while placing -------------------------------------------------
+
+
+def test_orders_placed_while_redis_is_down_are_saved_and_swept_once_it_is_back(
+    private_redis, private_worker, order_setup, daytime, caplog
+):
+    place, volunteer = order_setup
+    private_redis.stop()
+    assert not private_redis.answers()
+
+    placed = []
+    # Two through the service, one through the API (201 with the broker down).
+    for number, placing in enumerate((place, place, place.via_api)):
+        order, elapsed = _timed(lambda n=number, p=placing: p(f"停电时下的单 {n}"))
+        # Publishing fails fast and is swallowed: the resident is not kept waiting.
+        assert elapsed < REFUSED_BOUND_SECONDS, f"placing took {elapsed:.1f} s"
+        placed.append(order.pk)
+
+    # Each publish was attempted, failed and was logged; none raised into the request.
+    assert [r.getMessage() for r in caplog.records if r.name == "core.tasks"] == [
+        f"could not enqueue orders.tasks.auto_dispatch_task({pk},); the periodic sweep will"
+        for pk in placed
+    ]
+    # Committed, and nothing dispatched them: no task reached a broker.
+    assert (
+        list(Order.objects.filter(pk__in=placed).values_list("status", flat=True))
+        == [Order.Status.PLACED] * 3
+    )
+
+    private_redis.start()
+    # The queue came back empty: the tasks were never published, only the sweep can find them.
+    assert private_redis.client().llen("celery") == 0
+    private_worker()
+    dispatch_sweep_task.delay()
+
+    def all_dispatched() -> bool:
+        return Order.objects.filter(pk__in=placed, status=Order.Status.DISPATCHED).count() == 3
+
+    wait_for(all_dispatched, timeout=30, what="the sweep to dispatch the three orders")
+    for order_id in placed:
+        order = Order.objects.get(pk=order_id)
+        assert order.dispatched_volunteer_id == volunteer.pk
+        assert _dispatched_events(order_id) == 1
+
+
+def test_placing_against_a_hung_redis_returns_within_the_timeouts(
+    private_redis, private_worker, order_setup, daytime, caplog
+):
+    place, volunteer = order_setup
+    # Connect once while it answers, so the frozen server holds an open, silent connection.
+    with celery_app.connection_for_write() as warm:
+        warm.ensure_connection(max_retries=1)
+    private_redis.freeze()
+    try:
+        order, elapsed = _timed(lambda: place("卡住时下的单"))
+    finally:
+        private_redis.thaw()
+    assert elapsed < PUBLISH_BOUND_SECONDS, f"placing took {elapsed:.1f} s"
+    print(f"placing against a hung broker took {elapsed:.1f} s")
+    assert Order.objects.get(pk=order.pk).status == Order.Status.PLACED
+    # It did try, and gave up: the failure was logged and swallowed, not skipped.
+    assert [r.getMessage() for r in caplog.records if r.name == "core.tasks"] == [
+        f"could not enqueue orders.tasks.auto_dispatch_task({order.pk},); the periodic sweep will"
+    ]
+
+    # Back to life: whether or not the frozen publish got through, the order is dispatched
+    # exactly once (by its task or by the sweep, whichever comes first). The publisher is not
+    # reset: the pooled connection that timed out must not poison the next publish.
+    private_worker()
+    dispatch_sweep_task.delay()
+    wait_for(
+        lambda: Order.objects.get(pk=order.pk).status == Order.Status.DISPATCHED,
+        timeout=30,
+        what="the order to be dispatched after the broker came back",
+    )
+    dispatch_sweep_task.delay()
+    auto_dispatch_task.delay(order.pk)
+    _wait_until_queue_drained(private_redis)
+    assert _dispatched_events(order.pk) == 1
+    assert Order.objects.get(pk=order.pk).dispatched_volunteer_id == volunteer.pk
+
+
+def _wait_until_queue_drained(server: PrivateRedis) -> None:
+    client = server.client()
+    try:
+        wait_for(
+            lambda: client.llen("celery") == 0 and client.hlen("unacked") == 0,
+            timeout=30,
+            what="the worker to empty the queue",
+        )
+    finally:
+        client.close()
+
+
+# --- 2. Redelivery -------------------------------------------------------------------------
+
+
+def test_a_dispatch_task_delivered_twice_dispatches_once(
+    private_redis, private_worker, order_setup, daytime
+):
+    place, volunteer = order_setup
+    finished = []
+
+    def on_postrun(sender=None, task_id=None, args=None, **kwargs):
+        if sender is not None and sender.name == auto_dispatch_task.name:
+            finished.append((task_id, tuple(args or ())))
+
+    task_postrun.connect(on_postrun, weak=False)
+    try:
+        # No worker yet: the task placing enqueued waits in the queue, and the same message
+        # (same task id) is delivered twice more, as Redis redelivers an unacknowledged one.
+        order = place()
+        assert private_redis.client().llen("celery") == 1
+        auto_dispatch_task.apply_async(args=(order.pk,), task_id="redelivered-dispatch")
+        auto_dispatch_task.apply_async(args=(order.pk,), task_id="redelivered-dispatch")
+        private_worker()
+        wait_for(lambda: len(finished) == 3, timeout=30, what="three runs of the task")
+    finally:
+        task_postrun.disconnect(on_postrun)
+
+    assert [task_args for _id, task_args in finished] == [(order.pk,)] * 3
+    assert sorted(task_id for task_id, _args in finished).count("redelivered-dispatch") == 2
+    assert _dispatched_events(order.pk) == 1
+    order.refresh_from_db()
+    assert order.status == Order.Status.DISPATCHED
+    assert order.dispatched_volunteer_id == volunteer.pk
+
+
+# --- 3. Late acknowledgement ---------------------------------------------------------------
+
+
+def test_tasks_are_acknowledged_late_and_publishing_is_bounded():
+    conf = celery_app.conf
+    assert conf.task_acks_late is True
+    assert conf.task_reject_on_worker_lost is True
+    assert conf.worker_prefetch_multiplier == 1
+    assert conf.broker_connection_timeout == 3
+    assert conf.broker_transport_options["socket_timeout"] == 5
+    assert conf.broker_transport_options["socket_connect_timeout"] == 3
+    assert conf.broker_transport_options["visibility_timeout"] == 3600
+    assert conf.task_publish_retry_policy["max_retries"] == 2
+
+
+def _database_url() -> str:
+    settings_dict = connection.settings_dict
+    password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""
+    return (
+        f"postgres://{settings_dict['USER']}{password}@{settings_dict['HOST'] or '127.0.0.1'}:"
+        f"{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
+    )
+
+
+def _libpq_dsn() -> str:
+    settings_dict = connection.settings_dict
+    parts = {
+        "dbname": settings_dict["NAME"],
+        "user": settings_dict["USER"],
+        "host": settings_dict["HOST"] or "127.0.0.1",
+        "port": settings_dict["PORT"] or 5432,
+    }
+    if settings_dict.get("PASSWORD"):
+        parts["password"] = settings_dict["PASSWORD"]
+    return " ".join(f"{key}={value}" for key, value in parts.items())
+
+
+@pytest.fixture
+def worker_processes(private_redis, transactional_db, tmp_path):
+    """Start ``celery worker`` subprocesses on the private Redis and the test database;
+    every one is killed in teardown, before the tables are flushed."""
+    started: list[tuple[subprocess.Popen, Path]] = []
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": _database_url(),
+        "REDIS_URL": private_redis.url,
+        "CELERY_BROKER_URL": private_redis.url,
+        # An unacknowledged task comes back after 5 s instead of an hour.
+        "CELERY_VISIBILITY_TIMEOUT": "5",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+    def start(name: str) -> tuple[subprocess.Popen, Path]:
+        log_path = tmp_path / f"{name}.log"
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                [
+                    str(VENV_BIN / "celery"),
+                    "-A",
+                    "config",
+                    "worker",
+                    "--pool=solo",
+                    "--loglevel=INFO",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                    "-n",
+                    f"{name}@%h",
+                ],
+                cwd=BASE_DIR,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            )
+        started.append((process, log_path))
+        return process, log_path
+
+    try:
+        yield start
+    finally:
+        for process, _log in started:
+            if process.poll() is None:
+                process.kill()
+        for process, _log in started:
+            process.wait(timeout=10)
+
+
+def test_a_task_whose_worker_is_killed_mid_task_is_redelivered_to_another(
+    private_redis, worker_processes, order_setup
+):
+    place, volunteer = order_setup
+    order = place()  # its auto_dispatch_task waits in the private queue
+
+    # Hold the order's row, so the first worker's task blocks in its UPDATE: "mid-task".
+    blocker = psycopg2.connect(_libpq_dsn())
+    # Watched from a second, autocommit session: a session inside a transaction keeps seeing
+    # the pg_stat_activity snapshot it took first.
+    monitor = psycopg2.connect(_libpq_dsn())
+    monitor.autocommit = True
+    try:
+        blocker.cursor().execute(
+            "SELECT id FROM orders_order WHERE id = %s FOR UPDATE", (order.pk,)
+        )
+        first, first_log = worker_processes("first")
+
+        def first_blocked_pid():
+            if first.poll() is not None:
+                pytest.fail(f"first worker exited:\n{first_log.read_text(errors='replace')}")
+            with monitor.cursor() as cursor:
+                # Only a session waiting on this test's lock: other databases on the same
+                # server belong to other people.
+                cursor.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))",
+                    (blocker.get_backend_pid(),),
+                )
+                rows = cursor.fetchall()
+            assert len(rows) <= 1
+            return rows[0][0] if rows else None
+
+        waiting_pid = wait_for(
+            first_blocked_pid,
+            timeout=45,
+            what=lambda: f"the first worker to block on the row:\n{first_log.read_text()}",
+        )
+        log_text = first_log.read_text(errors="replace")
+        assert "orders.tasks.auto_dispatch_task[" in log_text
+        task_id = log_text.split("orders.tasks.auto_dispatch_task[", 1)[1].split("]", 1)[0]
+
+        # The worker dies without acknowledging; its database session dies with it (a killed
+        # client's backend would otherwise finish the statement once the lock is free).
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        with monitor.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", (waiting_pid,))
+    finally:
+        blocker.rollback()
+        blocker.close()
+        monitor.close()
+
+    # Still unacknowledged in Redis: the message was not lost with the worker.
+    client = private_redis.client()
+    try:
+        assert client.hlen("unacked") == 1
+        # A worker restores unacknowledged messages older than the visibility timeout when it
+        # starts polling (later only every 100 s or so), so start the second one after that.
+        ((_tag, delivered_at),) = client.zrange("unacked_index", 0, -1, withscores=True)
+        wait_for(
+            lambda: time.time() > delivered_at + 5 + 0.5,
+            timeout=10,
+            what="the visibility timeout of the unacknowledged message",
+        )
+    finally:
+        client.close()
+    assert Order.objects.get(pk=order.pk).status == Order.Status.PLACED
+    assert _dispatched_events(order.pk) == 0
+
+    second, second_log = worker_processes("second")
+    done = f"Task orders.tasks.auto_dispatch_task[{task_id}] succeeded"
+    wait_for(
+        lambda: done in second_log.read_text(errors="replace"),
+        timeout=60,
+        what=lambda: f"the second worker to run the redelivered task:\n{second_log.read_text()}",
+    )
+
+    order.refresh_from_db()
+    # The real clock decides: in a weekly slot the volunteer is offered the order, at night
+    # nobody is free and it is flagged for the cadres. Either way the task ran once to the end.
+    if slot_bit_at(timezone.localtime()):
+        assert order.status == Order.Status.DISPATCHED
+        assert order.dispatched_volunteer_id == volunteer.pk
+        assert _dispatched_events(order.pk) == 1
+    else:
+        assert order.status == Order.Status.PLACED
+        assert order.flagged_at is not None
+        assert _dispatched_events(order.pk) == 0

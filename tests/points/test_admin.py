@@ -1,0 +1,169 @@
+"""The hours ledger in the cadre admin: scoped to the volunteers' home centers, and read-only
+(entries come from points.services.hours_credit alone)."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.services import resident_register
+from points.models import HoursEntry
+from points.services import hours_credit
+from practice.models import Center
+from tests.conftest import PASSWORD
+from volunteers.identity import compose_id_number
+from volunteers.models import Volunteer
+from volunteers.services import volunteer_create
+
+pytestmark = pytest.mark.django_db
+
+
+def url(action: str, obj: Any = None) -> str:
+    args = [] if obj is None else [obj.pk]
+    return reverse(f"admin:points_hoursentry_{action}", args=args)
+
+
+def make_volunteer(number: int, name: str, home: Center) -> Volunteer:
+    user = resident_register(phone=f"1350000{number:04d}", name=name, password=PASSWORD)
+    return volunteer_create(
+        user=user,
+        real_name=name,
+        id_number=compose_id_number("430405", datetime.date(1985, 6, 1), number),
+        home_center=home,
+        status=Volunteer.Status.ACTIVE,
+    )
+
+
+def credit(volunteer: Volunteer, source_id: int, hours: str) -> HoursEntry:
+    assert hours_credit(
+        volunteer_id=volunteer.pk, source="order", source_id=source_id, hours=Decimal(hours)
+    )
+    return HoursEntry.objects.get(source="order", source_id=source_id)
+
+
+@pytest.fixture
+def ledger(tree, people) -> SimpleNamespace:
+    """One credited order for a volunteer of villages A, A2, A3 and B."""
+    return SimpleNamespace(
+        a=credit(Volunteer.objects.get(user=people.volunteer), 1, "2.50"),
+        a2=credit(make_volunteer(2, "新园志愿", tree.village_a2), 2, "1.00"),
+        a3=credit(make_volunteer(3, "湖北路志愿", tree.village_a3), 3, "3.25"),
+        b=credit(make_volunteer(4, "天马山志愿", tree.village_b), 4, "0.75"),
+    )
+
+
+def listed(response) -> set[tuple[str, int, Decimal]]:
+    return {
+        (str(entry.volunteer), entry.source_id, entry.hours)
+        for entry in response.context["cl"].result_list
+    }
+
+
+@pytest.mark.parametrize(
+    ("persona", "rows"),
+    [
+        (
+            "city_cadre",
+            {
+                ("李志愿", 1, Decimal("2.50")),
+                ("新园志愿", 2, Decimal("1.00")),
+                ("湖北路志愿", 3, Decimal("3.25")),
+                ("天马山志愿", 4, Decimal("0.75")),
+            },
+        ),
+        (
+            "county_cadre",
+            {
+                ("李志愿", 1, Decimal("2.50")),
+                ("新园志愿", 2, Decimal("1.00")),
+                ("湖北路志愿", 3, Decimal("3.25")),
+            },
+        ),
+        ("township_cadre", {("李志愿", 1, Decimal("2.50")), ("新园志愿", 2, Decimal("1.00"))}),
+        ("village_cadre", {("李志愿", 1, Decimal("2.50"))}),
+        ("outsider_cadre", {("天马山志愿", 4, Decimal("0.75"))}),
+    ],
+)
+def test_the_ledger_lists_exactly_the_subtrees_volunteers(client, people, ledger, persona, rows):
+    # given
+    client.force_login(getattr(people, persona))
+    # when
+    response = client.get(url("changelist"))
+    # then
+    assert response.status_code == 200
+    assert listed(response) == rows
+
+
+@pytest.mark.parametrize("view", ["change", "history", "delete"])
+def test_outsider_gets_404_on_another_countys_entry(client, people, ledger, view):
+    # given
+    client.force_login(people.outsider_cadre)
+    # when
+    response = client.get(url(view, ledger.a))
+    # then
+    assert response.status_code == 404
+
+
+def test_the_ledger_is_read_only(client, people, ledger):
+    # given
+    client.force_login(people.county_cadre)
+    # when
+    page = client.get(url("change", ledger.a3))
+    changed = client.post(
+        url("change", ledger.a3), {"hours": "99.00", "source_id": "77", "_save": "保存"}
+    )
+    deleted = client.post(url("delete", ledger.a3), {"post": "yes"})
+    added = client.get(url("add"))
+    changelist = client.get(url("changelist"))
+    # then
+    assert page.status_code == 200
+    assert list(page.context["adminform"].form.fields) == []
+    assert 'name="_save"' not in page.content.decode()
+    assert changed.status_code == 403
+    assert deleted.status_code == 403
+    assert added.status_code == 403
+    kept = HoursEntry.objects.get(pk=ledger.a3.pk)
+    assert (kept.source_id, kept.hours) == (3, Decimal("3.25"))
+    assert HoursEntry.objects.count() == 4
+    actions = changelist.context["cl"].model_admin.get_actions(changelist.wsgi_request)
+    assert list(actions) == []
+
+
+@pytest.mark.parametrize("persona", ["resident", "volunteer"])
+def test_residents_and_volunteers_do_not_get_into_the_ledger(client, people, ledger, persona):
+    # given
+    client.force_login(getattr(people, persona))
+    # when
+    response = client.get(url("changelist"))
+    # then
+    assert response.status_code == 302
+
+
+def ledger_queries(client) -> tuple[int, int]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url("changelist"))
+    assert response.status_code == 200
+    return len(queries), len(response.context["cl"].result_list)
+
+
+def test_the_ledger_list_queries_do_not_grow_with_rows(client, people, tree):
+    # given
+    client.force_login(people.county_cadre)
+    for number in range(10, 15):
+        credit(make_volunteer(number, f"志愿者{number}", tree.village_a2), number, "1.00")
+    small = ledger_queries(client)
+    for number in range(15, 35):
+        credit(make_volunteer(number, f"志愿者{number}", tree.village_a3), number, "1.00")
+    # when
+    large = ledger_queries(client)
+    # then
+    assert small[1] == 5
+    assert large[1] == 25
+    assert large[0] == small[0]
