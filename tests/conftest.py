@@ -29,6 +29,7 @@ from accounts.models import User
 from accounts.services import cadre_create, resident_register
 from practice.divisions import load_divisions, parse_divisions
 from practice.models import Center
+from volunteers.catalogue import default_skills_install
 from volunteers.identity import compose_id_number
 from volunteers.models import Volunteer
 from volunteers.services import volunteer_create
@@ -55,6 +56,21 @@ SMALL_TREE_CSV = """code,name,level,parent_code
 def _clear_cache():
     # Throttle counters live in the cache; one test's sign-ups must not throttle the next.
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """The skill list migrations install. A transactional test (browser, races, broker)
+    flushes every table when it ends, migration data included, so tests after it would
+    otherwise find no skills; put them back for every test that uses the database."""
+    uses_database = {"db", "transactional_db", "live_server"} & set(request.fixturenames)
+    if not uses_database and request.node.get_closest_marker("django_db") is None:
+        return
+    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+        request.getfixturevalue("transactional_db")
+    else:
+        request.getfixturevalue("db")
+    default_skills_install()
 
 
 @pytest.fixture(autouse=True)
