@@ -26,7 +26,6 @@ from orders.models import Order, OrderEvent
 from orders.services import auto_dispatch_enabled, order_reject
 from orders.workflow import ACTION_NAMES
 from practice.admin_scoping import ScopedAdmin
-from volunteers.admin import SelectedRowsInScopeMixin
 
 S = Order.Status
 
@@ -129,7 +128,7 @@ def _label(order: Order) -> str:
 
 
 @admin.register(Order)
-class OrderAdmin(SelectedRowsInScopeMixin, ScopedAdmin):
+class OrderAdmin(ScopedAdmin):
     # Order copies its village's township and county (scope_ancestors), so this scope is
     # a filter on indexed columns of the order itself.
     scope_via = "center"

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import quote
 from django.db.models import ForeignKey, Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -98,6 +99,18 @@ class ScopedAdmin(admin.ModelAdmin):
                     current_app=self.admin_site.name,
                 )
             )
+
+    def response_action(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+        # Actions get the selected ids narrowed to the changelist's rows; an id that is not
+        # one of them was not on the cadre's page, so the request answers 404 (as absent),
+        # and an id that is not a number is not a server error.
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        if any(not pk.isascii() or not pk.isdigit() for pk in selected):
+            raise Http404
+        wanted = {int(pk) for pk in selected}
+        if wanted and self.get_queryset(request).filter(pk__in=wanted).count() != len(wanted):
+            raise Http404
+        return super().response_action(request, queryset)
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         # Bulk delete deletes through the queryset, around the services.

@@ -49,21 +49,6 @@ from volunteers.services import (
 SLOT_LABELS = dict(SLOT_CHOICES)
 
 
-class SelectedRowsInScopeMixin:
-    """Admin actions receive the selected ids narrowed to the changelist's rows; an id that
-    is not one of them was not on the cadre's page, so the whole request answers 404 (as
-    absent), and an id that is not a number is not a server error."""
-
-    def response_action(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
-        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
-        if any(not pk.isascii() or not pk.isdigit() for pk in selected):
-            raise Http404
-        wanted = {int(pk) for pk in selected}
-        if wanted and self.get_queryset(request).filter(pk__in=wanted).count() != len(wanted):
-            raise Http404
-        return super().response_action(request, queryset)
-
-
 def _each_with_refusals(
     model_admin: admin.ModelAdmin,
     request: HttpRequest,
@@ -112,7 +97,7 @@ class RejectApplicationsForm(forms.Form):
 
 
 @admin.register(Volunteer)
-class VolunteerAdmin(SelectedRowsInScopeMixin, ScopedAdmin):
+class VolunteerAdmin(ScopedAdmin):
     scope_via = "home_center"
     form = VolunteerInsuranceForm
     list_display = [
@@ -482,7 +467,7 @@ class TeamMembershipRoleForm(forms.ModelForm):
 
 
 @admin.register(TeamMembership)
-class TeamMembershipAdmin(SelectedRowsInScopeMixin, ScopedAdmin):
+class TeamMembershipAdmin(ScopedAdmin):
     """Members join through team_member_add, change role through team_member_set_role and
     leave through team_member_remove, which closes the row so the team's history stays."""
 
