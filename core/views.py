@@ -41,7 +41,5 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         notifications_mark_read(user_id=request.user.pk)
         return redirect("inbox")
-    notifications = Notification.objects.filter(user=request.user).order_by("-id")[
-        :INBOX_PAGE_SIZE
-    ]
+    notifications = Notification.objects.filter(user=request.user).order_by("-id")[:INBOX_PAGE_SIZE]
     return render(request, "core/inbox.html", {"notifications": notifications})

@@ -10,18 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_actions import reject_with_reason
 from core.errors import DomainError
-from orders.dispatch import auto_dispatch
+from orders.dispatch import auto_dispatch, is_night
 from orders.models import Order, OrderEvent
 from orders.services import auto_dispatch_enabled, order_reject
 from orders.workflow import ACTION_NAMES
@@ -112,15 +110,6 @@ class OrderEventInline(admin.TabularInline):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-
-class RejectOrdersForm(forms.Form):
-    reason = forms.CharField(
-        label=_("驳回原因"),
-        max_length=200,
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        error_messages={"required": _("请填写驳回原因。")},
-    )
 
 
 def _label(order: Order) -> str:
@@ -218,45 +207,38 @@ class OrderAdmin(ScopedAdmin):
 
     @admin.action(description=_("驳回所选订单"))
     def reject_orders(self, request: HttpRequest, queryset: QuerySet[Order]) -> HttpResponse | None:
-        """First an intermediate page asking for the reason; its POST comes back here with
-        ``confirm`` and the same selection."""
+        """First an intermediate page asking for the reason, then the rejection."""
         orders = list(queryset.order_by("pk"))
-        if "confirm" in request.POST:
-            form = RejectOrdersForm(request.POST)
-            if form.is_valid():
-                reason = form.cleaned_data["reason"]
-                done = 0
-                for order in orders:
-                    try:
-                        order_reject(actor=request.user, order_id=order.pk, reason=reason)
-                    except DomainError as exc:
-                        self._refused(request, order, exc.message)
-                    else:
-                        done += 1
-                if done:
-                    self.message_user(
-                        request,
-                        gettext("已驳回 %(count)d 张订单。") % {"count": done},
-                        messages.SUCCESS,
-                    )
-                return None
-        else:
-            form = RejectOrdersForm()
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("驳回订单"),
-            "opts": self.opts,
-            "orders": orders,
-            "form": form,
-            "action_name": "reject_orders",
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "changelist_url": reverse(
-                f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist",
-                current_app=self.admin_site.name,
+
+        def reject(reason: str) -> None:
+            done = 0
+            for order in orders:
+                try:
+                    order_reject(actor=request.user, order_id=order.pk, reason=reason)
+                except DomainError as exc:
+                    self._refused(request, order, exc.message)
+                else:
+                    done += 1
+            if done:
+                self.message_user(
+                    request,
+                    gettext("已驳回 %(count)d 张订单。") % {"count": done},
+                    messages.SUCCESS,
+                )
+
+        return reject_with_reason(
+            self,
+            request,
+            reject=reject,
+            rows=(
+                (order.pk, f"{_label(order)}（{order.center}，{order.get_status_display()}）")
+                for order in orders
             ),
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, "admin/orders/order/reject_orders.html", context)
+            action_name="reject_orders",
+            title=_("驳回订单"),
+            intro=_("将驳回以下订单："),
+            reason_help=_("驳回原因会告知下单群众，不超过 200 字。"),
+        )
 
     # --- automatic dispatch ------------------------------------------------------------
 
@@ -288,6 +270,10 @@ class OrderAdmin(ScopedAdmin):
             after = Order.objects.filter(pk=order.pk).values("status", "flagged_at").first()
             if after and after["status"] == S.PLACED and after["flagged_at"] is not None:
                 flagged.append(_label(order))
+            elif after and after["status"] == S.PLACED and is_night(timezone.now()):
+                self._refused(
+                    request, order, gettext("夜间无人值守，订单将在早上 6 点后自动派出。")
+                )
             elif after:
                 # Someone else moved it between the list and the dispatcher.
                 self._refused(

@@ -27,7 +27,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
-from core.errors import NotInScope
+from core.errors import DomainError, NotInScope
 from orders.models import Order, OrderEvent
 from orders.selectors import orders_for, orders_offered_to
 from orders.serializers import (
@@ -38,6 +38,7 @@ from orders.serializers import (
     OrderRateSerializer,
     OrderSerializer,
     ReasonSerializer,
+    WishFulfilSerializer,
 )
 from orders.services import (
     order_accept,
@@ -49,6 +50,8 @@ from orders.services import (
     order_rate,
     order_reject,
     order_start,
+    wish_claim,
+    wish_fulfil,
 )
 from orders.workflow import ACTION_NAMES, IllegalTransition
 from practice.models import Center, Level
@@ -175,7 +178,8 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     def _phone_in_clear(self, order: Order) -> bool:
         user = self.request.user
-        if order.resident_id == user.pk or _is_cadre(user):
+        # The donor of a wish delivers it: they need the number as a volunteer would.
+        if user.pk in {order.resident_id, order.donor_id} or _is_cadre(user):
             return True
         volunteer = _volunteer_of(user)
         return volunteer is not None and volunteer.pk in {
@@ -185,7 +189,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     def _detail(self, queryset: QuerySet[Order], order_id: int) -> dict[str, Any]:
         order = (
-            queryset.select_related("service", "center", "resident")
+            queryset.select_related("service", "center", "resident", "donor")
             .prefetch_related(
                 Prefetch(
                     "events",
@@ -412,5 +416,44 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         incoming.is_valid(raise_exception=True)
         order = order_cancel(
             resident=request.user, order_id=order.pk, reason=incoming.validated_data["reason"]
+        )
+        return self._after(order)
+
+    # --- micro-wishes (微心愿): any signed-in user but the resident may claim -----------
+
+    @extend_schema(
+        request=None,
+        responses={200: OrderDetailSerializer},
+        summary=gettext_lazy("认领微心愿（任何登录用户，发布者本人除外）"),
+    )
+    @action(detail=True, methods=["post"])
+    def claim(self, request: Request, pk: str) -> Response:
+        # Not through _visible: an open wish is on the wall for everyone, outside any scope.
+        # The service answers 404 for what is no wish of theirs to see, 409 with the state
+        # for a wish someone claimed first.
+        if int(pk) > MAX_ID:
+            raise NotFound(_("订单不存在或不在您的管辖范围内。"))
+        try:
+            order = wish_claim(donor=request.user, order_id=int(pk))
+        except DomainError as exc:
+            if exc.code == "own_wish":
+                raise PermissionDenied(exc.message) from exc
+            raise
+        return self._after(order)
+
+    @extend_schema(
+        request=WishFulfilSerializer,
+        responses={200: OrderDetailSerializer},
+        summary=gettext_lazy("认领人标记微心愿已实现（可附说明）"),
+    )
+    @action(detail=True, methods=["post"])
+    def fulfil(self, request: Request, pk: str) -> Response:
+        order = self._visible(pk)
+        if order.donor_id != request.user.pk:
+            raise PermissionDenied(_("只有认领该微心愿的人可以标记为已实现。"))
+        incoming = WishFulfilSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        order = wish_fulfil(
+            donor=request.user, order_id=order.pk, note=incoming.validated_data["note"]
         )
         return self._after(order)

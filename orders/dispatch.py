@@ -18,17 +18,36 @@ from orders.services import (
 )
 from orders.workflow import IllegalTransition
 from practice.models import Center
+from volunteers.availability import PERIODS
 
 logger = logging.getLogger(__name__)
+
+
+def slot_start(moment: datetime.datetime) -> datetime.datetime | None:
+    """When the weekly slot ``moment`` falls in began (local time), or None at night."""
+    local = timezone.localtime(moment)
+    for _period, _label, start, end in PERIODS:
+        if start <= local.hour < end:
+            return local.replace(hour=start, minute=0, second=0, microsecond=0)
+    return None
+
+
+def is_night(moment: datetime.datetime) -> bool:
+    """No weekly slot covers ``moment`` (22:00 to 06:00 local time): nobody is on call."""
+    return slot_start(moment) is None
 
 
 def auto_dispatch(*, order_id: int, at: datetime.datetime | None = None) -> bool:
     """Offer a placed order to the best candidate; flag it when nobody up to the county fits.
     ``at`` is the moment whose availability slot counts (now by default).
 
+    At night nobody is on call, and that is nobody's failure: the order stays placed and
+    unflagged, and the sweep offers it once the morning slot opens.
+
     Idempotent: a second run for the same order finds it no longer placed and does nothing,
     so a redelivered task dispatches once.
     """
+    at = timezone.localtime(at) if at is not None else timezone.localtime()
     # Whether auto-dispatch is off at the village or above rides along in the same query
     # (auto_dispatch_enabled's test, as a subquery): the whole run stays within 10 queries.
     switched_off = Center.objects.filter(
@@ -38,15 +57,27 @@ def auto_dispatch(*, order_id: int, at: datetime.datetime | None = None) -> bool
         auto_dispatch=False,
     )
     order = (
-        Order.objects.annotate(switched_off=Exists(switched_off))
+        Order.objects.only(
+            "id", "status", "center_id", "township_id", "county_id", "service_id", "flagged_at"
+        )
+        .annotate(switched_off=Exists(switched_off))
         .filter(pk=order_id, status=Order.Status.PLACED)
         .first()
     )
-    if order is None or order.switched_off:
+    if order is None:
         return False
-    candidates = dispatch_candidates(order, at=at)
+    if order.switched_off:
+        if order.flagged_at is not None:
+            # Flagged before the switch went off: note the try, or the sweep would pick it
+            # again every minute (it only moves dispatch_tried_at; cadres were told already).
+            order_flag_undispatchable(order_id=order.pk, at=at)
+        return False
+    candidates = dispatch_candidates(order, at=at, limit=1)
     if not candidates:
-        if order_flag_undispatchable(order_id=order.pk):
+        if is_night(at):
+            logger.info("order %s: nobody is on call at night; left for the morning", order.pk)
+            return False
+        if order_flag_undispatchable(order_id=order.pk, at=at):
             logger.info("order %s: no candidate up to the county; flagged", order.pk)
         return False
     try:
@@ -58,8 +89,15 @@ def auto_dispatch(*, order_id: int, at: datetime.datetime | None = None) -> bool
 
 
 def sweep(*, now: datetime.datetime | None = None) -> tuple[int, int]:
-    """Expire offers past their deadline, then dispatch placed orders nothing has touched for
-    a while. Bounded batches: a backlog drains over several runs instead of one long one."""
+    """Expire offers past their deadline, then try to dispatch placed orders: those nothing
+    has touched for a while (oldest first), and flagged ones last tried before the current
+    weekly slot began (least recently tried first), since volunteers free now may not have
+    been then. At night only offers expire: nobody is on call, and the orders wait for the
+    morning.
+
+    Each queue is one range of its own partial index, in a bounded batch: a backlog drains
+    over several runs instead of one long one. Returns (expired, dispatched).
+    """
     now = now or timezone.now()
     batch = settings.DISPATCH_SWEEP_BATCH
     lapsed = list(
@@ -68,6 +106,9 @@ def sweep(*, now: datetime.datetime | None = None) -> tuple[int, int]:
         .values_list("pk", flat=True)[:batch]
     )
     expired = sum(1 for order_id in lapsed if order_expire(order_id=order_id) is not None)
+    current_slot_start = slot_start(now)
+    if current_slot_start is None:
+        return expired, 0
     quiet_since = now - datetime.timedelta(seconds=settings.DISPATCH_SWEEP_GRACE_SECONDS)
     waiting = list(
         Order.objects.filter(
@@ -76,6 +117,19 @@ def sweep(*, now: datetime.datetime | None = None) -> tuple[int, int]:
         .order_by("created_at")
         .values_list("pk", flat=True)[:batch]
     )
+    # A retry that finds nobody again sets dispatch_tried_at to now, inside the current
+    # slot, so the order leaves this queue until the next slot begins.
+    retrying = list(
+        Order.objects.filter(
+            status=Order.Status.PLACED,
+            flagged_at__isnull=False,
+            dispatch_tried_at__lt=current_slot_start,
+        )
+        .order_by("dispatch_tried_at")
+        .values_list("pk", flat=True)[:batch]
+    )
     at = timezone.localtime(now)
-    dispatched = sum(1 for order_id in waiting if auto_dispatch(order_id=order_id, at=at))
+    dispatched = sum(
+        1 for order_id in [*waiting, *retrying] if auto_dispatch(order_id=order_id, at=at)
+    )
     return expired, dispatched

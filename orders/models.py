@@ -80,6 +80,16 @@ class Order(TimeStampedModel):
         blank=True,
         related_name="accepted_orders",
     )
+    # A micro-wish can be claimed by anyone signed in, volunteer or not (微心愿认领): the
+    # donor holds it instead of a volunteer, and accepted_at is when they claimed it.
+    donor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("认领人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="donated_wishes",
+    )
     accepted_at = models.DateTimeField(_("接单时间"), null=True, blank=True)
     started_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
     completed_at = models.DateTimeField(_("签退时间"), null=True, blank=True)
@@ -95,6 +105,11 @@ class Order(TimeStampedModel):
     )
     rating_comment = models.TextField(_("评价"), max_length=500, blank=True)
     flagged_at = models.DateTimeField(_("无人可派时间"), null=True, blank=True)
+    # The moment whose weekly slot the dispatcher last found nobody in. A flagged order is
+    # tried again once a later slot has begun (orders.dispatch.sweep), not every minute.
+    dispatch_tried_at = models.DateTimeField(
+        _("上次自动派单时间"), null=True, blank=True, editable=False
+    )
 
     scope_ancestors: ClassVar[AncestorColumns] = AncestorColumns(
         county="county", township="township", village="center"
@@ -113,8 +128,23 @@ class Order(TimeStampedModel):
                 condition=models.Q(status="dispatched"),
                 name="order_dispatched_deadline",
             ),
+            # The sweep's two queues, disjoint: placed orders not yet flagged, oldest first,
+            # and flagged ones, least recently tried first. Each is one bounded index range.
             models.Index(
-                fields=["created_at"], condition=models.Q(status="placed"), name="order_placed"
+                fields=["created_at"],
+                condition=models.Q(status="placed", flagged_at__isnull=True),
+                name="order_placed_unflagged",
+            ),
+            models.Index(
+                fields=["dispatch_tried_at"],
+                condition=models.Q(status="placed", flagged_at__isnull=False),
+                name="order_flagged_retry",
+            ),
+            # The wish wall: open wishes newest first, a few among millions of orders.
+            models.Index(
+                fields=["-id"],
+                condition=models.Q(kind="wish", status__in=["placed", "dispatched"]),
+                name="order_open_wishes",
             ),
         ]
         constraints = [
@@ -124,10 +154,20 @@ class Order(TimeStampedModel):
                 violation_error_message=_("评分应为 1 到 5 分。"),
             ),
             models.CheckConstraint(
-                # No order is ever held without a holder, nor by two: the holder is one column.
+                # No order is ever held without a holder: a volunteer, or a wish's donor.
                 condition=~models.Q(status__in=["accepted", "in_service", "completed", "rated"])
-                | models.Q(accepted_by__isnull=False),
+                | models.Q(accepted_by__isnull=False)
+                | models.Q(donor__isnull=False),
                 name="order_held_has_holder",
+            ),
+            models.CheckConstraint(
+                # Nor by two: a volunteer who accepted it or a donor who claimed it, not both.
+                condition=models.Q(accepted_by__isnull=True) | models.Q(donor__isnull=True),
+                name="order_one_holder",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(donor__isnull=True) | models.Q(kind="wish"),
+                name="order_donor_only_on_wishes",
             ),
         ]
 

@@ -39,16 +39,48 @@ def notify_event(*, event_id: int) -> int:
         # A task outliving its data (the order was deleted): nothing left to tell.
         return 0
     order = event.order
-    title, body, users = _message(event, order)
-    if not users:
-        return 0
-    return notifications_send(
-        user_ids=users,
-        key=f"order-event-{event.pk}",
-        title=title,
-        body=body,
-        link=f"/orders/{order.pk}/",
-    )
+    messages = _wish_messages(event, order) if order.donor_id else [_message(event, order)]
+    sent = 0
+    for title, body, users in messages:
+        if users:
+            # One key per event: the inbox keeps one message per user and event, so each
+            # person is told once, in the words meant for them.
+            sent += notifications_send(
+                user_ids=users,
+                key=f"order-event-{event.pk}",
+                title=title,
+                body=body,
+                link=f"/orders/{order.pk}/",
+            )
+    return sent
+
+
+def _wish_messages(event: OrderEvent, order: Order) -> list[tuple[str, str, list[int]]]:
+    """A wish a donor claimed: the donor hears what a volunteer would of their task (and is
+    told their own claim and fulfilment were recorded), the resident hears of the claim."""
+    subject = f"#{order.pk} {order.title}"
+    donor = [order.donor_id]
+    to = event.to_status
+    if to == S.ACCEPTED:
+        told = [
+            (_("您的微心愿已被认领"), subject, [order.resident_id]),
+            (_("您已认领微心愿，请与群众联系送达"), subject, donor),
+        ]
+        if event.from_status == S.DISPATCHED:
+            # The offer is void: whoever it was offered to learns why it left their list.
+            offered = [u for u in _offered_to(order) if u != order.donor_id]
+            told.append((_("该微心愿已被他人认领"), subject, offered))
+        return told
+    if to == S.COMPLETED:
+        return [
+            (_("您的微心愿已实现，请您评价"), subject, [order.resident_id]),
+            (_("您认领的微心愿已标记为实现"), subject, donor),
+        ]
+    if to == S.RATED:
+        return [(_("群众已评价您认领的微心愿"), subject, donor)]
+    if to == S.CANCELLED:
+        return [(_("微心愿已被群众取消"), subject, donor)]
+    return [_message(event, order)]
 
 
 def _message(event: OrderEvent, order: Order) -> tuple[str, str, list[int]]:

@@ -48,6 +48,9 @@ class OrderSerializer(serializers.ModelSerializer):
             "dispatched_team",
             "accept_deadline",
             "accepted_by",
+            # The user who claimed a micro-wish (null until then, and on service orders):
+            # the holder when accepted_by is null. Compare with /api/v1/me/'s id.
+            "donor",
             "hours",
             "rating",
         ]
@@ -78,12 +81,14 @@ class OrderDetailSerializer(OrderSerializer):
     """One order with what it takes to serve it, and its timeline.
 
     The contact phone is in clear for the resident, the cadres in scope, the volunteer it
-    was offered to by name and the one holding it; a member of a team it was offered to
-    sees it masked until someone accepts (then only the holder keeps reading the order).
+    was offered to by name and the one holding it (or the donor who claimed the wish); a
+    member of a team it was offered to sees it masked until someone accepts (then only the
+    holder keeps reading the order).
     The view says which case applies, through ``phone_in_clear``.
     """
 
     resident_name = serializers.CharField(source="resident.name", read_only=True)
+    donor_name = serializers.CharField(source="donor.name", read_only=True, default=None)
     contact_phone = serializers.SerializerMethodField()
     events = OrderEventSerializer(many=True, read_only=True)
 
@@ -94,6 +99,7 @@ class OrderDetailSerializer(OrderSerializer):
             "address",
             "contact_phone",
             "resident_name",
+            "donor_name",
             "preferred_start",
             "preferred_end",
             "accepted_at",
@@ -182,6 +188,11 @@ class OrderCompleteSerializer(serializers.Serializer):
     hours = serializers.DecimalField(
         max_digits=5, decimal_places=2, required=False, allow_null=True, default=None
     )
+
+
+class WishFulfilSerializer(serializers.Serializer):
+    # Optional, up to 1,000 characters (the service's rule and words): what was handed over.
+    note = StrictCharField(required=False, allow_blank=True, default="")
 
 
 class OrderRateSerializer(serializers.Serializer):

@@ -20,7 +20,7 @@ from accounts.phones import normalize_phone, validate_mainland_mobile
 from core.errors import DomainError, NotInScope
 from core.tasks import enqueue_on_commit
 from orders.models import Order, OrderEvent, OrderRefusal
-from orders.workflow import transition
+from orders.workflow import claim_next_in_pool, transition
 from points.services import hours_credit
 from practice.models import Center, Level, Service
 from practice.scoping import center_in_scope, is_cadre
@@ -113,13 +113,13 @@ def _deadline() -> datetime.datetime:
 
 def _order_in_scope(actor: User, order_id: int) -> Order:
     """The order, for a cadre action (dispatch, reject) by ``actor``. orders_for also lets
-    residents and volunteers read their own orders; reading is not managing, so anyone but
-    a cadre (or superuser) is answered as if the order did not exist."""
-    from orders.selectors import orders_for
+    residents and volunteers, cadres among them, read their own orders; reading is not
+    managing, so an order outside the cadre's subtree is answered as if it did not exist."""
+    from orders.selectors import orders_managed_by
 
     order = None
     if actor.is_superuser or is_cadre(actor):
-        order = orders_for(actor).filter(pk=order_id).select_related("center").first()
+        order = orders_managed_by(actor).filter(pk=order_id).select_related("center").first()
     if order is None:
         raise NotInScope(_("订单不存在或不在您的管辖范围内。"), code="order_not_in_scope")
     return order
@@ -212,6 +212,16 @@ def order_accept(*, volunteer: Volunteer, order_id: int) -> Order:
         accepted_at=timezone.now(),
     )
     return order
+
+
+@transaction.atomic
+def order_accept_next(*, volunteer: Volunteer) -> int | None:
+    """The volunteer takes the oldest order still free in their teams' pool (抢单); the id
+    of the order taken, or None when nothing is left. Two members tapping at once are given
+    different orders, never the same one."""
+    if volunteer.status != Volunteer.Status.ACTIVE:
+        raise DomainError(_("只有在册志愿者可以接单。"), code="volunteer_not_active")
+    return claim_next_in_pool(volunteer_id=volunteer.pk, actor_id=volunteer.user_id)
 
 
 @transaction.atomic
@@ -363,15 +373,86 @@ def order_reject(*, actor: User, order_id: int, reason: str) -> Order:
 
 
 @transaction.atomic
-def order_flag_undispatchable(*, order_id: int) -> bool:
-    """No candidate up to the county: mark it for the county's cadres (once)."""
+def order_flag_undispatchable(*, order_id: int, at: datetime.datetime | None = None) -> bool:
+    """No candidate up to the county at ``at`` (now by default): mark it for the county's
+    cadres, and note when it was tried so the sweep tries it again in a later slot.
+
+    The cadres are told once: True only when this call flagged it. A retry that finds nobody
+    again moves ``dispatch_tried_at`` alone."""
+    tried_at = at or timezone.now()
     flagged = bool(
         Order.objects.filter(pk=order_id, status=S.PLACED, flagged_at__isnull=True).update(
-            flagged_at=timezone.now()
+            flagged_at=timezone.now(), dispatch_tried_at=tried_at
         )
     )
     if flagged:
         from orders.tasks import notify_flagged_task
 
         enqueue_on_commit(notify_flagged_task, order_id)
+    else:
+        Order.objects.filter(pk=order_id, status=S.PLACED).update(dispatch_tried_at=tried_at)
     return flagged
+
+
+# ---------------------------------------------------------------- micro-wishes (微心愿)
+#
+# A wish is claimed by a donor: anyone signed in but the resident who made it, volunteer or
+# not. The donor holds it (Order.donor) instead of a volunteer, hands the gift over and
+# marks it fulfilled; there is no check-in, and no service hours are credited, even when the
+# donor happens to be a volunteer: a donation is not time served. A volunteer who is to earn
+# hours on a wish takes it through the ordinary flow (dispatch, accept, start, complete),
+# which wishes keep.
+
+
+def _wish_for_claim(donor: User, order_id: int) -> dict[str, object]:
+    """The facts a claim is checked against. A wish in any state answers: it was on the wall
+    to everyone while it was open, and the donor who lost a race must learn who won. Any
+    other order stays absent (404) unless the reader may already see it."""
+    from orders.selectors import orders_for
+
+    wish = Order.objects.filter(pk=order_id).values("kind", "resident_id").first()
+    if wish is None:
+        raise NotInScope(_("微心愿不存在。"), code="wish_missing")
+    if wish["kind"] != Order.Kind.WISH:
+        if not orders_for(donor).filter(pk=order_id).exists():
+            raise NotInScope(_("微心愿不存在。"), code="wish_missing")
+        raise DomainError(_("该订单不是微心愿，不能认领。"), code="not_a_wish")
+    return wish
+
+
+@transaction.atomic
+def wish_claim(*, donor: User, order_id: int) -> Order:
+    """``donor`` claims an open wish (placed, or dispatched and not yet accepted). The first
+    claim wins: the move to accepted is one conditional UPDATE in the state machine, and a
+    second donor, or a volunteer it was offered to, gets 409 naming the state."""
+    wish = _wish_for_claim(donor, order_id)
+    if wish["resident_id"] == donor.pk:
+        raise DomainError(_("不能认领自己发布的微心愿。"), code="own_wish")
+    return transition(
+        order_id,
+        to=S.ACCEPTED,
+        actor=donor,
+        donation=True,
+        # Claimed, not accepted by a volunteer: nobody may hold it twice (a constraint too).
+        extra_condition={"donor__isnull": True, "accepted_by__isnull": True},
+        donor=donor,
+        accepted_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def wish_fulfil(*, donor: User, order_id: int, note: str = "") -> Order:
+    """The donor marks the claimed wish fulfilled (accepted → completed, no check-in). The
+    note says what was handed over; the resident then rates as for any order. No hours."""
+    if not Order.objects.filter(pk=order_id, donor=donor).exists():
+        raise NotInScope(_("微心愿不存在。"), code="wish_not_claimed_by_you")
+    note = _text(note, field="note", label=_("说明"), max_length=1000, required=False)
+    return transition(
+        order_id,
+        to=S.COMPLETED,
+        actor=donor,
+        donation=True,
+        extra_condition={"donor": donor},
+        completed_at=timezone.now(),
+        summary=note,
+    )

@@ -8,14 +8,15 @@ read is a 404, never a 403, so nobody learns which orders exist.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import F, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,12 +30,15 @@ from orders.forms import (
     CompleteForm,
     DeclineForm,
     DispatchForm,
+    DomainErrorForm,
     OrderPlaceForm,
     RateForm,
 )
 from orders.models import Order, OrderEvent
-from orders.selectors import dispatch_candidates, orders_for
-from practice.models import Center, Level, Service
+from orders.selectors import dispatch_candidates, orders_for, orders_managed_by
+from orders.wishes import open_wishes
+from practice.area_choice import area_choice
+from practice.models import Service
 from practice.scoping import is_cadre
 from volunteers.models import Team, TeamMembership, Volunteer
 from volunteers.selectors import teams_in_scope
@@ -47,41 +51,11 @@ ORDER_RELATED = ("service", "center", "township", "county")
 
 
 def _int(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() else None
+    # isascii: "²" is a digit to isdigit() and a ValueError to int().
+    return int(raw) if raw and raw.isascii() and raw.isdigit() else None
 
 
 # ---------------------------------------------------------------- residents
-
-
-def _area_steps(query: QueryDict, previous: Order | None) -> dict[str, Any]:
-    """The county → township → village cascade, one GET step each, so that it works without
-    JavaScript: the choices made so far live in the query string. A resident who ordered
-    before starts from the village of their last order."""
-    active = Center.objects.filter(is_active=True).order_by("code")
-    counties = active.filter(level=Level.COUNTY)
-    county_id, township_id = query.get("county"), query.get("township")
-    if county_id is None and township_id is None and previous is not None:
-        county_id, township_id = str(previous.county_id), str(previous.township_id)
-    county = counties.filter(pk=_int(county_id)).first() if _int(county_id) else None
-    townships = active.filter(level=Level.TOWNSHIP, parent=county) if county else active.none()
-    township = townships.filter(pk=_int(township_id)).first() if _int(township_id) else None
-    villages = (
-        active.filter(
-            level=Level.VILLAGE,
-            tree_id=township.tree_id,
-            lft__gt=township.lft,
-            rght__lt=township.rght,
-        )
-        if township is not None
-        else active.none()
-    )
-    return {
-        "counties": counties,
-        "county": county,
-        "townships": townships,
-        "township": township,
-        "villages": villages,
-    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -95,16 +69,15 @@ def order_new(request: HttpRequest) -> HttpResponse:
     last = (
         Order.objects.filter(resident=request.user).select_related("center").order_by("-id").first()
     )
-    steps = _area_steps(request.GET, last)
-    area = {"service": service.pk}
-    area.update({k: steps[k].pk for k in ("county", "township") if steps[k] is not None})
+    # A resident who ordered before starts from the village of their last order.
+    area = area_choice(request.GET, previous=last.center if last is not None else None)
     initial = {"contact_phone": request.user.phone}
     if last is not None:
         initial.update(center=last.center_id, address=last.address)
     form = OrderPlaceForm(
         request.POST if request.method == "POST" else None,
         initial=initial,
-        villages=steps["villages"],
+        villages=area.villages,
     )
     status = 200
     if request.method == "POST":
@@ -131,7 +104,12 @@ def order_new(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "orders/new.html",
-        {"form": form, "service": service, "area_query": urlencode(area), **steps},
+        {
+            "form": form,
+            "service": service,
+            "area_query": area.chosen_query(service=service.pk),
+            **area.as_context(),
+        },
         status=status,
     )
 
@@ -150,10 +128,12 @@ def order_list(request: HttpRequest) -> HttpResponse:
     return render(request, "orders/list.html", {"page": page})
 
 
-def _readable(request: HttpRequest, order_id: int) -> Order:
+def _readable(request: HttpRequest, order_id: int, *, managed: bool = False) -> Order:
+    visible = orders_managed_by(request.user) if managed else orders_for(request.user)
     order = (
-        orders_for(request.user)
-        .select_related(*ORDER_RELATED, "accepted_by", "dispatched_team", "dispatched_volunteer")
+        visible.select_related(
+            *ORDER_RELATED, "accepted_by", "dispatched_team", "dispatched_volunteer", "donor"
+        )
         .filter(pk=order_id)
         .first()
     )
@@ -168,10 +148,12 @@ def _detail_page(
     *,
     cancel_form: CancelForm | None = None,
     rate_form: RateForm | None = None,
+    fulfil_form: WishFulfilForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     events = OrderEvent.objects.filter(order=order).select_related("actor").order_by("at", "id")
     owner = order.resident_id == request.user.pk
+    donor = order.donor_id is not None and order.donor_id == request.user.pk
     return render(
         request,
         "orders/detail.html",
@@ -185,6 +167,10 @@ def _detail_page(
             else None,
             "rate_form": (rate_form or RateForm())
             if owner and order.status == S.COMPLETED
+            else None,
+            "donor": donor,
+            "fulfil_form": (fulfil_form or WishFulfilForm())
+            if donor and order.status == S.ACCEPTED
             else None,
         },
         status=status,
@@ -342,26 +328,75 @@ def _was_offered_to(volunteer: Volunteer, order_id: int) -> Order | None:
     return None
 
 
+def _task_step(
+    request: HttpRequest,
+    step: Callable[[], Order],
+    *,
+    done: str | Callable[[Order], str],
+    form: DomainErrorForm | None = None,
+    on_conflict: Callable[[ConflictError], str] | None = None,
+) -> bool:
+    """Run one of the volunteer's steps on a task and say how it went in a message for the
+    task list; True when the task list is where to go next.
+
+    A refusal because of the order's state (409) is a message, since nothing typed can fix
+    it; ``on_conflict`` may word it, or raise Http404. Any other refusal goes on ``form``,
+    beside what was typed (False: show the form again). A step without a form answers an
+    order out of reach with a 404 and any other refusal with a message.
+    """
+    try:
+        order = step()
+    except ConflictError as exc:
+        messages.error(request, on_conflict(exc) if on_conflict else exc.message)
+    except DomainError as exc:
+        if form is not None:
+            form.add_domain_error(exc)
+            return False
+        if isinstance(exc, NotInScope):
+            raise Http404 from exc
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done if isinstance(done, str) else done(order))
+    return True
+
+
 @require_POST
 @login_required
 def task_accept(request: HttpRequest, order_id: int) -> HttpResponse:
     volunteer = _task_volunteer(request)
-    try:
-        services.order_accept(volunteer=volunteer, order_id=order_id)
-    except NotInScope as exc:
-        raise Http404 from exc
-    except ConflictError as exc:
+
+    def taken(exc: ConflictError) -> str:
         order = _was_offered_to(volunteer, order_id)
         if order is None:
             raise Http404 from exc
         if order.accepted_by_id and order.accepted_by_id != volunteer.pk:
-            messages.error(request, _("已被其他志愿者接单。"))
-        else:
-            messages.error(request, exc.message)
+            return _("已被其他志愿者接单。")
+        return exc.message
+
+    _task_step(
+        request,
+        lambda: services.order_accept(volunteer=volunteer, order_id=order_id),
+        done=_("接单成功，请按约定时间上门服务。"),
+        on_conflict=taken,
+    )
+    return redirect("orders:tasks")
+
+
+@require_POST
+@login_required
+def task_accept_next(request: HttpRequest) -> HttpResponse:
+    """接下一单: the oldest order still free in the pool, whichever of the listed ones the
+    other members have taken in the meantime."""
+    volunteer = _task_volunteer(request)
+    try:
+        order_id = services.order_accept_next(volunteer=volunteer)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("接单成功，请按约定时间上门服务。"))
+        if order_id is None:
+            messages.info(request, _("队伍任务已被接完，暂无可接的任务。"))
+        else:
+            messages.success(request, _("接单成功，请按约定时间上门服务。"))
     return redirect("orders:tasks")
 
 
@@ -372,19 +407,15 @@ def task_decline(request: HttpRequest, order_id: int) -> HttpResponse:
     if _was_offered_to(volunteer, order_id) is None:
         raise Http404
     form = DeclineForm(request.POST, auto_id=f"id_decline_{order_id}_%s")
-    if form.is_valid():
-        try:
-            services.order_decline(
-                volunteer=volunteer, order_id=order_id, reason=form.cleaned_data["reason"]
-            )
-        except ConflictError as exc:
-            messages.error(request, exc.message)
-            return redirect("orders:tasks")
-        except DomainError as exc:
-            form.add_domain_error(exc)
-        else:
-            messages.success(request, _("已谢绝该任务。"))
-            return redirect("orders:tasks")
+    if form.is_valid() and _task_step(
+        request,
+        lambda: services.order_decline(
+            volunteer=volunteer, order_id=order_id, reason=form.cleaned_data["reason"]
+        ),
+        done=_("已谢绝该任务。"),
+        form=form,
+    ):
+        return redirect("orders:tasks")
     return _tasks_page(request, volunteer, bound=(order_id, "decline_form", form), status=400)
 
 
@@ -392,14 +423,11 @@ def task_decline(request: HttpRequest, order_id: int) -> HttpResponse:
 @login_required
 def task_start(request: HttpRequest, order_id: int) -> HttpResponse:
     volunteer = _task_volunteer(request)
-    try:
-        services.order_start(volunteer=volunteer, order_id=order_id)
-    except NotInScope as exc:
-        raise Http404 from exc
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("已签到，服务开始。"))
+    _task_step(
+        request,
+        lambda: services.order_start(volunteer=volunteer, order_id=order_id),
+        done=_("已签到，服务开始。"),
+    )
     return redirect("orders:tasks")
 
 
@@ -410,21 +438,15 @@ def task_complete(request: HttpRequest, order_id: int) -> HttpResponse:
     if not Order.objects.filter(pk=order_id, accepted_by=volunteer).exists():
         raise Http404
     form = CompleteForm(request.POST, auto_id=f"id_complete_{order_id}_%s")
-    if form.is_valid():
-        try:
-            order = services.order_complete(
-                volunteer=volunteer, order_id=order_id, summary=form.cleaned_data["summary"]
-            )
-        except ConflictError as exc:
-            messages.error(request, exc.message)
-            return redirect("orders:tasks")
-        except DomainError as exc:
-            form.add_domain_error(exc)
-        else:
-            messages.success(
-                request, _("已签退，本次服务记 %(hours)s 小时。") % {"hours": order.hours}
-            )
-            return redirect("orders:tasks")
+    if form.is_valid() and _task_step(
+        request,
+        lambda: services.order_complete(
+            volunteer=volunteer, order_id=order_id, summary=form.cleaned_data["summary"]
+        ),
+        done=lambda order: _("已签退，本次服务记 %(hours)s 小时。") % {"hours": order.hours},
+        form=form,
+    ):
+        return redirect("orders:tasks")
     return _tasks_page(request, volunteer, bound=(order_id, "complete_form", form), status=400)
 
 
@@ -444,7 +466,7 @@ def dispatch_list(request: HttpRequest) -> HttpResponse:
     order's own page, and this list stays a constant number of queries."""
     _cadre(request)
     orders = (
-        orders_for(request.user)
+        orders_managed_by(request.user)
         .filter(status=S.PLACED)
         .select_related(*ORDER_RELATED)
         .order_by(F("flagged_at").asc(nulls_last=True), "-id")
@@ -505,7 +527,9 @@ def order_dispatch(request: HttpRequest, order_id: int) -> HttpResponse:
     """One incoming order: ranked candidates with why, the nearby teams, and the buttons
     that offer it to one of them (中心派单)."""
     _cadre(request)
-    order = _readable(request, order_id)
+    # Managed, not merely readable: a cadre's own order outside their subtree is not theirs
+    # to dispatch, nor to rank another county's volunteers for.
+    order = _readable(request, order_id, managed=True)
     if request.method == "GET":
         return _dispatch_page(request, order)
     form = DispatchForm(request.POST)
@@ -536,3 +560,69 @@ def order_dispatch(request: HttpRequest, order_id: int) -> HttpResponse:
     name = volunteer.real_name if volunteer is not None else team.name
     messages.success(request, _("订单 #%(id)s 已派给 %(name)s。") % {"id": order.pk, "name": name})
     return redirect(reverse("orders:dispatch_list"))
+
+
+# ---------------------------------------------------------------- micro-wishes (微心愿)
+
+
+class WishFulfilForm(DomainErrorForm):
+    note = forms.CharField(
+        label=_("说明（选填）"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("例如：书包和文具已送到家中")}),
+    )
+
+
+@require_GET
+@login_required
+def wish_wall(request: HttpRequest) -> HttpResponse:
+    """The micro-wish wall (微心愿墙): open wishes for anyone signed in to claim, without
+    who made them or where they live; and the wishes the reader has claimed, which they
+    read in full through orders_for."""
+    page = Paginator(open_wishes(), PAGE_SIZE).get_page(request.GET.get("page"))
+    claimed = list(
+        orders_for(request.user)
+        .filter(donor=request.user)
+        .select_related("center")
+        .order_by("-id")[:PAGE_SIZE]
+    )
+    return render(request, "orders/wishes.html", {"page": page, "claimed": claimed})
+
+
+@require_POST
+@login_required
+def wish_claim(request: HttpRequest, order_id: int) -> HttpResponse:
+    try:
+        order = services.wish_claim(donor=request.user, order_id=order_id)
+    except NotInScope as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        # Own wish, not a wish, or claimed first by someone else (the state, in words).
+        messages.error(request, exc.message)
+        return redirect("orders:wishes")
+    messages.success(request, _("认领成功！请按联系电话与群众联系，送达后标记为已实现。"))
+    return redirect("orders:detail", order_id=order.pk)
+
+
+@require_POST
+@login_required
+def wish_fulfil(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = _readable(request, order_id)
+    if order.donor_id != request.user.pk:
+        raise Http404
+    form = WishFulfilForm(request.POST)
+    if form.is_valid():
+        try:
+            services.wish_fulfil(
+                donor=request.user, order_id=order.pk, note=form.cleaned_data["note"]
+            )
+        except ConflictError as exc:
+            messages.error(request, exc.message)
+            return redirect("orders:detail", order_id=order.pk)
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, _("感谢您的爱心！微心愿已标记为实现。"))
+            return redirect("orders:detail", order_id=order.pk)
+    return _detail_page(request, order, fulfil_form=form, status=400)

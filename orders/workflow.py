@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -36,12 +36,24 @@ ALLOWED: dict[str, frozenset[str]] = {
 }
 
 
+# A micro-wish claimed by a donor skips dispatch, and needs no check-in: a donation is handed
+# over, not served by the hour. These moves exist only for kind=wish and only for the donor:
+# a caller asks for them with ``donation=True`` (orders.services.wish_claim / wish_fulfil),
+# and the UPDATE then also requires the row to be a wish. Service orders, and wishes taken
+# through the volunteer flow, keep ALLOWED alone.
+DONATION_ALLOWED: dict[str, frozenset[str]] = {
+    S.PLACED: frozenset({S.ACCEPTED}),
+    S.DISPATCHED: frozenset({S.ACCEPTED}),
+    S.ACCEPTED: frozenset({S.COMPLETED}),
+}
+
+
 class IllegalTransition(ConflictError):
     """409: the order is not in a state that allows this action."""
 
 
-def sources_of(target: str) -> frozenset[str]:
-    return frozenset(source for source, targets in ALLOWED.items() if target in targets)
+def sources_of(target: str, table: dict[str, frozenset[str]] = ALLOWED) -> frozenset[str]:
+    return frozenset(source for source, targets in table.items() if target in targets)
 
 
 def transition(
@@ -52,14 +64,22 @@ def transition(
     reason: str = "",
     only_from: frozenset[str] | None = None,
     extra_condition: dict[str, Any] | None = None,
+    donation: bool = False,
     **changes: Any,
 ) -> Order:
     """Move order ``order_id`` to ``to`` if its status allows it (and, narrower,
     ``only_from``), setting ``changes`` in the same UPDATE; write the event; return the
     fresh order. ``extra_condition`` adds filters the row must still meet (e.g. "dispatched
     to this volunteer"), checked atomically with the status. Raises IllegalTransition with
-    the current state when the row did not match."""
-    allowed_from = sources_of(to) if only_from is None else (only_from & sources_of(to))
+    the current state when the row did not match. ``donation`` moves a micro-wish by its
+    donor along DONATION_ALLOWED instead."""
+    table = DONATION_ALLOWED if donation else ALLOWED
+    allowed_from = sources_of(to, table)
+    if only_from is not None:
+        allowed_from &= only_from
+    condition = dict(extra_condition or {})
+    if donation:
+        condition["kind"] = Order.Kind.WISH
     # No savepoint of its own: callers (the services) run it inside their transaction, and
     # two more round trips per step would take automatic dispatch past its 10 queries. A
     # refusal is raised before anything is written and spoils the caller's transaction, so
@@ -70,12 +90,12 @@ def transition(
         if current is None:
             raise NotInScope(_("订单不存在。"), code="order_missing")
         updated = (
-            Order.objects.filter(pk=order_id, status=current, **(extra_condition or {}))
+            Order.objects.filter(pk=order_id, status=current, **condition)
             .filter(status__in=allowed_from)
             .update(status=to, updated_at=timezone.now(), **changes)
         )
         if updated != 1:
-            raise _refusal(order_id, to)
+            raise _refusal(order_id, to, donation=donation)
         event = OrderEvent.objects.create(
             order_id=order_id, from_status=current, to_status=to, actor=actor, reason=reason[:200]
         )
@@ -84,12 +104,13 @@ def transition(
         return Order.objects.get(pk=order_id)
 
 
-def _refusal(order_id: int, to: str) -> IllegalTransition:
+def _refusal(order_id: int, to: str, *, donation: bool = False) -> IllegalTransition:
     status = Order.objects.filter(pk=order_id).values_list("status", flat=True).first()
     label = Order.Status(status).label if status else "?"
+    names = DONATION_ACTION_NAMES if donation else ACTION_NAMES
     return IllegalTransition(
         _("订单当前状态为“%(status)s”，不能%(action)s。")
-        % {"status": label, "action": ACTION_NAMES.get(to, gettext_lazy("执行此操作"))},
+        % {"status": label, "action": names.get(to, gettext_lazy("执行此操作"))},
         code=f"not_allowed_in_{status}",
     )
 
@@ -104,3 +125,96 @@ ACTION_NAMES = {
     S.CANCELLED: gettext_lazy("取消"),
     S.REJECTED: gettext_lazy("驳回"),
 }
+DONATION_ACTION_NAMES = {
+    S.ACCEPTED: gettext_lazy("认领"),
+    S.COMPLETED: gettext_lazy("标记为已实现"),
+}
+
+
+# One round trip: pick the oldest order offered to one of the volunteer's teams that no
+# other claimer holds a lock on (SKIP LOCKED: sixteen phones tapping at once each get a
+# different order instead of queueing behind one row), take it and write its event.
+_CLAIM_NEXT_SQL = """
+WITH claimed AS (
+    UPDATE {order} SET status = %(accepted)s, accepted_by_id = %(volunteer)s,
+        accepted_at = %(now)s, updated_at = %(now)s
+    WHERE id = (
+        SELECT id FROM {order}
+        WHERE status = %(dispatched)s AND dispatched_team_id IN (
+            SELECT team_id FROM {membership}
+            WHERE volunteer_id = %(volunteer)s AND left_on IS NULL
+        )
+        ORDER BY id
+        LIMIT 1
+        FOR UPDATE SKIP LOCKED
+    ) AND status = %(dispatched)s
+    RETURNING id
+)
+INSERT INTO {event} (order_id, from_status, to_status, actor_id, reason, at)
+SELECT id, %(dispatched)s, %(accepted)s, %(actor)s, '', %(now)s FROM claimed
+RETURNING order_id, id
+"""
+
+
+def claim_next_in_pool(*, volunteer_id: int, actor_id: int | None) -> int | None:
+    """Accept the oldest order dispatched to one of the volunteer's teams that is still
+    free; return its id, or None when the pool is empty. The row lock settles races: an
+    order is taken by exactly one claimer, and the others are given the next one."""
+    from volunteers.models import TeamMembership
+
+    if connection.vendor != "postgresql":
+        return _claim_next_portable(volunteer_id=volunteer_id, actor_id=actor_id)
+    sql = _CLAIM_NEXT_SQL.format(
+        order=connection.ops.quote_name(Order._meta.db_table),
+        membership=connection.ops.quote_name(TeamMembership._meta.db_table),
+        event=connection.ops.quote_name(OrderEvent._meta.db_table),
+    )
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            {
+                "accepted": S.ACCEPTED,
+                "dispatched": S.DISPATCHED,
+                "volunteer": volunteer_id,
+                "actor": actor_id,
+                "now": timezone.now(),
+            },
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        order_id, event_id = row
+        enqueue_on_commit(notify_event_task, event_id)
+        return order_id
+
+
+def _claim_next_portable(*, volunteer_id: int, actor_id: int | None) -> int | None:
+    """The same claim on a database without data-modifying CTEs (the demo's SQLite, which
+    lets one writer in at a time anyway): pick the oldest free order, then take it through
+    ``transition``; a claimer that loses the race is told the pool moved on (None)."""
+    from volunteers.models import TeamMembership
+
+    teams = TeamMembership.objects.filter(volunteer_id=volunteer_id, left_on__isnull=True)
+    with transaction.atomic(savepoint=False):
+        order_id = (
+            Order.objects.select_for_update(skip_locked=True)
+            .filter(status=S.DISPATCHED, dispatched_team_id__in=teams.values("team_id"))
+            .order_by("id")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if order_id is None:
+            return None
+        try:
+            transition(
+                order_id,
+                to=S.ACCEPTED,
+                actor=User.objects.filter(pk=actor_id).first(),
+                only_from=frozenset({S.DISPATCHED}),
+                extra_condition={"dispatched_team_id__in": teams.values("team_id")},
+                accepted_by_id=volunteer_id,
+                accepted_at=timezone.now(),
+            )
+        except IllegalTransition:
+            return None
+        return order_id

@@ -14,7 +14,8 @@ from practice.admin_scoping import ScopedAdmin
 
 @admin.register(HoursEntry)
 class HoursEntryAdmin(ScopedAdmin):
-    scope_via = "volunteer__home_center"
+    # The copied columns (HoursEntry.scope_ancestors): an index range, not a tree walk.
+    scope_via = "home_center"
     list_display = ["volunteer", "source", "source_id", "hours", "created_at"]
     list_filter = ["source"]
     list_select_related = ["volunteer"]

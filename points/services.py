@@ -5,23 +5,51 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Subquery
 
 from points.models import HoursEntry
+from practice.models import Center, Level
 from volunteers.models import Volunteer
 
 
 @transaction.atomic
 def hours_credit(*, volunteer_id: int, source: str, source_id: int, hours: Decimal) -> bool:
     """Credit ``hours`` once for ``source``/``source_id``: True if this call credited them,
-    False if that source was credited before (a retry, a redelivered task)."""
+    False if that source was credited before (a retry, a redelivered task).
+
+    The entry copies the volunteer's home, township and county (the scoping columns) in
+    the INSERT itself, from subqueries: no read of the volunteer first."""
+    volunteer = Volunteer.objects.filter(pk=volunteer_id)
     try:
         with transaction.atomic():
             HoursEntry.objects.create(
-                volunteer_id=volunteer_id, source=source, source_id=source_id, hours=hours
+                volunteer_id=volunteer_id,
+                home_center_id=Subquery(volunteer.values("home_center_id")),
+                township_id=Subquery(volunteer.values("township_id")),
+                county_id=Subquery(volunteer.values("county_id")),
+                source=source,
+                source_id=source_id,
+                hours=hours,
             )
     except IntegrityError:
         return False
     # The cached balance moves in SQL, never read-modify-write in Python.
-    Volunteer.objects.filter(pk=volunteer_id).update(hours=F("hours") + hours)
+    volunteer.update(hours=F("hours") + hours)
     return True
+
+
+def hours_entries_follow_moved_center(*, center: Center) -> int:
+    """Bring the copied township and county columns in line after ``center`` moved: one
+    UPDATE per village of the moved subtree (as volunteers follow), never one per entry."""
+    updated = 0
+    villages = center.get_descendants(include_self=True).filter(level=Level.VILLAGE)
+    for village in villages.select_related("parent__parent__parent"):
+        township = village.parent
+        if township is not None and township.level == Level.VILLAGE:
+            # A base under a village serves that village's township.
+            township = township.parent
+        county = township.parent if township is not None else None
+        updated += HoursEntry.objects.filter(home_center=village).update(
+            township=township, county=county
+        )
+    return updated

@@ -83,9 +83,11 @@ def center_save(*, actor: User | None, center: Center) -> Center:
     center_validate(actor=actor, center=center)
     center.save()
     if moved:
+        from points.services import hours_entries_follow_moved_center
         from volunteers.services import volunteers_follow_moved_center
 
         volunteers_follow_moved_center(center=center)
+        hours_entries_follow_moved_center(center=center)
     return center
 
 

@@ -12,7 +12,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, ForeignKey, Q, QuerySet
@@ -24,6 +23,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_actions import reject_with_reason
 from core.errors import DomainError, NotInScope
 from practice.admin_scoping import ScopedAdmin, ServiceValidatedForm
 from practice.models import Platform
@@ -85,15 +85,6 @@ class VolunteerInsuranceForm(forms.ModelForm):
     class Meta:
         model = Volunteer
         fields = ["insurer", "insurance_number", "insurance_valid_until"]
-
-
-class RejectApplicationsForm(forms.Form):
-    reason = forms.CharField(
-        label=_("驳回原因"),
-        max_length=200,
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        error_messages={"required": _("请填写驳回原因。")},
-    )
 
 
 @admin.register(Volunteer)
@@ -235,41 +226,36 @@ class VolunteerAdmin(ScopedAdmin):
     def reject_applications(
         self, request: HttpRequest, queryset: QuerySet[Volunteer]
     ) -> HttpResponse | None:
-        """First an intermediate page asking for the reason; its POST comes back here with
-        ``confirm`` and the same selection."""
+        """First an intermediate page asking for the reason, then the rejection."""
         volunteers = list(queryset.order_by("pk"))
-        if "confirm" in request.POST:
-            form = RejectApplicationsForm(request.POST)
-            if form.is_valid():
-                reason = form.cleaned_data["reason"]
-                _each_with_refusals(
-                    self,
-                    request,
-                    volunteers,
-                    lambda volunteer: volunteer_reject(
-                        actor=request.user, volunteer_id=volunteer.pk, reason=reason
-                    ),
-                    gettext("已驳回 %(count)d 名志愿者的申请。"),
+
+        def reject(reason: str) -> None:
+            _each_with_refusals(
+                self,
+                request,
+                volunteers,
+                lambda volunteer: volunteer_reject(
+                    actor=request.user, volunteer_id=volunteer.pk, reason=reason
+                ),
+                gettext("已驳回 %(count)d 名志愿者的申请。"),
+            )
+
+        return reject_with_reason(
+            self,
+            request,
+            reject=reject,
+            rows=(
+                (
+                    volunteer.pk,
+                    f"{volunteer.real_name}（{volunteer.home_center}，"
+                    f"{volunteer.get_status_display()}）",
                 )
-                return None
-        else:
-            form = RejectApplicationsForm()
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("驳回志愿者申请"),
-            "opts": self.opts,
-            "volunteers": volunteers,
-            "form": form,
-            "action_name": "reject_applications",
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "changelist_url": reverse(
-                f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist",
-                current_app=self.admin_site.name,
+                for volunteer in volunteers
             ),
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(
-            request, "admin/volunteers/volunteer/reject_applications.html", context
+            action_name="reject_applications",
+            title=_("驳回志愿者申请"),
+            intro=_("将驳回以下志愿者的申请："),
+            reason_help=_("驳回原因会告知申请人，不超过 200 字。"),
         )
 
     # --- revealing the ID number --------------------------------------------------------

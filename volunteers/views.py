@@ -7,20 +7,20 @@ views are thin over volunteers.services and volunteers.selectors.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.phones import mask_phone
 from core.errors import DomainError
-from practice.models import Center, Level, Platform
+from practice.area_choice import area_choice
+from practice.models import Platform
 from volunteers import selectors, services
 from volunteers.availability import SLOT_BITS, SLOT_CHOICES, mask_to_slots
 from volunteers.forms import ApplicationForm, MemberAddForm, PreferencesForm
@@ -76,51 +76,6 @@ def volunteer_home(request: HttpRequest) -> HttpResponse:
     return render(request, "volunteers/home.html", context)
 
 
-def _chosen(raw: str | None, queryset: QuerySet[Center]) -> Center | None:
-    """The center whose id the query string names, if it is one of ``queryset``."""
-    if not raw or not raw.isdigit():
-        return None
-    return queryset.filter(pk=int(raw)).first()
-
-
-def _area_steps(query: QueryDict, previous: Center | None) -> dict[str, Any]:
-    """The county → township → village cascade, one step per GET so that it works without
-    JavaScript: the chosen ids live in the query string. Someone applying again starts
-    from their previous home."""
-    active = Center.objects.filter(is_active=True).order_by("code")
-    counties = active.filter(level=Level.COUNTY)
-    county_id, township_id = query.get("county"), query.get("township")
-    if county_id is None and township_id is None and previous is not None:
-        previous_township = previous.parent
-        if previous_township is not None and previous_township.level == Level.VILLAGE:
-            previous_township = previous_township.parent
-        if previous_township is not None:
-            county_id = str(previous_township.parent_id)
-            township_id = str(previous_township.pk)
-    county = _chosen(county_id, counties)
-    townships = active.filter(level=Level.TOWNSHIP, parent=county) if county else active.none()
-    township = _chosen(township_id, townships)
-    if township is not None:
-        # Bases under a village count as homes too (the service accepts them).
-        villages = active.filter(
-            level=Level.VILLAGE,
-            tree_id=township.tree_id,
-            lft__gt=township.lft,
-            rght__lt=township.rght,
-        )
-    else:
-        villages = active.none()
-    area = {key: value.pk for key, value in (("county", county), ("township", township)) if value}
-    return {
-        "counties": counties,
-        "county": county,
-        "townships": townships,
-        "township": township,
-        "villages": villages,
-        "area_query": urlencode(area),
-    }
-
-
 @require_http_methods(["GET", "POST"])
 @login_required
 def volunteer_apply(request: HttpRequest) -> HttpResponse:
@@ -132,8 +87,10 @@ def volunteer_apply(request: HttpRequest) -> HttpResponse:
         and volunteer.status not in services.REAPPLYING_STATUSES
     ):
         return redirect("volunteers:home")
-    previous = volunteer.home_center if volunteer is not None else None
-    steps = _area_steps(request.GET, previous)
+    # Someone applying again starts from their previous home.
+    area = area_choice(
+        request.GET, previous=volunteer.home_center if volunteer is not None else None
+    )
     initial: dict[str, Any] = {"real_name": request.user.name}
     if volunteer is not None:
         initial.update(
@@ -147,7 +104,7 @@ def volunteer_apply(request: HttpRequest) -> HttpResponse:
     form = ApplicationForm(
         request.POST if request.method == "POST" else None,
         initial=initial,
-        villages=steps["villages"],
+        villages=area.villages,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -167,7 +124,11 @@ def volunteer_apply(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("申请已提交，请等待乡镇（街道）实践所审核。"))
             return redirect("volunteers:home")
-    return render(request, "volunteers/apply.html", {"form": form, **steps})
+    return render(
+        request,
+        "volunteers/apply.html",
+        {"form": form, "area_query": area.chosen_query(), **area.as_context()},
+    )
 
 
 def _standing_profile(request: HttpRequest) -> Volunteer | None:

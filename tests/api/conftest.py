@@ -31,4 +31,3 @@ def queries_for(client: APIClient, url: str, **params: object) -> tuple[int, obj
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url, params)
     return len(captured.captured_queries), response
-

@@ -69,8 +69,10 @@ def at_monday_morning(monkeypatch):
     instead, whatever the clock of the test run says."""
     monkeypatch.setattr(
         "orders.dispatch.dispatch_candidates",
-        lambda order, at=None: dispatch_candidates(order, at=AT),
+        lambda order, at=None, **kwargs: dispatch_candidates(order, at=AT, **kwargs),
     )
+    # Whether it is night (no one flagged then) is asked of the same morning.
+    monkeypatch.setattr("orders.dispatch.slot_start", lambda moment: AT.replace(hour=6))
 
 
 # --- who sees what ----------------------------------------------------------------------------
@@ -266,8 +268,11 @@ def test_rejecting_first_asks_for_a_reason_and_changes_nothing(client, people, o
     response = act(client, "reject_orders", [orders.a2, orders.a3])
     # then
     assert response.status_code == 200
-    assert response.templates[0].name == "admin/orders/order/reject_orders.html"
+    assert response.templates[0].name == "admin/reject_with_reason.html"
     html = response.content.decode()
+    assert "将驳回以下订单：" in html
+    assert "驳回原因会告知下单群众，不超过 200 字。" in html
+    assert 'name="action" value="reject_orders"' in html
     assert "新园买药" in html
     assert "湖北路买药" in html
     assert 'name="reason"' in html

@@ -319,11 +319,17 @@ def test_sweep_dispatches_placed_orders_older_than_the_grace_period(order, vol, 
     assert Order.objects.get(pk=order.pk).dispatched_volunteer == best
 
 
-def test_sweep_leaves_flagged_orders_to_the_cadres(order, vol):
+def test_sweep_retries_a_flagged_order_once_a_later_slot_begins(order, vol):
+    # given: flagged on Monday morning, and a volunteer free since
     assert auto_dispatch(order_id=order.pk, at=AT) is False
-    vol(301)
-    assert sweep(now=later_daytime()) == (0, 0)
-    assert Order.objects.get(pk=order.pk).status == S.PLACED
+    helper = vol(301)
+    # when: the same slot, then a later one
+    same_slot = sweep(now=AT + datetime.timedelta(minutes=30))
+    later_slot = sweep(now=later_daytime())
+    # then
+    assert (same_slot, later_slot) == ((0, 0), (0, 1))
+    retried = Order.objects.get(pk=order.pk)
+    assert (retried.status, retried.dispatched_volunteer) == (S.DISPATCHED, helper)
 
 
 def test_sweep_dispatches_in_bounded_batches_oldest_first(tree, people, menu, vol, settings):

@@ -485,8 +485,11 @@ def test_rejecting_first_asks_for_a_reason_and_changes_nothing(client, people, r
     response = act(client, "reject_applications", [roster.pending_a2, roster.pending_a3])
     # then
     assert response.status_code == 200
-    assert response.templates[0].name == "admin/volunteers/volunteer/reject_applications.html"
+    assert response.templates[0].name == "admin/reject_with_reason.html"
     html = response.content.decode()
+    assert "将驳回以下志愿者的申请：" in html
+    assert "驳回原因会告知申请人，不超过 200 字。" in html
+    assert 'name="action" value="reject_applications"' in html
     assert "新园申请" in html
     assert "湖北路申请" in html
     assert 'name="reason"' in html
