@@ -14,6 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Exchange, Queue
 
 from config.env import env_bool, env_int, env_list, env_str
 
@@ -224,6 +225,19 @@ else:
 
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_IGNORE_RESULT = True
+# Two queues: "celery" for dispatch and the sweeps, "notify" for telling people. A burst of
+# orders makes as many notifications as dispatches; on one queue they would halve how fast
+# orders reach volunteers, and a slow SMS gateway would hold dispatch up. A worker started
+# without -Q consumes both (the demo, the tests); production runs one worker per queue.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (
+    Queue("celery", Exchange("celery"), routing_key="celery"),
+    Queue("notify", Exchange("notify"), routing_key="notify"),
+)
+CELERY_TASK_ROUTES = {
+    "orders.tasks.notify_event_task": {"queue": "notify"},
+    "orders.tasks.notify_flagged_task": {"queue": "notify"},
+}
 # Acknowledge after the task ran, so on Redis a worker killed mid-task gives the message back
 # (after the visibility timeout). The filesystem broker deletes a message file as it reads it,
 # so there a killed worker loses its task whatever this says: tasks must stay idempotent and

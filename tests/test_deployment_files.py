@@ -30,3 +30,18 @@ def test_ci_runs_the_readme_test_command():
     assert "make test" in readme
     assert "make demo" in readme
     assert ci.rstrip().endswith("make test")
+
+
+def test_every_celery_queue_has_a_worker_in_compose():
+    # A queue nobody consumes loses nothing but tells nobody: notifications would pile up.
+    from django.conf import settings
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    consumed = set()
+    for service in compose["services"].values():
+        command = service.get("command") or []
+        if command[:4] == ["celery", "-A", "config", "worker"]:
+            assert "-Q" in command, "a worker without -Q takes every queue; name them"
+            consumed.update(command[command.index("-Q") + 1].split(","))
+    assert consumed == {queue.name for queue in settings.CELERY_TASK_QUEUES}
+    assert {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()} <= consumed
