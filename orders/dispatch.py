@@ -6,17 +6,20 @@ import datetime
 import logging
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from orders import selectors
 from orders.models import Order
-from orders.selectors import dispatch_candidates
+from orders.selectors import CANDIDATE_TIERS, dispatch_candidates
 from orders.services import (
+    acceptance_deadline,
     order_dispatch,
     order_expire,
     order_flag_undispatchable,
 )
-from orders.workflow import IllegalTransition
+from orders.workflow import IllegalTransition, dispatch_to_best
 from practice.models import Center
 from volunteers.availability import PERIODS
 
@@ -72,20 +75,46 @@ def auto_dispatch(*, order_id: int, at: datetime.datetime | None = None) -> bool
             # again every minute (it only moves dispatch_tried_at; cadres were told already).
             order_flag_undispatchable(order_id=order.pk, at=at)
         return False
-    candidates = dispatch_candidates(order, at=at, limit=1)
-    if not candidates:
-        if is_night(at):
-            logger.info("order %s: nobody is on call at night; left for the morning", order.pk)
+    if _offer_to_best(order, at=at):
+        return True
+    if is_night(at):
+        logger.info("order %s: nobody is on call at night; left for the morning", order.pk)
+        return False
+    # Nobody up to the county, or the order moved on meanwhile (a cadre dispatched it, the
+    # resident cancelled): the flag only lands on an order still placed.
+    if order_flag_undispatchable(order_id=order.pk, at=at):
+        logger.info("order %s: no candidate up to the county; flagged", order.pk)
+    return False
+
+
+def _offer_to_best(order: Order, *, at: datetime.datetime) -> bool:
+    """Offer ``order`` to the best candidate of the nearest tier that has one."""
+    if connection.vendor != "postgresql":
+        # The demo's SQLite: rank, then offer through the services (two steps, one writer).
+        candidates = dispatch_candidates(order, at=at, limit=1)
+        if not candidates:
             return False
-        if order_flag_undispatchable(order_id=order.pk, at=at):
-            logger.info("order %s: no candidate up to the county; flagged", order.pk)
+        try:
+            order_dispatch(actor=None, order_id=order.pk, volunteer=candidates[0])
+        except IllegalTransition:
+            return False
+        return True
+    # One statement per tier, nearest first: ranking, offer and event together.
+    bit = selectors.slot_bit_at(at)
+    if not bit:
         return False
-    try:
-        # order_dispatch is its own transaction; a refusal rolls all of it back.
-        order_dispatch(actor=None, order_id=order.pk, volunteer=candidates[0])
-    except IllegalTransition:
-        return False
-    return True
+    deadline = acceptance_deadline()
+    return any(
+        dispatch_to_best(
+            order,
+            tier=volunteer_column,
+            tier_id=getattr(order, order_column),
+            slot_bit=bit,
+            today=at.date(),
+            deadline=deadline,
+        )
+        for volunteer_column, order_column in CANDIDATE_TIERS
+    )
 
 
 def sweep(*, now: datetime.datetime | None = None) -> tuple[int, int]:

@@ -107,7 +107,7 @@ def auto_dispatch_enabled(center: Center) -> bool:
     return not center.get_ancestors(include_self=True).filter(auto_dispatch=False).exists()
 
 
-def _deadline() -> datetime.datetime:
+def acceptance_deadline() -> datetime.datetime:
     return timezone.now() + datetime.timedelta(minutes=settings.ORDER_ACCEPT_MINUTES)
 
 
@@ -167,7 +167,7 @@ def order_dispatch(
         actor=actor,
         dispatched_volunteer=volunteer,
         dispatched_team=team,
-        accept_deadline=_deadline(),
+        accept_deadline=acceptance_deadline(),
         flagged_at=None,
     )
     return order

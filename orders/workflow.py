@@ -8,6 +8,7 @@ refused with the state it found. A check-then-write in Python would let both thr
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.db import connection, transaction
@@ -218,3 +219,58 @@ def _claim_next_portable(*, volunteer_id: int, actor_id: int | None) -> int | No
         except IllegalTransition:
             return None
         return order_id
+
+
+# Automatic dispatch in one round trip: rank the tier (the same SQL as the dispatch page,
+# orders.selectors), offer the order to the best and write the event. Only while the order
+# is still placed: a second delivery of the same task, or a cadre who dispatched by hand in
+# the meantime, finds nothing to move.
+_DISPATCH_TO_BEST_SQL = """
+WITH best AS (
+{candidates}
+),
+moved AS (
+    UPDATE {order} SET status = %(dispatched)s, dispatched_volunteer_id = best.id,
+        dispatched_team_id = NULL, accept_deadline = %(deadline)s, flagged_at = NULL,
+        updated_at = %(now)s
+    FROM best
+    WHERE {order}.id = %(order_id)s AND {order}.status = %(placed)s
+    RETURNING {order}.id AS order_id
+)
+INSERT INTO {event} (order_id, from_status, to_status, actor_id, reason, at)
+SELECT order_id, %(placed)s, %(dispatched)s, NULL, '', %(now)s FROM moved
+RETURNING id
+"""
+
+
+def dispatch_to_best(
+    order: Order,
+    *,
+    tier: str,
+    tier_id: int,
+    slot_bit: int,
+    today: datetime.date,
+    deadline: datetime.datetime,
+) -> bool:
+    """Offer the placed ``order`` to the best candidate of one tier (a volunteer column of
+    orders.selectors.CANDIDATE_TIERS), with its acceptance deadline; True when it was offered.
+    False when the tier has nobody, or the order is no longer placed. PostgreSQL only (a
+    data-modifying WITH); elsewhere automatic dispatch ranks, then calls ``transition``."""
+    from orders.selectors import candidate_params, candidates_sql
+
+    sql = _DISPATCH_TO_BEST_SQL.format(
+        candidates=candidates_sql(tier),
+        order=connection.ops.quote_name(Order._meta.db_table),
+        event=connection.ops.quote_name(OrderEvent._meta.db_table),
+    )
+    params = candidate_params(order, tier_id=tier_id, slot_bit=slot_bit, today=today, limit=1)
+    params.update(dispatched=S.DISPATCHED, placed=S.PLACED, deadline=deadline, now=timezone.now())
+    # No transaction of its own: one statement is atomic, and outside a transaction the
+    # notification is enqueued at once, as it is on commit inside one.
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    enqueue_on_commit(notify_event_task, row[0])
+    return True

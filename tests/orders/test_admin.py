@@ -14,7 +14,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from orders.models import Order, OrderEvent
-from orders.selectors import dispatch_candidates
 from orders.services import (
     auto_dispatch_enabled,
     order_accept,
@@ -23,6 +22,7 @@ from orders.services import (
 )
 from practice.models import Center
 from tests.orders.conftest import AT, place
+from volunteers.availability import slot_bit_at
 
 pytestmark = pytest.mark.django_db
 
@@ -67,10 +67,7 @@ def orders(tree, people, menu) -> SimpleNamespace:
 def at_monday_morning(monkeypatch):
     """The dispatcher asks who is free now; ask it about the fixed Monday morning ``AT``
     instead, whatever the clock of the test run says."""
-    monkeypatch.setattr(
-        "orders.dispatch.dispatch_candidates",
-        lambda order, at=None, **kwargs: dispatch_candidates(order, at=AT, **kwargs),
-    )
+    monkeypatch.setattr("orders.selectors.slot_bit_at", lambda moment: slot_bit_at(AT))
     # Whether it is night (no one flagged then) is asked of the same morning.
     monkeypatch.setattr("orders.dispatch.slot_start", lambda moment: AT.replace(hour=6))
 

@@ -128,6 +128,19 @@ def test_fewer_open_tasks_first(tree, people, menu, order, vol):
     assert dispatch_candidates(order, at=AT) == [idle, busy, busier]
 
 
+def test_an_offer_waiting_for_an_answer_counts_as_load(tree, people, menu, order, vol):
+    # A burst of orders in one village: the second must not go to whoever got the first.
+    first_choice = vol(301)
+    second_choice = vol(302)
+    assert auto_dispatch(order_id=order.pk, at=AT) is True
+    assert Order.objects.get(pk=order.pk).dispatched_volunteer == first_choice
+
+    next_order = place(people, menu, tree.village_a, title="又一单")
+    assert dispatch_candidates(next_order, at=AT) == [second_choice, first_choice]
+    assert auto_dispatch(order_id=next_order.pk, at=AT) is True
+    assert Order.objects.get(pk=next_order.pk).dispatched_volunteer == second_choice
+
+
 def test_then_the_longest_since_the_last_task(tree, people, menu, order, vol):
     earlier = vol(301)
     recent = vol(302)
@@ -192,6 +205,31 @@ def test_auto_dispatch_offers_the_order_to_the_best_candidate(order, vol):
     assert order.accept_deadline >= before + datetime.timedelta(minutes=30)
     event = OrderEvent.objects.filter(order=order).last()
     assert (event.from_status, event.to_status, event.actor) == (S.PLACED, S.DISPATCHED, None)
+
+
+@pytest.mark.parametrize("with_village_volunteers", [True, False])
+def test_auto_dispatch_offers_to_whom_the_dispatch_page_ranks_first(
+    tree, people, menu, order, vol, with_village_volunteers
+):
+    # Automatic dispatch ranks inside its UPDATE (one statement); the page ranks with the
+    # same SQL on its own. They must agree: nearest tier first, then the lighter load.
+    vol(301, tree.village_a3)  # the county tier: never reached while nearer tiers have one
+    township_busy = vol(302, tree.village_a2)
+    township_idle = vol(303, tree.village_a2)
+    give_task(people, menu, tree, township_busy)
+    if with_village_volunteers:
+        village_busy = vol(304)
+        vol(305, availability=0)  # never free: not a candidate
+        give_task(people, menu, tree, village_busy)
+        expected = village_busy
+    else:
+        expected = township_idle
+    ranked_first = dispatch_candidates(order, at=AT)[0]
+
+    assert auto_dispatch(order_id=order.pk, at=AT) is True
+
+    assert ranked_first == expected
+    assert Order.objects.get(pk=order.pk).dispatched_volunteer == expected
 
 
 def test_auto_dispatch_run_twice_dispatches_once(order, vol):
