@@ -1,25 +1,28 @@
 """Sixteen volunteers of one team claim 1,000 team-dispatched orders at once.
 
-    createdb -h 127.0.0.1 -U postgres portal_bench_claims
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench_claims \\
-        .venv/bin/python bench/bench_claims.py
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_scale
+    export REDIS_URL=redis://127.0.0.1:6379/12
+    .venv/bin/python bench/bench_claims.py
 
-Migrates the scratch database named by DATABASE_URL, loads a small real tree, makes a team
-of 16 active volunteers and 1,000 orders dispatched to the team (through the services), then
-starts 16 threads, one per volunteer, each with its own database connection, that try to
-accept every order in its own random order through ``orders.services.order_accept``.
-Reports claims per second (successful accepts over the wall time of the claiming phase),
-attempts per second, and double claims (orders with more than one ACCEPTED event or holder).
+Runs on the city-scale database (bench/bench_volunteers.py --generate, then
+bench/city_orders.py). Makes a team of 16 active volunteers of one village (title "压测"),
+places 1,000 orders and dispatches them to the team through the services, then starts 16
+claimer processes (each its own database connection, as 16 phones reach 16 web workers),
+released together, each taking orders through ``orders.services.order_accept_next`` (the
+oldest free order of its teams' pool, one statement, SKIP LOCKED) until the pool is empty.
+Every claim commits, writes its event and enqueues its notification, as in production.
+
+Reports claims per second over the claiming phase, double claims (orders with more than one
+ACCEPTED event) and orders left unclaimed; beside them, the ceiling measured in the same
+run: the same 16 processes each committing a one-row UPDATE of its own row (the cheapest
+write transaction PostgreSQL can do here), as many as the claims. Removes what it made.
 """
 
 from __future__ import annotations
 
-import datetime
-import io
+import multiprocessing
 import os
-import random
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -30,128 +33,207 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.core.management import call_command  # noqa: E402
-from django.db import connection, connections  # noqa: E402
+from django.db import connection, connections, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
 
-from accounts.services import resident_register  # noqa: E402
+from accounts.models import User  # noqa: E402
+from config.celery import app  # noqa: E402
 from orders.models import Order, OrderEvent  # noqa: E402
-from orders.services import order_accept, order_dispatch, order_place  # noqa: E402
-from orders.workflow import IllegalTransition  # noqa: E402
-from practice.catalogue import service_menu_install  # noqa: E402
-from practice.divisions import load_divisions, parse_divisions  # noqa: E402
+from orders.services import order_accept_next, order_dispatch, order_place  # noqa: E402
+from orders.workflow import claim_next_params, claim_next_sql  # noqa: E402
 from practice.models import Center, Service  # noqa: E402
-from volunteers.identity import compose_id_number  # noqa: E402
 from volunteers.models import Team, TeamMembership, Volunteer  # noqa: E402
-from volunteers.services import team_member_add, team_save, volunteer_create  # noqa: E402
+from volunteers.services import team_member_add, team_save  # noqa: E402
 
 ORDERS = 1000
 CLAIMERS = 16
-TREE = """code,name,level,parent_code
-430400,衡阳市,city,
-430405,珠晖区,county,430400
-430405007,衡州路街道,township,430405
-430405007006,王江社区居委会,village,430405007
-"""
+TITLE = "压测"
 
 
-def setup() -> tuple[list[Volunteer], list[int]]:
-    call_command("migrate", verbosity=0)
-    call_command("flush", interactive=False, verbosity=0)
-    load_divisions(parse_divisions(io.StringIO(TREE)))
-    city = Center.objects.get(code="430400")
-    Center.objects.filter(pk=city.pk).update(auto_dispatch=False)
-    village = Center.objects.get(code="430405007006")
-    service_menu_install(city=city)
-    service = Service.objects.get(name="买菜送药")
-    team = team_save(
-        actor=None, team=Team(center=village, kind=Team.Kind.STANDING, name="王江社区小队")
+def setup() -> tuple[list[int], list[int], Team]:
+    cadre = User.objects.get(phone="13800000001")  # the city's cadre (seed_demo)
+    village_id = (
+        Volunteer.objects.filter(status=Volunteer.Status.ACTIVE, home_center__level="village")
+        .values("home_center")
+        .annotate(n=Count("id"))
+        .filter(n__gte=CLAIMERS)
+        .order_by("home_center")
+        .values_list("home_center", flat=True)
+        .first()
     )
-    cadre = resident_register(phone="13800000001", name="干部", password="Bench#2026x")
-    from practice.services import cadre_role_grant
-
-    cadre_role_grant(actor=None, user=cadre, center=city)
-    members = []
-    for number in range(CLAIMERS):
-        user = resident_register(
-            phone=f"1370000{number:04d}", name=f"队员{number}", password="Bench#2026x"
-        )
-        volunteer = volunteer_create(
-            user=user,
-            real_name=f"队员{number}",
-            id_number=compose_id_number("430405", datetime.date(1990, 1, 1), number + 1),
-            home_center=village,
-            status=Volunteer.Status.ACTIVE,
-        )
+    village = Center.objects.get(pk=village_id)
+    team = team_save(
+        actor=None,
+        team=Team(
+            center=village,
+            kind=Team.Kind.SPECIALIST,
+            specialty=Team.Specialty.OTHER,
+            name=f"{TITLE}小队",
+        ),
+    )
+    members = list(
+        Volunteer.objects.filter(home_center=village, status=Volunteer.Status.ACTIVE).order_by(
+            "id"
+        )[:CLAIMERS]
+    )
+    for volunteer in members:
         team_member_add(actor=cadre, team=team, volunteer=volunteer)
-        members.append(volunteer)
-    resident = resident_register(phone="13900000001", name="群众", password="Bench#2026x")
+    resident = User.objects.get(phone="13900000001")
+    service = Service.objects.get(name="买菜送药")
     order_ids = []
     for number in range(ORDERS):
         order = order_place(
             resident=resident,
             service=service,
             center=village,
-            title=f"订单{number}",
-            address="王江社区",
+            title=f"{TITLE}{number}",
+            address="压测地址",
             contact_phone="13900000001",
         )
         order_dispatch(actor=cadre, order_id=order.pk, team=team)
         order_ids.append(order.pk)
-    assert TeamMembership.objects.filter(team=team).count() == CLAIMERS
-    return members, order_ids
+    app.control.purge()  # the dispatch and notification tasks placing enqueued
+    return [volunteer.pk for volunteer in members], order_ids, team
 
 
-def claim(
-    volunteer: Volunteer, order_ids: list[int], start: threading.Barrier, tally: list
-) -> None:
-    mine = order_ids[:]
-    random.Random(volunteer.pk).shuffle(mine)
-    won = lost = 0
+def claimer(volunteer_id: int, start, results) -> None:
+    connections.close_all()  # a fresh connection of its own, not the parent's
+    volunteer = Volunteer.objects.get(pk=volunteer_id)
     start.wait()
-    for order_id in mine:
-        try:
-            order_accept(volunteer=volunteer, order_id=order_id)
-            won += 1
-        except IllegalTransition:
-            lost += 1
-    tally.append((won, lost))
+    claimed = 0
+    while order_accept_next(volunteer=volunteer) is not None:
+        claimed += 1
+    results.put(claimed)
+
+
+def claimer_statement(volunteer_id: int, start, results) -> None:
+    """The database layer alone: the claim statement ``order_accept_next`` runs, one round
+    trip each in autocommit, without Django's transaction or the notification."""
     connections.close_all()
+    volunteer = Volunteer.objects.get(pk=volunteer_id)
+    sql = claim_next_sql()
+    start.wait()
+    claimed = 0
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(sql, claim_next_params(volunteer.pk, volunteer.user_id))
+            if cursor.fetchone() is None:
+                break
+            claimed += 1
+    results.put(claimed)
 
 
-def main() -> None:
-    if connection.vendor != "postgresql":
-        sys.exit("Run against PostgreSQL: set DATABASE_URL to a scratch database.")
-    members, order_ids = setup()
-    start = threading.Barrier(CLAIMERS + 1)
-    tally: list[tuple[int, int]] = []
-    threads = [
-        threading.Thread(target=claim, args=(volunteer, order_ids, start, tally))
-        for volunteer in members
+def touch_own_row(row_id: int, times: int, start, results) -> None:
+    connections.close_all()
+    start.wait()
+    for _ in range(times):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("UPDATE bench_claim_ceiling SET n = n + 1 WHERE id = %s", [row_id])
+    results.put(times)
+
+
+def run(target, argument_lists) -> tuple[float, int]:
+    context = multiprocessing.get_context("fork")
+    start = context.Barrier(len(argument_lists) + 1)
+    results = context.Queue()
+    processes = [
+        context.Process(target=target, args=(*arguments, start, results))
+        for arguments in argument_lists
     ]
-    for thread in threads:
-        thread.start()
+    connections.close_all()
+    for process in processes:
+        process.start()
     start.wait()
     began = time.perf_counter()
-    for thread in threads:
-        thread.join()
+    done = sum(results.get() for _ in processes)
     elapsed = time.perf_counter() - began
-    won = sum(w for w, _ in tally)
-    attempts = sum(w + lost for w, lost in tally)
-    doubles = (
-        OrderEvent.objects.filter(to_status=Order.Status.ACCEPTED)
+    for process in processes:
+        process.join()
+    return elapsed, done
+
+
+def double_claims(order_ids: list[int]) -> int:
+    """Orders taken more than once since they were last dispatched."""
+    return (
+        OrderEvent.objects.filter(order__in=order_ids, to_status=Order.Status.ACCEPTED)
         .values("order")
         .annotate(n=Count("id"))
         .filter(n__gt=1)
         .count()
     )
-    unheld = Order.objects.filter(pk__in=order_ids, accepted_by__isnull=True).count()
-    print(f"{CLAIMERS} claimers, {ORDERS} team-dispatched orders, {elapsed:.2f} s")
-    print(
-        f"successful claims: {won} ({won / elapsed:.0f}/s); attempts: {attempts} "
-        f"({attempts / elapsed:.0f}/s)"
+
+
+def redispatch(order_ids: list[int], team: Team) -> None:
+    """Put the pool back as it was: offered to the team, no holder, and without the first
+    run's ACCEPTED events (so that double claims count per run)."""
+    OrderEvent.objects.filter(order__in=order_ids, to_status=Order.Status.ACCEPTED).delete()
+    Order.objects.filter(pk__in=order_ids).update(
+        status=Order.Status.DISPATCHED, accepted_by=None, accepted_at=None, dispatched_team=team
     )
-    print(f"orders with two ACCEPTED events: {doubles}; orders left unclaimed: {unheld}")
+
+
+def cleanup(team: Team | None) -> None:
+    Order.objects.filter(title__startswith=TITLE).delete()
+    if team is not None:
+        TeamMembership.objects.filter(team=team).delete()
+        team.delete()
+    app.control.purge()
+
+
+def main() -> None:
+    if connection.vendor != "postgresql":
+        sys.exit("Run against PostgreSQL: set DATABASE_URL to the city-scale database.")
+    cleanup(Team.objects.filter(name=f"{TITLE}小队").first())
+    members, order_ids, team = setup()
+    try:
+        # The database layer first, then (the pool dispatched again) the whole service.
+        layer_elapsed, layer_claimed = run(
+            claimer_statement, [(volunteer_id,) for volunteer_id in members]
+        )
+        layer_doubles = double_claims(order_ids)
+        redispatch(order_ids, team)
+        elapsed, claimed = run(claimer, [(volunteer_id,) for volunteer_id in members])
+        doubles = double_claims(order_ids)
+        unclaimed = Order.objects.filter(pk__in=order_ids, accepted_by__isnull=True).count()
+        holders = Order.objects.filter(pk__in=order_ids).values("accepted_by").distinct().count()
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS bench_claim_ceiling")
+            cursor.execute("CREATE UNLOGGED TABLE bench_claim_ceiling (id int PRIMARY KEY, n int)")
+            cursor.execute(
+                "INSERT INTO bench_claim_ceiling SELECT g, 0 FROM generate_series(1, %s) g",
+                [CLAIMERS],
+            )
+        per_claimer = ORDERS // CLAIMERS
+        ceiling_elapsed, updates = run(
+            touch_own_row, [(number + 1, per_claimer) for number in range(CLAIMERS)]
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE bench_claim_ceiling")
+    finally:
+        cleanup(team)
+    print(
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average "
+        f"{os.getloadavg()[0]:.1f}, {Volunteer.objects.count():,} volunteers\n"
+    )
+    print("| run (16 processes) | commits | seconds | per second |")
+    print("|---|---|---|---|")
+    print(
+        f"| database layer: the claim statement, autocommit | {layer_claimed:,} | "
+        f"{layer_elapsed:.2f} | {layer_claimed / layer_elapsed:.0f} |"
+    )
+    print(
+        f"| claims through `order_accept_next` | {claimed:,} | {elapsed:.2f} | "
+        f"{claimed / elapsed:.0f} |"
+    )
+    print(
+        f"| ceiling: one-row UPDATE transactions | {updates:,} | {ceiling_elapsed:.2f} | "
+        f"{updates / ceiling_elapsed:.0f} |"
+    )
+    print(
+        f"\ndouble claims: statement run {layer_doubles}, service run {doubles}; "
+        f"left unclaimed: {unclaimed}; "
+        f"distinct holders: {holders}"
+    )
 
 
 if __name__ == "__main__":
