@@ -51,6 +51,13 @@ def auto_dispatch(*, order_id: int, at: datetime.datetime | None = None) -> bool
     so a redelivered task dispatches once.
     """
     at = timezone.localtime(at) if at is not None else timezone.localtime()
+    # Most orders find a volunteer in their own village: one statement reads the order, ranks
+    # the village and offers it. Anything else (not placed, switched off, nobody free in the
+    # village, night, the demo's SQLite) takes the full path below.
+    bit = selectors.slot_bit_at(at)
+    if connection.vendor == "postgresql" and bit:
+        if _offer_in_tiers(order_id, CANDIDATE_TIERS[:1], bit=bit, at=at):
+            return True
     # Whether auto-dispatch is off at the village or above rides along in the same query
     # (auto_dispatch_enabled's test, as a subquery): the whole run stays within 10 queries.
     switched_off = Center.objects.filter(
@@ -75,7 +82,7 @@ def auto_dispatch(*, order_id: int, at: datetime.datetime | None = None) -> bool
             # again every minute (it only moves dispatch_tried_at; cadres were told already).
             order_flag_undispatchable(order_id=order.pk, at=at)
         return False
-    if _offer_to_best(order, at=at):
+    if _offer_to_best(order, at=at, bit=bit):
         return True
     if is_night(at):
         logger.info("order %s: nobody is on call at night; left for the morning", order.pk)
@@ -87,8 +94,9 @@ def auto_dispatch(*, order_id: int, at: datetime.datetime | None = None) -> bool
     return False
 
 
-def _offer_to_best(order: Order, *, at: datetime.datetime) -> bool:
-    """Offer ``order`` to the best candidate of the nearest tier that has one."""
+def _offer_to_best(order: Order, *, at: datetime.datetime, bit: int) -> bool:
+    """Offer ``order`` to the best candidate of the nearest tier that has one (the village
+    was tried already on PostgreSQL)."""
     if connection.vendor != "postgresql":
         # The demo's SQLite: rank, then offer through the services (two steps, one writer).
         candidates = dispatch_candidates(order, at=at, limit=1)
@@ -99,21 +107,23 @@ def _offer_to_best(order: Order, *, at: datetime.datetime) -> bool:
         except IllegalTransition:
             return False
         return True
-    # One statement per tier, nearest first: ranking, offer and event together.
-    bit = selectors.slot_bit_at(at)
-    if not bit:
-        return False
+    return bool(bit) and _offer_in_tiers(order.pk, CANDIDATE_TIERS[1:], bit=bit, at=at)
+
+
+def _offer_in_tiers(
+    order_id: int, tiers: tuple[tuple[str, str], ...], *, bit: int, at: datetime.datetime
+) -> bool:
+    """One statement per tier, nearest first: ranking, offer and event together."""
     deadline = acceptance_deadline()
     return any(
         dispatch_to_best(
-            order,
+            order_id=order_id,
             tier=volunteer_column,
-            tier_id=getattr(order, order_column),
             slot_bit=bit,
             today=at.date(),
             deadline=deadline,
         )
-        for volunteer_column, order_column in CANDIDATE_TIERS
+        for volunteer_column, _order_column in tiers
     )
 
 

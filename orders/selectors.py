@@ -105,7 +105,7 @@ SELECT v.id, v.user_id, v.real_name, v.status, v.home_center_id, v.township_id,
     MAX(o.accepted_at) AS last_task_at
 FROM {volunteer} v
 LEFT JOIN {order} o ON o.accepted_by_id = v.id
-WHERE v.{tier} = %(tier_id)s
+WHERE v.{tier} = {tier_value}
     AND v.status = %(active)s
     AND v.insurance_valid_until >= %(today)s
     AND (v.availability & %(slot_bit)s) <> 0
@@ -113,11 +113,11 @@ WHERE v.{tier} = %(tier_id)s
         SELECT 1 FROM {refusal} r WHERE r.order_id = %(order_id)s AND r.volunteer_id = v.id
     )
     AND (
-        NOT EXISTS (SELECT 1 FROM {service_skill} ss WHERE ss.service_id = %(service_id)s)
+        NOT EXISTS (SELECT 1 FROM {service_skill} ss WHERE ss.service_id = {service_value})
         OR EXISTS (
             SELECT 1 FROM {volunteer_skill} vs
             JOIN {service_skill} ss ON ss.skill_id = vs.skill_id
-            WHERE ss.service_id = %(service_id)s AND vs.volunteer_id = v.id
+            WHERE ss.service_id = {service_value} AND vs.volunteer_id = v.id
         )
     )
 GROUP BY v.id
@@ -134,12 +134,21 @@ CANDIDATE_TIERS = (
 )
 
 
-def candidates_sql(tier: str) -> str:
+def candidates_sql(
+    tier: str,
+    *,
+    tier_value: str = "%(tier_id)s",
+    service_value: str = "%(service_id)s",
+) -> str:
     """The ranking for one tier (a volunteer column of CANDIDATE_TIERS), to run with
-    ``candidate_params``."""
+    ``candidate_params``. The tier's center and the service are parameters, or SQL
+    expressions that read them (automatic dispatch reads them from the order row in the
+    same statement)."""
     if tier not in {column for column, _ in CANDIDATE_TIERS}:
         raise ValueError(tier)
     return _CANDIDATES_SQL.format(
+        tier_value=tier_value,
+        service_value=service_value,
         volunteer=Volunteer._meta.db_table,
         order=Order._meta.db_table,
         refusal=OrderRefusal._meta.db_table,
@@ -150,7 +159,13 @@ def candidates_sql(tier: str) -> str:
 
 
 def candidate_params(
-    order: Order, *, tier_id: int, slot_bit: int, today: datetime.date, limit: int
+    *,
+    order_id: int,
+    service_id: int | None,
+    tier_id: int | None,
+    slot_bit: int,
+    today: datetime.date,
+    limit: int,
 ) -> dict[str, object]:
     held_1, held_2 = HELD_STATUSES
     return {
@@ -161,8 +176,8 @@ def candidate_params(
         "active": Volunteer.Status.ACTIVE,
         "today": today,
         "slot_bit": slot_bit,
-        "order_id": order.pk,
-        "service_id": order.service_id,
+        "order_id": order_id,
+        "service_id": service_id,
         "limit": limit,
     }
 
@@ -179,7 +194,8 @@ def dispatch_candidates(
         return []
     for volunteer_column, order_column in CANDIDATE_TIERS:
         params = candidate_params(
-            order,
+            order_id=order.pk,
+            service_id=order.service_id,
             tier_id=getattr(order, order_column),
             slot_bit=bit,
             today=at.date(),

@@ -9,6 +9,7 @@ refused with the state it found. A check-then-write in Python would let both thr
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 from django.db import connection, transaction
@@ -234,12 +235,24 @@ def _claim_next_portable(*, volunteer_id: int, actor_id: int | None) -> int | No
         return order_id
 
 
-# Automatic dispatch in one round trip: rank the tier (the same SQL as the dispatch page,
-# orders.selectors), offer the order to the best and write the event. Only while the order
-# is still placed: a second delivery of the same task, or a cadre who dispatched by hand in
-# the meantime, finds nothing to move.
+# Automatic dispatch in one round trip: read the order (still placed, and automatic
+# dispatch not switched off at its village or above), rank the tier (the same SQL as the
+# dispatch page, orders.selectors), offer the order to the best and write the event. When
+# the order is no longer placed (a second delivery of the task, a cadre who dispatched by
+# hand meanwhile), or switched off, the ranking has no tier to look in and nothing moves.
 _DISPATCH_TO_BEST_SQL = """
-WITH best AS (
+WITH target AS (
+    SELECT o.{order_tier} AS tier_id, o.service_id
+    FROM {order} o
+    WHERE o.id = %(order_id)s AND o.status = %(placed)s
+        AND NOT EXISTS (
+            SELECT 1 FROM {center} here
+            JOIN {center} c ON c.tree_id = here.tree_id AND c.lft <= here.lft
+                AND c.rght >= here.rght
+            WHERE here.id = o.center_id AND NOT c.auto_dispatch
+        )
+),
+best AS (
 {candidates}
 ),
 moved AS (
@@ -251,39 +264,82 @@ moved AS (
     RETURNING {order}.id AS order_id
 )
 INSERT INTO {event} (order_id, from_status, to_status, actor_id, reason, at)
-SELECT order_id, %(placed)s, %(dispatched)s, NULL, '', %(now)s FROM moved
+SELECT order_id, %(placed)s::varchar, %(dispatched)s::varchar, NULL::bigint, '',
+    %(now)s::timestamptz
+FROM moved
 RETURNING id
 """
 
 
 def dispatch_to_best(
-    order: Order,
     *,
+    order_id: int,
     tier: str,
-    tier_id: int,
     slot_bit: int,
     today: datetime.date,
     deadline: datetime.datetime,
 ) -> bool:
-    """Offer the placed ``order`` to the best candidate of one tier (a volunteer column of
-    orders.selectors.CANDIDATE_TIERS), with its acceptance deadline; True when it was offered.
-    False when the tier has nobody, or the order is no longer placed. PostgreSQL only (a
-    data-modifying WITH); elsewhere automatic dispatch ranks, then calls ``transition``."""
-    from orders.selectors import candidate_params, candidates_sql
+    """Offer order ``order_id``, if still placed and not switched off, to the best candidate
+    of one tier (a volunteer column of orders.selectors.CANDIDATE_TIERS), with its acceptance
+    deadline; True when it was offered, False otherwise (nobody in the tier, or nothing to
+    offer). PostgreSQL only (a data-modifying WITH); elsewhere automatic dispatch ranks,
+    then calls ``transition``."""
+    from orders.selectors import CANDIDATE_TIERS, candidate_params, candidates_sql
+    from practice.models import Center
 
+    order_tier = dict(CANDIDATE_TIERS)[tier]
     sql = _DISPATCH_TO_BEST_SQL.format(
-        candidates=candidates_sql(tier),
+        candidates=candidates_sql(
+            tier,
+            tier_value="(SELECT tier_id FROM target)",
+            service_value="(SELECT service_id FROM target)",
+        ),
         order=connection.ops.quote_name(Order._meta.db_table),
         event=connection.ops.quote_name(OrderEvent._meta.db_table),
+        center=connection.ops.quote_name(Center._meta.db_table),
+        order_tier=order_tier,
     )
-    params = candidate_params(order, tier_id=tier_id, slot_bit=slot_bit, today=today, limit=1)
+    params = candidate_params(
+        order_id=order_id, service_id=None, tier_id=None, slot_bit=slot_bit, today=today, limit=1
+    )
     params.update(dispatched=S.DISPATCHED, placed=S.PLACED, deadline=deadline, now=timezone.now())
     # No transaction of its own: one statement is atomic, and outside a transaction the
     # notification is enqueued at once, as it is on commit inside one.
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        name = f"portal_dispatch_{tier}"
+        execute_sql, ordered = _prepared(cursor, name, sql)
+        cursor.execute(execute_sql, [params[key] for key in ordered])
         row = cursor.fetchone()
     if row is None:
         return False
     enqueue_on_commit(notify_event_task, row[0])
     return True
+
+
+# Planning the dispatch statement took as long as running it (about 1 ms each): each
+# database session prepares it once per tier and then only executes it. The names prepared
+# are kept on Django's connection with the session they belong to (the driver's connection
+# and its server process), since Django may reconnect at any time. (A pooler in transaction
+# mode, which hands sessions around, would need this off.)
+_PARAMETER = re.compile(r"%\((\w+)\)s")
+
+
+def _prepared(cursor: Any, name: str, sql: str) -> tuple[str, list[str]]:
+    """PREPARE ``sql`` (with %(name)s parameters) as ``name`` in this session if not done
+    yet; return the EXECUTE to run and the parameter names in their positional order."""
+    ordered: list[str] = []
+    for key in _PARAMETER.findall(sql):
+        if key not in ordered:
+            ordered.append(key)
+    raw = connection.connection
+    session = (id(raw), raw.get_backend_pid())
+    known = getattr(connection, "portal_prepared", None)
+    if known is None or known[0] != session:
+        known = (session, set())
+        connection.portal_prepared = known
+    done = known[1]
+    if name not in done:
+        positional = _PARAMETER.sub(lambda match: f"${ordered.index(match.group(1)) + 1}", sql)
+        cursor.execute(f"PREPARE {name} AS {positional}")
+        done.add(name)
+    return f"EXECUTE {name} ({', '.join(['%s'] * len(ordered))})", ordered

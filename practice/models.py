@@ -107,6 +107,16 @@ class Center(MPTTModel, TimeStampedModel):
     class Meta:
         verbose_name = _("实践阵地")
         verbose_name_plural = _("实践阵地")
+        indexes = [
+            # "Is automatic dispatch off here or above?" is asked for every order dispatched:
+            # the few centers that switched it off, by tree and left edge, instead of every
+            # center of the tree.
+            models.Index(
+                fields=["tree_id", "lft"],
+                condition=models.Q(auto_dispatch=False),
+                name="center_dispatch_off",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=(models.Q(latitude__isnull=True) & models.Q(longitude__isnull=True))

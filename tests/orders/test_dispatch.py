@@ -400,3 +400,22 @@ def test_sweep_expires_in_bounded_batches(tree, people, menu, helper, settings):
     assert sweep(now=later_daytime()) == (1, 0)
     assert Order.objects.filter(status=S.PLACED, flagged_at__isnull=False).count() == 3
     assert OrderRefusal.objects.filter(volunteer=helper, expired=True).count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_village_hit_is_one_statement_and_a_new_session_prepares_it_again(
+    tree, people, menu, vol, no_broker, django_assert_num_queries
+):
+    from django.db import connection
+
+    vol(301)
+    vol(302)
+    first, second, third = (place(people, menu, tree.village_a, title=f"单{n}") for n in range(3))
+    auto_dispatch(order_id=first.pk, at=AT)  # this session prepares the statement
+    with django_assert_num_queries(1):
+        assert auto_dispatch(order_id=second.pk, at=AT) is True
+    connection.close()  # Django reconnects: a new server session knows no prepared statement
+    assert auto_dispatch(order_id=third.pk, at=AT) is True
+    assert set(Order.objects.filter(title__startswith="单").values_list("status", flat=True)) == {
+        S.DISPATCHED
+    }
