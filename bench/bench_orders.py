@@ -285,7 +285,7 @@ def wrk(url: str, token: str | None) -> tuple[float, str]:
         command += ["-H", f"Authorization: Token {token}"]
     output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    median = re.search(r"50%\s+(\S+)", output).group(1)
+    median = re.search(r"^\s+50%\s+(\S+)", output, re.MULTILINE).group(1)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     if errors:
         sys.exit(f"{url}: {errors.group(1)} failed responses\n{output}")
