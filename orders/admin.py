@@ -45,6 +45,7 @@ ORDER_FIELDS = [
     "dispatched_team",
     "accept_deadline",
     "accepted_by",
+    "donor_name",
     "accepted_at",
     "started_at",
     "completed_at",
@@ -171,6 +172,7 @@ class OrderAdmin(ScopedAdmin):
                     "dispatched_team",
                     "accept_deadline",
                     "accepted_by",
+                    "donor_name",
                     "accepted_at",
                     "started_at",
                     "completed_at",
@@ -191,6 +193,11 @@ class OrderAdmin(ScopedAdmin):
     @admin.display(description=_("下单群众"))
     def resident_name(self, order: Order) -> str:
         return order.resident.name
+
+    @admin.display(description=_("认领人（微心愿）"))
+    def donor_name(self, order: Order) -> str:
+        # A name, not a link: the donor is any signed-in person, often outside the subtree.
+        return order.donor.name if order.donor_id else "-"
 
     # Residents place orders; status moves only through the services (the actions below);
     # an order is history and is never deleted. The change page is a read-only view.

@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.services import resident_register
 from orders.models import Order, OrderEvent
 from orders.services import (
     auto_dispatch_enabled,
@@ -478,3 +479,17 @@ def test_order_changelist_queries_do_not_grow_with_rows(client, people, tree, me
     assert small[1] == 5
     assert large[1] == 25
     assert large[0] == small[0]
+
+
+def test_the_change_page_names_who_claimed_a_wish(client, tree, people, menu):
+    from orders.services import wish_claim
+
+    wish = place(people, menu, tree.village_a, title="想要一台旧电脑", kind=Order.Kind.WISH)
+    donor = resident_register(phone="13900000088", name="赵爱心", password="Practice#2026")
+    wish_claim(donor=donor, order_id=wish.pk)
+    client.force_login(people.township_cadre)
+
+    html = client.get(url("change", wish)).content.decode()
+
+    assert "认领人（微心愿）" in html
+    assert "赵爱心" in html
