@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from django.db.models import Exists, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -10,7 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from orders.models import Order, OrderRefusal
 from practice.models import CadreRole, Service
-from practice.scoping import scope_queryset
+from practice.scoping import ROLE_COLUMNS, RoleRow, scope_queryset
 from volunteers.availability import slot_bit_at
 from volunteers.models import TeamMembership, Volunteer
 
@@ -19,10 +20,10 @@ from volunteers.models import TeamMembership, Volunteer
 HELD_STATUSES = (Order.Status.ACCEPTED, Order.Status.IN_SERVICE)
 
 
-def orders_managed_by(user: User) -> QuerySet[Order]:
+def orders_managed_by(user: User, *, roles: Iterable[RoleRow] | None = None) -> QuerySet[Order]:
     """The orders ``user`` manages as a cadre (dispatch, reject, the dispatch board): their
     subtree's and nothing else, not even their own as a resident."""
-    return scope_queryset(Order.objects.all(), user, via="center")
+    return scope_queryset(Order.objects.all(), user, via="center", roles=roles)
 
 
 def _as_volunteer(volunteer: Volunteer | Subquery, team_ids: QuerySet[TeamMembership]) -> Q:
@@ -64,17 +65,17 @@ def orders_for(user: User) -> QuerySet[Order]:
     # Whether the user is a cadre (practice.scoping.is_cadre's test) and, if so, whether they
     # have orders of their own, in that one query: without a role there is no row, and the
     # EXISTS is never evaluated.
-    has_own = (
+    # The same query reads the roles the scope is built from, so it is not asked twice.
+    rows = list(
         CadreRole.objects.filter(user=user)
         .annotate(has_own=Exists(Order.objects.filter(mine | as_volunteer)))
-        .values_list("has_own", flat=True)
-        .first()
+        .values_list(*ROLE_COLUMNS, "has_own")
     )
-    if has_own is not None:
-        scoped = orders_managed_by(user)
+    if rows:
+        scoped = orders_managed_by(user, roles=[row[:-1] for row in rows])
         # Only a cadre who has such orders pays for the OR: it would turn the indexed
         # "newest 20 of this county" read into a scan of every order in scope.
-        if has_own:
+        if rows[0][-1]:
             scoped = scoped | Order.objects.filter(mine | as_volunteer)
         return scoped
     volunteer = Volunteer.objects.filter(user=user).first()

@@ -7,6 +7,7 @@ queryset, API queryset, page, export and dashboard narrows its rows through
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -50,7 +51,15 @@ class AncestorColumns:
     village: str
 
 
-def _ancestor_filter(user: object, columns: AncestorColumns) -> Q:
+# What the scope needs of each of a cadre's roles: the center, its tier and its place in
+# the tree. A caller that reads the roles anyway (orders_for) passes them in.
+ROLE_COLUMNS = ("center_id", "center__level", "center__tree_id", "center__lft", "center__rght")
+RoleRow = tuple[int, str, int, int, int]
+
+
+def _ancestor_filter(
+    user: object, columns: AncestorColumns, roles: Iterable[RoleRow] | None = None
+) -> Q:
     """The scope as literal filters on the copied columns, one per role.
 
     At city scale the containment test cannot use an index on the big table: the database
@@ -59,9 +68,8 @@ def _ancestor_filter(user: object, columns: AncestorColumns) -> Q:
     the rows in scope. The price is one small query for the roles.
     """
     allowed = Q(pk__in=[])
-    roles = CadreRole.objects.filter(user=user).values_list(
-        "center_id", "center__level", "center__tree_id", "center__lft", "center__rght"
-    )
+    if roles is None:
+        roles = CadreRole.objects.filter(user=user).values_list(*ROLE_COLUMNS)
     for center_id, level, tree_id, lft, rght in roles:
         if level == Level.CITY:
             allowed |= Q(**{f"{columns.county}__parent_id": center_id})
@@ -76,13 +84,16 @@ def _ancestor_filter(user: object, columns: AncestorColumns) -> Q:
     return allowed
 
 
-def scope_queryset(queryset: QuerySet[M], user: object, *, via: str) -> QuerySet[M]:
+def scope_queryset(
+    queryset: QuerySet[M], user: object, *, via: str, roles: Iterable[RoleRow] | None = None
+) -> QuerySet[M]:
     """Narrow ``queryset`` to the rows whose center lies in the user's subtrees.
 
     ``via`` is the lookup path from the queryset's model to a Center ("center",
     "home_center", "cadre_roles__center"), or "" when the queryset is of centers. A
     superuser sees everything; anyone without a role sees nothing. A model that copies its
-    center's ancestors (``scope_ancestors``) is narrowed on those columns instead.
+    center's ancestors (``scope_ancestors``) is narrowed on those columns instead, from
+    ``roles`` (rows of ROLE_COLUMNS) when the caller has read them already.
     """
     if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
         return queryset.none()
@@ -90,7 +101,7 @@ def scope_queryset(queryset: QuerySet[M], user: object, *, via: str) -> QuerySet
         return queryset
     ancestors: AncestorColumns | None = getattr(queryset.model, "scope_ancestors", None)
     if ancestors is not None and via == ancestors.village:
-        return queryset.filter(_ancestor_filter(user, ancestors))
+        return queryset.filter(_ancestor_filter(user, ancestors, roles))
     return queryset.filter(_covering_roles(user, via))
 
 
