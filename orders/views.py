@@ -191,49 +191,65 @@ def _own(request: HttpRequest, order_id: int) -> Order:
     return order
 
 
-@require_POST
-@login_required
-def order_cancel(request: HttpRequest, order_id: int) -> HttpResponse:
-    order = _own(request, order_id)
-    form = CancelForm(request.POST)
+def _detail_step(
+    request: HttpRequest,
+    order: Order,
+    form: DomainErrorForm,
+    step: Callable[[dict[str, Any]], object],
+    *,
+    done: str,
+    form_name: str,
+) -> HttpResponse:
+    """A form on the order page (cancel, rate, fulfil): run ``step`` with the cleaned data.
+    A refusal because of the order's state (409) is a message on the order page, since
+    nothing typed can fix it; any other refusal goes beside what was typed (400)."""
     if form.is_valid():
         try:
-            services.order_cancel(
-                resident=request.user, order_id=order.pk, reason=form.cleaned_data["reason"]
-            )
+            step(form.cleaned_data)
         except ConflictError as exc:
             messages.error(request, exc.message)
             return redirect("orders:detail", order_id=order.pk)
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
-            messages.success(request, _("订单已取消。"))
+            messages.success(request, done)
             return redirect("orders:detail", order_id=order.pk)
-    return _detail_page(request, order, cancel_form=form, status=400)
+    return _detail_page(request, order, status=400, **{form_name: form})
+
+
+@require_POST
+@login_required
+def order_cancel(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = _own(request, order_id)
+    return _detail_step(
+        request,
+        order,
+        CancelForm(request.POST),
+        lambda data: services.order_cancel(
+            resident=request.user, order_id=order.pk, reason=data["reason"]
+        ),
+        done=_("订单已取消。"),
+        form_name="cancel_form",
+    )
 
 
 @require_POST
 @login_required
 def order_rate(request: HttpRequest, order_id: int) -> HttpResponse:
     order = _own(request, order_id)
-    form = RateForm(request.POST)
-    if form.is_valid():
-        try:
-            services.order_rate(
-                resident=request.user,
-                order_id=order.pk,
-                score=form.cleaned_data["score"],
-                comment=form.cleaned_data["comment"],
-            )
-        except ConflictError as exc:
-            messages.error(request, exc.message)
-            return redirect("orders:detail", order_id=order.pk)
-        except DomainError as exc:
-            form.add_domain_error(exc)
-        else:
-            messages.success(request, _("感谢您的评价！"))
-            return redirect("orders:detail", order_id=order.pk)
-    return _detail_page(request, order, rate_form=form, status=400)
+    return _detail_step(
+        request,
+        order,
+        RateForm(request.POST),
+        lambda data: services.order_rate(
+            resident=request.user,
+            order_id=order.pk,
+            score=data["score"],
+            comment=data["comment"],
+        ),
+        done=_("感谢您的评价！"),
+        form_name="rate_form",
+    )
 
 
 # ---------------------------------------------------------------- volunteers
@@ -611,18 +627,11 @@ def wish_fulfil(request: HttpRequest, order_id: int) -> HttpResponse:
     order = _readable(request, order_id)
     if order.donor_id != request.user.pk:
         raise Http404
-    form = WishFulfilForm(request.POST)
-    if form.is_valid():
-        try:
-            services.wish_fulfil(
-                donor=request.user, order_id=order.pk, note=form.cleaned_data["note"]
-            )
-        except ConflictError as exc:
-            messages.error(request, exc.message)
-            return redirect("orders:detail", order_id=order.pk)
-        except DomainError as exc:
-            form.add_domain_error(exc)
-        else:
-            messages.success(request, _("感谢您的爱心！微心愿已标记为实现。"))
-            return redirect("orders:detail", order_id=order.pk)
-    return _detail_page(request, order, fulfil_form=form, status=400)
+    return _detail_step(
+        request,
+        order,
+        WishFulfilForm(request.POST),
+        lambda data: services.wish_fulfil(donor=request.user, order_id=order.pk, note=data["note"]),
+        done=_("感谢您的爱心！微心愿已标记为实现。"),
+        form_name="fulfil_form",
+    )
