@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin_actions import reject_with_reason
 from core.errors import DomainError, NotInScope
+from core.http import client_address
 from practice.admin_scoping import ScopedAdmin, ServiceValidatedForm
 from practice.models import Platform
 from practice.scoping import manages_whole_tree
@@ -300,7 +301,7 @@ class VolunteerAdmin(ScopedAdmin):
             id_number = volunteer_reveal_id_number(
                 actor=request.user,
                 volunteer=volunteer,
-                client_address=request.META.get("REMOTE_ADDR") or None,
+                client_address=client_address(request),
             )
         except NotInScope as exc:
             raise Http404 from exc

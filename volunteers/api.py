@@ -20,8 +20,8 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.models import User
 from core.errors import DomainError
+from core.http import client_address
 from practice.models import Center, Level
 from practice.scoping import is_cadre, visible_centers
 from volunteers.models import Team, TeamMembership, Volunteer
@@ -243,7 +243,7 @@ class VolunteerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         id_number = volunteer_reveal_id_number(
             actor=request.user,
             volunteer=volunteer,
-            client_address=request.META.get("REMOTE_ADDR") or None,
+            client_address=client_address(request),
         )
         response = Response({"id": volunteer.pk, "id_number": id_number})
         # The number in clear must not linger in a browser or proxy cache.
@@ -263,16 +263,17 @@ class TeamFilter(django_filters.FilterSet):
         fields = ["center", "kind", "specialty"]
 
 
-def _joinable_volunteers(actor: User, team: Team) -> QuerySet[Volunteer]:
-    """Who may be put in ``team`` by ``actor``: the volunteers in the actor's scope, and
-    those living under the team's center (a leader, who has no scope, recruits there)."""
+def _joinable_volunteers(team: Team) -> QuerySet[Volunteer]:
+    """Who may be put in ``team``: the volunteers living under the team's center, the rule
+    team_member_add enforces. Only someone who manages the team gets here, and a team in a
+    cadre's scope covers no one outside it, so an id from anywhere else is "not found"
+    (400 on the field), the same answer as an id that does not exist."""
     center = team.center
-    living_under_team = Volunteer.objects.filter(
+    return Volunteer.objects.filter(
         home_center__tree_id=center.tree_id,
         home_center__lft__gte=center.lft,
         home_center__rght__lte=center.rght,
     )
-    return volunteers_in_scope(actor) | living_under_team
 
 
 class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -353,7 +354,7 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def add_member(self, request: Request, pk: str) -> Response:
         team = self._managed_team()
         incoming = TeamMemberAddSerializer(
-            data=request.data, context={"joinable": _joinable_volunteers(request.user, team)}
+            data=request.data, context={"joinable": _joinable_volunteers(team)}
         )
         incoming.is_valid(raise_exception=True)
         membership = team_member_add(

@@ -136,6 +136,18 @@ def decrypt_id_number(token: str) -> str:
         ) from exc
 
 
+def reencrypt_id_number(token: str) -> str | None:
+    """``token`` encrypted again with the first key, or None when the first key already
+    encrypted it, so that a second pass over the same rows writes nothing. Raises
+    cryptography's InvalidToken when no key of PERSONAL_DATA_KEYS decrypts it."""
+    keys = tuple(_encryption_keys())
+    try:
+        _cipher(keys[:1]).decrypt(token.encode())
+    except InvalidToken:
+        return _cipher(keys).rotate(token.encode()).decode()
+    return None
+
+
 def id_number_digest(value: str) -> str:
     """The keyed hash an ID number is looked up by: equal numbers, equal digests; without the
     key, a digest cannot be tested against the few billion possible numbers."""

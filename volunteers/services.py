@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -345,11 +346,36 @@ def team_save(*, actor: User | None, team: Team) -> Team:
     return team
 
 
+def _lives_under_team(volunteer: Volunteer, team: Team) -> bool:
+    """Whether the volunteer's home lies in the subtree of the team's center, judged by the
+    database on both rows as they are now, not on what the caller's instances remember."""
+    team_covers_home = Team.objects.filter(
+        pk=team.pk,
+        center__tree_id=OuterRef("home_center__tree_id"),
+        center__lft__lte=OuterRef("home_center__lft"),
+        center__rght__gte=OuterRef("home_center__rght"),
+    )
+    return Volunteer.objects.filter(pk=volunteer.pk).filter(Exists(team_covers_home)).exists()
+
+
 def team_member_validate(*, actor: User, team: Team, volunteer: Volunteer, role: str) -> None:
     """The checks of ``team_member_add`` without the write, so that a form can show them
-    next to its fields; the unique constraint still decides a race between two adds."""
+    next to its fields; the unique constraint still decides a race between two adds.
+
+    A team recruits where its center reaches: a city team from the whole city, a village
+    unit from that village only. Whoever may manage the team manages (or leads) that
+    subtree, so the rule also keeps a cadre from reaching volunteers outside their own.
+    It is checked before the volunteer's status, so that a leader, who has no scope, learns
+    nothing about people living elsewhere.
+    """
     if not can_manage_members(actor, team):
         raise NotInScope(_("队伍不存在或您无权管理。"), code="team_not_managed")
+    if not _lives_under_team(volunteer, team):
+        raise DomainError(
+            _("只能添加家住本队所在阵地（含下级村、社区）的志愿者。"),
+            code="volunteer_outside_team_area",
+            field="volunteer",
+        )
     if volunteer.status != Volunteer.Status.ACTIVE:
         raise DomainError(
             _("只有在册志愿者可以入队。"), code="volunteer_not_active", field="volunteer"

@@ -286,9 +286,14 @@ def test_a_member_sees_their_own_phone_and_the_others_masked(client_for, people,
 
 @pytest.mark.django_db
 def test_a_cadre_sees_in_clear_only_the_members_in_their_own_scope(client_for, people, tree, teams):
-    # given: a county B volunteer in county A's lecturer team
-    guest = new_volunteer(tree, "13700000004", "钱讲师", 202, center=tree.village_b)
+    # given: a member of county A's lecturer team who has since moved to county B (a team
+    # takes only volunteers living under its center, but people move)
+    guest = new_volunteer(tree, "13700000004", "钱讲师", 202, center=tree.village_a)
     team_member_add(actor=people.city_cadre, team=teams.lecturers, volunteer=guest)
+    township_b = tree.village_b.parent
+    Volunteer.objects.filter(pk=guest.pk).update(
+        home_center=tree.village_b, township=township_b, county=township_b.parent
+    )
 
     # when
     response = client_for(people.county_cadre).get(team_url(teams.lecturers))

@@ -12,8 +12,8 @@ from accounts.services import resident_register
 from tests.api.conftest import queries_for
 from tests.conftest import PASSWORD, VOLUNTEER_ID_NUMBER, make_cadre
 from volunteers.identity import compose_id_number, id_number_digest
-from volunteers.models import PersonalDataReveal, Skill, Volunteer
-from volunteers.services import volunteer_apply, volunteer_create
+from volunteers.models import PersonalDataReveal, Skill, Team, TeamMembership, Volunteer
+from volunteers.services import team_member_add, team_save, volunteer_apply, volunteer_create
 
 URL = "/api/v1/volunteers/"
 APPLY_URL = f"{URL}apply/"
@@ -788,6 +788,149 @@ def test_reveal_is_post_only(client_for, people):
     assert response.status_code == 405
     assert VOLUNTEER_ID_NUMBER not in response.content.decode()
     assert PersonalDataReveal.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("trusted", "forwarded", "recorded"),
+    [
+        # No proxy declared: whatever the client sends in the header is ignored.
+        (0, "6.6.6.6", "10.1.2.3"),
+        (0, "6.6.6.6, 203.0.113.7", "10.1.2.3"),
+        # One proxy: its entry, the right-most, is the client; the forged one is ignored.
+        (1, "6.6.6.6, 203.0.113.7", "203.0.113.7"),
+        (1, "203.0.113.7", "203.0.113.7"),
+        # A header that is not what our proxy writes: the peer's address.
+        (1, "not-an-address", "10.1.2.3"),
+        (1, "", "10.1.2.3"),
+    ],
+)
+def test_the_reveal_records_the_client_address_behind_the_trusted_proxies(
+    client_for, people, settings, trusted, forwarded, recorded
+):
+    settings.TRUSTED_PROXY_COUNT = trusted
+
+    response = client_for(people.village_cadre).post(
+        detail_url(the_volunteer(people), "reveal-id"),
+        REMOTE_ADDR="10.1.2.3",
+        HTTP_X_FORWARDED_FOR=forwarded,
+    )
+
+    assert response.status_code == 200
+    assert PersonalDataReveal.objects.get().client_address == recorded
+
+
+# --- adding team members: only volunteers living under the team's center --------------------
+
+NOT_JOINABLE = {"volunteer": ["志愿者不存在，或不在您和本队伍的范围内。"]}
+# Token, user, team, permission, lookup, the service's checks and insert, the answer.
+QUERIES_TO_ADD_A_MEMBER = 15
+
+
+def team_members_url(team: Team) -> str:
+    return f"/api/v1/teams/{team.pk}/members/"
+
+
+@pytest.fixture
+def unit(people, tree) -> Team:
+    """Village A's unit, led by the persona volunteer."""
+    team = team_save(
+        actor=None, team=Team(center=tree.village_a, kind="standing", name="王江社区志愿服务小队")
+    )
+    team_member_add(
+        actor=people.city_cadre, team=team, volunteer=the_volunteer(people), role="leader"
+    )
+    return team
+
+
+@pytest.fixture
+def neighbour(people, tree) -> Volunteer:
+    """An active volunteer of village A2: in county A's and township A's scope, not the unit's."""
+    user = resident_register(phone="13700000031", name="新园邻居", password=PASSWORD)
+    return volunteer_create(
+        user=user,
+        real_name="新园邻居",
+        id_number=compose_id_number("430405", datetime.date(1991, 9, 9), 331),
+        home_center=tree.village_a2,
+        status=Volunteer.Status.ACTIVE,
+    )
+
+
+def members_of(team: Team) -> set[int]:
+    return set(
+        TeamMembership.objects.filter(team=team, left_on__isnull=True).values_list(
+            "volunteer_id", flat=True
+        )
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", ["county_cadre", "township_cadre", "volunteer"])
+def test_a_unit_cannot_take_a_volunteer_from_another_village(
+    client_for, people, unit, neighbour, persona
+):
+    response = client_for(getattr(people, persona)).post(
+        team_members_url(unit), {"volunteer": neighbour.pk}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == NOT_JOINABLE
+    assert neighbour.pk not in members_of(unit)
+
+
+@pytest.mark.django_db
+def test_an_id_outside_the_cadres_subtree_is_answered_as_not_found(
+    client_for, people, tree, outsider_volunteer
+):
+    # given: county A's brigade, and a volunteer of county B
+    brigade = team_save(
+        actor=None, team=Team(center=tree.county_a, kind="standing", name="珠晖区志愿服务大队")
+    )
+    client = client_for(people.county_cadre)
+
+    # when
+    response = client.post(
+        team_members_url(brigade), {"volunteer": outsider_volunteer.pk}, format="json"
+    )
+    absent = client.post(team_members_url(brigade), {"volunteer": 999999}, format="json")
+
+    # then: the same answer as for an id that does not exist, naming nobody
+    assert response.status_code == absent.status_code == 400
+    assert response.json() == absent.json() == NOT_JOINABLE
+    assert "王雁峰" not in response.content.decode()
+    assert members_of(brigade) == set()
+
+
+@pytest.mark.django_db
+def test_a_township_team_takes_volunteers_from_all_its_villages(
+    client_for, people, tree, neighbour
+):
+    team = team_save(
+        actor=None, team=Team(center=tree.township_a, kind="standing", name="衡州路街道分队")
+    )
+
+    response = client_for(people.township_cadre).post(
+        team_members_url(team), {"volunteer": neighbour.pk}, format="json"
+    )
+
+    assert response.status_code == 201
+    assert response.json()["volunteer"] == neighbour.pk
+    assert members_of(team) == {neighbour.pk}
+
+
+@pytest.mark.django_db
+def test_adding_a_member_costs_a_fixed_number_of_queries(
+    client_for, people, tree, neighbour, django_assert_num_queries
+):
+    team = team_save(
+        actor=None, team=Team(center=tree.township_a, kind="standing", name="衡州路街道分队")
+    )
+    client = client_for(people.township_cadre)
+
+    with django_assert_num_queries(QUERIES_TO_ADD_A_MEMBER):
+        response = client.post(team_members_url(team), {"volunteer": neighbour.pk}, format="json")
+
+    assert response.status_code == 201
 
 
 # --- the schema -------------------------------------------------------------------------------

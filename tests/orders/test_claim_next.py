@@ -60,7 +60,7 @@ def test_takes_the_oldest_free_order_of_my_teams_and_writes_its_event(tree, peop
 @pytest.mark.django_db
 def test_an_empty_pool_and_other_teams_orders_give_nothing(tree, people, menu):
     member = make_volunteer(501, tree.village_a, cadre=people.city_cadre)
-    stranger = make_volunteer(502, tree.village_a, cadre=people.city_cadre)
+    stranger = make_volunteer(502, tree.village_a2, cadre=people.city_cadre)
     make_team(tree.village_a, people.city_cadre, [member], "甲队")
     other = make_team(tree.village_a2, people.city_cadre, [stranger], "乙队")
     (theirs,) = _pool(tree, people, menu, other, 1)

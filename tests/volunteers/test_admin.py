@@ -292,6 +292,26 @@ def test_a_post_reveals_the_id_number_once_and_writes_one_audit_row(client, peop
     assert reveal.client_address == "127.0.0.1"
 
 
+@pytest.mark.parametrize(
+    ("trusted", "recorded"), [(0, "10.0.0.2"), (1, "203.0.113.7"), (2, "198.51.100.9")]
+)
+def test_the_audit_row_records_the_client_behind_the_trusted_proxies(
+    client, people, roster, settings, trusted, recorded
+):
+    # given: a client that forges an entry, behind the proxies the deployment declares
+    settings.TRUSTED_PROXY_COUNT = trusted
+    client.force_login(people.township_cadre)
+    # when
+    response = client.post(
+        url("volunteer", "reveal_id_number", roster.active_a),
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.9, 203.0.113.7",
+    )
+    # then
+    assert response.status_code == 200
+    assert PersonalDataReveal.objects.get().client_address == recorded
+
+
 def test_a_get_of_the_reveal_url_reveals_nothing_and_logs_nothing(client, people, roster):
     # given
     client.force_login(people.township_cadre)
@@ -966,7 +986,8 @@ def test_a_cadre_adds_an_active_volunteer_to_a_team(client, people, teams, roste
 @pytest.mark.parametrize(
     ("target", "field", "message"),
     [
-        ("pending_a3", "volunteer", "只有在册志愿者可以入队。"),
+        ("pending_a", "volunteer", "只有在册志愿者可以入队。"),
+        ("pending_a3", "volunteer", "只能添加家住本队所在阵地（含下级村、社区）的志愿者。"),
         ("active_a", "volunteer", "该志愿者已在此队伍中。"),
         ("pending_b", "volunteer", "选择一个有效的选项"),
     ],
@@ -985,6 +1006,28 @@ def test_refused_additions_are_chinese_form_errors(
     assert message in " ".join(response.context["adminform"].form.errors[field])
     assert message in response.content.decode()
     assert TeamMembership.objects.count() == 1
+
+
+def test_an_active_volunteer_living_outside_the_teams_area_is_refused(
+    client, people, teams, roster, tree
+):
+    # given: an active volunteer of village A2, in the county cadre's scope, and village A's unit
+    neighbour = make_volunteer(9, "新园队员", tree.village_a2, Volunteer.Status.ACTIVE)
+    client.force_login(people.county_cadre)
+    # when
+    response = client.post(url("teammembership", "add"), membership_form(teams.unit, neighbour))
+    # then
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["volunteer"] == [
+        "只能添加家住本队所在阵地（含下级村、社区）的志愿者。"
+    ]
+    assert TeamMembership.objects.count() == 1
+    # and the township team above both villages takes them
+    response = client.post(
+        url("teammembership", "add"), membership_form(teams.township_a, neighbour)
+    )
+    assert response.status_code == 302
+    assert TeamMembership.objects.filter(team=teams.township_a, volunteer=neighbour).exists()
 
 
 def test_a_team_out_of_scope_cannot_be_chosen(client, people, teams, roster):

@@ -635,9 +635,9 @@ def test_my_teams_costs_the_same_queries_with_more_teams(client, people, teams, 
     with CaptureQueriesContext(connection) as two:
         client.get("/volunteer/teams/")
 
-    for center in [tree.village_a2, tree.township_a, tree.township_a2]:
+    for center in [tree.township_a, tree.county_a, tree.city]:
         team = standing(center, f"{center.name}志愿服务队")
-        team_member_add(actor=people.county_cadre, team=team, volunteer=teams.leader)
+        team_member_add(actor=people.city_cadre, team=team, volunteer=teams.leader)
     with CaptureQueriesContext(connection) as five:
         response = client.get("/volunteer/teams/")
 
@@ -772,3 +772,52 @@ def test_a_cadre_in_scope_may_manage_through_the_same_page(client, people, teams
 
     assert response.status_code == 302
     assert open_members(teams.unit)[-1] == ("队员2", "member")
+
+
+@pytest.mark.parametrize("who", ["neighbour", "village_b_volunteer"])
+def test_a_cadre_cannot_add_anyone_living_outside_the_teams_area(client, people, teams, tree, who):
+    # given: the county cadre sees the neighbour of village A2 elsewhere, but the unit is
+    # village A's; a county B volunteer is outside the cadre's subtree altogether
+    if who == "neighbour":
+        volunteer = teams.neighbour
+    else:
+        volunteer = make_volunteer(5, tree.village_b)
+    client.force_login(people.county_cadre)
+
+    # when
+    response = client.post(
+        f"/volunteer/teams/{teams.unit.pk}/members/",
+        {"phone": volunteer.user.phone, "role": "member"},
+    )
+
+    # then: the one "not found" answer, as for a number nobody has
+    assert response.status_code == 200
+    assert errors(response) == {"phone": ["本队所在阵地范围内没有使用该手机号的在册志愿者。"]}
+    assert volunteer.real_name not in html_of(response)
+    assert open_members(teams.unit) == [("李志愿", "leader"), ("队员1", "member")]
+
+
+def test_the_page_shows_the_services_refusal_beside_the_phone(client, people, teams, monkeypatch):
+    # given: the neighbour moves out between the form's lookup and the service's check
+    from volunteers import forms
+
+    looked_up = forms.MemberAddForm.clean_phone
+
+    def lookup_then_move(form):
+        volunteer = looked_up(form)
+        Volunteer.objects.filter(pk=volunteer.pk).update(home_center=teams.neighbour.home_center)
+        return volunteer
+
+    monkeypatch.setattr(forms.MemberAddForm, "clean_phone", lookup_then_move)
+    client.force_login(people.volunteer)
+
+    # when
+    response = client.post(
+        f"/volunteer/teams/{teams.unit.pk}/members/",
+        {"phone": teams.newcomer.user.phone, "role": "member"},
+    )
+
+    # then
+    assert response.status_code == 200
+    assert errors(response) == {"phone": ["只能添加家住本队所在阵地（含下级村、社区）的志愿者。"]}
+    assert open_members(teams.unit) == [("李志愿", "leader"), ("队员1", "member")]

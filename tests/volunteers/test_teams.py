@@ -65,7 +65,8 @@ def teams(tree, people) -> SimpleNamespace:
         unit=unit,
         leader=leader,
         member=member,
-        newcomer=make_volunteer(2, tree.village_a2),
+        newcomer=make_volunteer(2, tree.village_a),
+        neighbour=make_volunteer(7, tree.village_a2),
         squad_b=standing(tree.township_b, "天马山街道志愿服务分队"),
     )
 
@@ -319,6 +320,102 @@ def test_a_volunteer_may_be_in_several_teams(tree, people, teams):
     team_member_add(actor=people.county_cadre, team=lecturers, volunteer=teams.member)
 
     assert TeamMembership.objects.filter(volunteer=teams.member, left_on=None).count() == 2
+
+
+# --- where a team recruits ---------------------------------------------------------------
+
+OUTSIDE_AREA = "只能添加家住本队所在阵地（含下级村、社区）的志愿者。"
+
+
+@pytest.mark.parametrize("actor", ["county_cadre", "township_cadre", "city_cadre", "leader"])
+def test_a_village_unit_takes_no_one_from_another_village(tree, people, teams, actor):
+    # given: the neighbour lives in village A2, in every cadre's scope but not the unit's
+    user = people.volunteer if actor == "leader" else getattr(people, actor)
+
+    # when
+    error = refused(
+        DomainError, team_member_add, actor=user, team=teams.unit, volunteer=teams.neighbour
+    )
+
+    # then
+    assert (error.code, error.field, error.message) == (
+        "volunteer_outside_team_area",
+        "volunteer",
+        OUTSIDE_AREA,
+    )
+    assert not TeamMembership.objects.filter(volunteer=teams.neighbour).exists()
+
+
+def test_a_cadre_cannot_pull_in_a_volunteer_from_outside_their_subtree(tree, people, teams):
+    # given: a volunteer of county B, and county A's brigade
+    stranger = make_volunteer(8, tree.village_b)
+    brigade = standing(tree.county_a, "珠晖区志愿服务大队")
+
+    # when: county A's cadre, and county B's cadre for their own squad with a county A volunteer
+    into_a = refused(
+        DomainError, team_member_add, actor=people.county_cadre, team=brigade, volunteer=stranger
+    )
+    into_b = refused(
+        DomainError,
+        team_member_add,
+        actor=people.outsider_cadre,
+        team=teams.squad_b,
+        volunteer=teams.newcomer,
+    )
+
+    # then
+    assert into_a.code == into_b.code == "volunteer_outside_team_area"
+    assert not TeamMembership.objects.filter(team__in=[brigade, teams.squad_b]).exists()
+
+
+def test_a_team_recruits_from_its_whole_subtree(tree, people, teams):
+    # given: teams at the township, the county and the city
+    township = standing(tree.township_a, "衡州路街道分队")
+    county = standing(tree.county_a, "珠晖区大队")
+    city = standing(tree.city, "衡阳市总队")
+    far = make_volunteer(8, tree.village_a3)
+    stranger = make_volunteer(9, tree.village_b)
+
+    # when
+    team_member_add(actor=people.township_cadre, team=township, volunteer=teams.neighbour)
+    team_member_add(actor=people.county_cadre, team=county, volunteer=far)
+    team_member_add(actor=people.city_cadre, team=city, volunteer=stranger)
+
+    # then
+    assert set(TeamMembership.objects.values_list("team", "volunteer")) >= {
+        (township.pk, teams.neighbour.pk),
+        (county.pk, far.pk),
+        (city.pk, stranger.pk),
+    }
+    # and the township team still refuses the next township's volunteer
+    refused(DomainError, team_member_add, actor=people.county_cadre, team=township, volunteer=far)
+
+
+def test_the_area_is_checked_before_anything_about_the_volunteer(tree, people, teams):
+    # A leader has no scope: "not active" would tell them about someone living elsewhere.
+    pending = make_volunteer(8, tree.village_a2, status=Volunteer.Status.PENDING)
+
+    error = refused(
+        DomainError, team_member_add, actor=people.volunteer, team=teams.unit, volunteer=pending
+    )
+
+    assert error.code == "volunteer_outside_team_area"
+
+
+def test_the_area_is_judged_on_the_stored_home_not_the_callers_instance(tree, people, teams):
+    # given: an instance that claims the neighbour lives in village A
+    neighbour = Volunteer.objects.get(pk=teams.neighbour.pk)
+    neighbour.home_center = tree.village_a
+
+    refused(
+        DomainError,
+        team_member_add,
+        actor=people.county_cadre,
+        team=teams.unit,
+        volunteer=neighbour,
+    )
+
+    assert not TeamMembership.objects.filter(volunteer=teams.neighbour).exists()
 
 
 # --- remove and set_role -----------------------------------------------------------------
