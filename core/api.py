@@ -2,8 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ErrorDetail, ParseError, ValidationError
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -33,3 +36,21 @@ def _is_no_data(detail: Any) -> bool:
         return False
     errors = detail["non_field_errors"]
     return len(errors) == 1 and getattr(errors[0], "code", None) == "null"
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter, left out when the request names none of the view's filters: it builds
+    and validates a form on every request, half a millisecond of the order list's few, for
+    nothing when no filter was asked for (none of ours filters on an empty value). A
+    parameter is taken as naming a filter when it starts with the filter's name, as a
+    range's "_after" and "_before" parameters do."""
+
+    def filter_queryset(self, request: Request, queryset: QuerySet, view: Any) -> QuerySet:
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None and not any(
+            parameter.startswith(name)
+            for parameter in request.query_params
+            for name in filterset_class.base_filters
+        ):
+            return queryset
+        return super().filter_queryset(request, queryset, view)

@@ -13,13 +13,13 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from orders.models import Order, OrderEvent
-from orders.selectors import orders_for
-from orders.services import order_dispatch
+from orders.selectors import cadre_roles_and_own, orders_for, own_orders_q
+from orders.services import order_accept, order_decline, order_dispatch, wish_claim
 from tests.api.conftest import queries_for
 from tests.orders.conftest import place
 from volunteers.identity import compose_id_number
 from volunteers.models import Volunteer
-from volunteers.services import volunteer_create
+from volunteers.services import team_member_add, team_member_remove, volunteer_create
 
 pytestmark = pytest.mark.django_db
 
@@ -184,3 +184,62 @@ def test_whether_a_cadre_has_orders_of_their_own_is_read_from_indexes(
         plan = "\n".join(row[0] for row in cursor.fetchall())
     # then
     assert "Seq Scan on orders_order" not in plan, plan
+
+
+def has_own_both_ways(user) -> tuple[bool, bool]:
+    """Whether ``user`` has orders of their own, as orders_for's one SQL text says and as
+    own_orders_q (the Q that then reads them) says."""
+    rows = cadre_roles_and_own(user.pk)
+    assert rows, "the user must be a cadre"
+    assert len({row[-1] for row in rows}) == 1
+    return rows[0][-1], Order.objects.filter(own_orders_q(user)).exists()
+
+
+def test_the_roles_query_and_the_own_orders_q_agree_in_every_way_of_owning(
+    tree, people, menu, team
+):
+    cadre = people.outsider_cadre
+    answers = []
+    # nothing of their own
+    answers.append(("nothing", has_own_both_ways(cadre), False))
+    # a member of village A's team, and an order is offered to that team
+    volunteer = volunteer_create(
+        user=cadre,
+        real_name="雁峰干部",
+        id_number=compose_id_number("430405", datetime.date(1980, 1, 2), 401),
+        home_center=tree.village_a,
+        status=Volunteer.Status.ACTIVE,
+    )
+    membership = team_member_add(actor=people.city_cadre, team=team.team, volunteer=volunteer)
+    to_team = place(people, menu, tree.village_a, title="队伍单")
+    order_dispatch(actor=people.county_cadre, order_id=to_team.pk, team=team.team)
+    answers.append(("offered to their team", has_own_both_ways(cadre), True))
+    # they leave the team: the offer is no longer theirs
+    team_member_remove(actor=people.city_cadre, membership=membership)
+    answers.append(("left the team", has_own_both_ways(cadre), False))
+    # offered to them by name
+    to_them = place(people, menu, tree.village_a, title="点名单")
+    order_dispatch(actor=people.county_cadre, order_id=to_them.pk, volunteer=volunteer)
+    answers.append(("offered to them", has_own_both_ways(cadre), True))
+    # they decline: the order goes back, nothing is theirs
+    order_decline(volunteer=volunteer, order_id=to_them.pk, reason="没空")
+    answers.append(("declined", has_own_both_ways(cadre), False))
+    # another offered and accepted: they hold it
+    held = place(people, menu, tree.village_a, title="接下的单")
+    order_dispatch(actor=people.county_cadre, order_id=held.pk, volunteer=volunteer)
+    order_accept(volunteer=volunteer, order_id=held.pk)
+    answers.append(("held", has_own_both_ways(cadre), True))
+    Order.objects.filter(pk=held.pk).update(accepted_by=None, status=S.CANCELLED)
+    answers.append(("no longer held", has_own_both_ways(cadre), False))
+    # a wish they claimed as a donor
+    wish = place(people, menu, tree.village_a, title="想要书包", kind=Order.Kind.WISH)
+    wish_claim(donor=cadre, order_id=wish.pk)
+    answers.append(("donor", has_own_both_ways(cadre), True))
+    Order.objects.filter(pk=wish.pk).update(donor=None, status=S.CANCELLED)
+    # an order they placed themselves
+    place(people, menu, tree.village_b, title="我家买药", resident=cadre)
+    answers.append(("resident", has_own_both_ways(cadre), True))
+    # then: both ways agree with what each situation means
+    assert [(label, raw, orm) for label, (raw, orm), _ in answers] == [
+        (label, expected, expected) for label, _, expected in answers
+    ]
