@@ -194,3 +194,25 @@ def test_token_requests_are_throttled(api_client, people):
 
     assert statuses[:30] == [400] * 30
     assert statuses[30] == 429
+
+
+@pytest.mark.django_db
+def test_a_forged_forwarded_for_header_dodges_neither_the_throttle_nor_the_lockout(
+    api_client, people
+):
+    # given: no proxy is trusted (the default), and the client sends a new
+    # X-Forwarded-For with every attempt
+    def forged(n: int) -> dict[str, str]:
+        return {"REMOTE_ADDR": "10.0.0.9", "HTTP_X_FORWARDED_FOR": f"203.0.113.{n}"}
+
+    # when: five wrong passwords for one number, then the right one
+    wrong = [ask(api_client, "13900000001", f"Wrong#{n}abcd", **forged(n)) for n in range(5)]
+    right = ask(api_client, "13900000001", PASSWORD, **forged(99))
+    # and thirty-one attempts on unknown numbers
+    throttled = [
+        ask(api_client, f"139111133{n:02d}", PASSWORD, **forged(n)).status_code for n in range(31)
+    ]
+    # then: one client address throughout
+    assert wrong[-1].status_code == 429
+    assert right.status_code == 429
+    assert throttled[-1] == 429
