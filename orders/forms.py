@@ -76,9 +76,25 @@ class OrderPlaceForm(DomainErrorForm):
         error_messages={"invalid": TIME_INVALID},
     )
 
-    def __init__(self, *args, villages: QuerySet[Center], **kwargs) -> None:
+    def __init__(self, *args, villages: QuerySet[Center], wish: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["center"].queryset = villages
+        if wish:
+            self._word_as_wish()
+
+    def _word_as_wish(self) -> None:
+        """A micro-wish (微心愿) is a thing asked for, handed over whenever a donor can: the
+        same fields in a wish's words, and no time window to serve in."""
+        fields = self.fields
+        fields["center"].label = _("所在村（社区）")
+        fields["title"].label = _("心愿")
+        fields["title"].widget.attrs["placeholder"] = _("例如：想要一个新书包")
+        fields["description"].label = _("心愿说明（选填）")
+        fields["description"].widget.attrs["placeholder"] = _(
+            "例如：孩子读三年级，旧书包的背带断了。"
+        )
+        fields["address"].label = _("送达地址")
+        del fields["preferred_start"], fields["preferred_end"]
 
 
 class CancelForm(DomainErrorForm):

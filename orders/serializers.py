@@ -137,10 +137,11 @@ class OrderPlaceSerializer(serializers.Serializer):
     contact_phone = StrictCharField(max_length=20)
     preferred_start = serializers.DateTimeField(required=False, allow_null=True, default=None)
     preferred_end = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    # Left out, the service decides: its wish item posts a wish, any other a service order.
     kind = serializers.ChoiceField(
         choices=Order.Kind.choices,
         required=False,
-        default=Order.Kind.SERVICE,
+        default=None,
         error_messages={"invalid_choice": _("订单类型无效。")},
     )
 

@@ -55,17 +55,24 @@ def order_place(
     contact_phone: str,
     preferred_start: datetime.datetime | None = None,
     preferred_end: datetime.datetime | None = None,
-    kind: str = Order.Kind.SERVICE,
+    kind: str | None = None,
 ) -> Order:
-    """A resident orders a service at their village or community (群众点单)."""
+    """A resident orders a service at their village or community (群众点单), or posts a
+    micro-wish (微心愿). ``kind`` None follows the service: a wish item of the menu
+    (``Service.is_wish``) posts a wish, any other orders the service. A wish may also name
+    another service (the API has always taken ``kind: "wish"`` with any): it goes on the wall
+    all the same, and if it goes the volunteer way, that service says who fits."""
     if center.level != Level.VILLAGE or not center.is_active:
         raise DomainError(_("请选择服务所在的村（社区）。"), code="not_village", field="center")
     if not services_offered_at(center).filter(pk=service.pk).exists():
         raise DomainError(
             _("该村（社区）不提供此服务项目。"), code="service_unavailable", field="service"
         )
-    if kind not in Order.Kind.values:
+    if kind is None:
+        kind = Order.Kind.WISH if service.is_wish else Order.Kind.SERVICE
+    elif kind not in Order.Kind.values:
         raise DomainError(_("订单类型无效。"), code="kind_invalid", field="kind")
+    is_wish = kind == Order.Kind.WISH
     phone = normalize_phone(contact_phone)
     try:
         validate_mainland_mobile(phone)
@@ -85,11 +92,28 @@ def order_place(
         township=township,
         county=township.parent,
         resident=resident,
-        title=_text(title, field="title", label=_("标题"), max_length=100, required=True),
-        description=_text(
-            description, field="description", label=_("需求描述"), max_length=1000, required=False
+        # Worded as the wish form's fields are, so a refusal reads right beside them.
+        title=_text(
+            title,
+            field="title",
+            label=_("心愿") if is_wish else _("标题"),
+            max_length=100,
+            required=True,
         ),
-        address=_text(address, field="address", label=_("服务地址"), max_length=200, required=True),
+        description=_text(
+            description,
+            field="description",
+            label=_("心愿说明") if is_wish else _("需求描述"),
+            max_length=1000,
+            required=False,
+        ),
+        address=_text(
+            address,
+            field="address",
+            label=_("送达地址") if is_wish else _("服务地址"),
+            max_length=200,
+            required=True,
+        ),
         contact_phone=phone,
         preferred_start=preferred_start,
         preferred_end=preferred_end,

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -36,10 +37,11 @@ from orders.forms import (
 )
 from orders.models import Order, OrderEvent
 from orders.selectors import dispatch_candidates, orders_for, orders_managed_by
-from orders.wishes import open_wishes
+from orders.wishes import wall_filter
 from practice.area_choice import area_choice
 from practice.models import Service
 from practice.scoping import is_cadre
+from practice.selectors import services_offered_at
 from volunteers.models import Team, TeamMembership, Volunteer
 from volunteers.selectors import teams_in_scope
 
@@ -61,7 +63,8 @@ def _int(raw: str | None) -> int | None:
 @require_http_methods(["GET", "POST"])
 @login_required
 def order_new(request: HttpRequest) -> HttpResponse:
-    """Place an order for a service of the menu (群众点单)."""
+    """Place an order for a service of the menu (群众点单), or post a micro-wish (微心愿)
+    when the menu item is a wish item: the same steps in a wish's words."""
     service_id = _int(request.POST.get("service") or request.GET.get("service"))
     service = Service.objects.filter(pk=service_id, is_active=True).first() if service_id else None
     if service is None:
@@ -78,12 +81,14 @@ def order_new(request: HttpRequest) -> HttpResponse:
         request.POST if request.method == "POST" else None,
         initial=initial,
         villages=area.villages,
+        wish=service.is_wish,
     )
     status = 200
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
             try:
+                # No kind: the service says whether this is a wish.
                 order = services.order_place(
                     resident=request.user,
                     service=service,
@@ -92,13 +97,16 @@ def order_new(request: HttpRequest) -> HttpResponse:
                     description=data["description"],
                     address=data["address"],
                     contact_phone=data["contact_phone"],
-                    preferred_start=data["preferred_start"],
-                    preferred_end=data["preferred_end"],
+                    preferred_start=data.get("preferred_start"),
+                    preferred_end=data.get("preferred_end"),
                 )
             except DomainError as exc:
                 form.add_domain_error(exc)
             else:
-                messages.success(request, _("下单成功，实践站将尽快为您派单。"))
+                if order.kind == Order.Kind.WISH:
+                    messages.success(request, _("心愿已发布，爱心人士认领后会联系您。"))
+                else:
+                    messages.success(request, _("下单成功，实践站将尽快为您派单。"))
                 return redirect("orders:detail", order_id=order.pk)
         status = 400
     return render(
@@ -114,18 +122,42 @@ def order_new(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _page(request: HttpRequest, items: QuerySet[Order], param: str = "page") -> Page:
+    """The page of ``items`` that ``param`` in the query string asks for, with the query
+    strings of the pages before and after it. They keep every other parameter, so that
+    paging keeps the wall's area, and paging one list of a page keeps the other's place."""
+    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get(param))
+
+    def query(number: int) -> str:
+        params = request.GET.copy()
+        params[param] = str(number)
+        return params.urlencode()
+
+    page.previous_query = query(page.previous_page_number()) if page.has_previous() else ""
+    page.next_query = query(page.next_page_number()) if page.has_next() else ""
+    return page
+
+
 @require_GET
 @login_required
 def order_list(request: HttpRequest) -> HttpResponse:
-    """The resident's own orders, newest first."""
+    """The resident's own orders, newest first; below, the micro-wishes they claimed as a
+    donor, latest claim first (paged on their own, ``claimed_page``)."""
+    # One orders_for for both lists: it reads the user's roles when it is built.
+    visible = orders_for(request.user)
     orders = (
-        orders_for(request.user)
-        .filter(resident=request.user)
-        .select_related("service", "center")
-        .order_by("-id")
+        visible.filter(resident=request.user).select_related("service", "center").order_by("-id")
     )
-    page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "orders/list.html", {"page": page})
+    claimed = (
+        visible.filter(donor=request.user)
+        .select_related("center", "township")
+        .order_by("-accepted_at", "-id")
+    )
+    return render(
+        request,
+        "orders/list.html",
+        {"page": _page(request, orders), "claimed": _page(request, claimed, "claimed_page")},
+    )
 
 
 def _readable(request: HttpRequest, order_id: int, *, managed: bool = False) -> Order:
@@ -594,16 +626,43 @@ class WishFulfilForm(DomainErrorForm):
 @login_required
 def wish_wall(request: HttpRequest) -> HttpResponse:
     """The micro-wish wall (微心愿墙): open wishes for anyone signed in to claim, without
-    who made them or where they live; and the wishes the reader has claimed, which they
-    read in full through orders_for."""
-    page = Paginator(open_wishes(), PAGE_SIZE).get_page(request.GET.get("page"))
+    who made them or where they live, city-wide or in the county and township chosen in a
+    plain GET form; and the wishes the reader has claimed, which they read in full through
+    orders_for. An area that does not resolve is a 400 with the wall of what is left."""
+    wall = wall_filter(request.GET)
     claimed = list(
         orders_for(request.user)
         .filter(donor=request.user)
         .select_related("center")
         .order_by("-id")[:PAGE_SIZE]
     )
-    return render(request, "orders/wishes.html", {"page": page, "claimed": claimed})
+    # "发布微心愿" leads to the order form of the city menu's wish item; with none on the
+    # menu (taken off by the cadres) there is nowhere to post one, and no link.
+    wish_service = (
+        services_offered_at(None)
+        .filter(is_wish=True)
+        .order_by("sort_order", "id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return render(
+        request,
+        "orders/wishes.html",
+        {
+            "page": _page(request, wall.wishes),
+            "claimed": claimed,
+            "notice": wall.notice,
+            "wish_service": wish_service,
+            # Carried by each claim form, so that a refused claim comes back to this area.
+            "area_fields": {
+                name: center.pk
+                for name, center in (("county", wall.area.county), ("township", wall.area.township))
+                if center is not None
+            },
+            **wall.area.as_context(),
+        },
+        status=400 if wall.notice else 200,
+    )
 
 
 @require_POST
@@ -614,9 +673,17 @@ def wish_claim(request: HttpRequest, order_id: int) -> HttpResponse:
     except NotInScope as exc:
         raise Http404 from exc
     except DomainError as exc:
-        # Own wish, not a wish, or claimed first by someone else (the state, in words).
+        # Own wish, not a wish, or claimed first by someone else (the state, in words). Back
+        # to the wall of the area the donor was looking at: the form carries the county and
+        # township ids; anything else in them is dropped, and the wall checks the rest.
         messages.error(request, exc.message)
-        return redirect("orders:wishes")
+        area = {
+            name: number
+            for name in ("county", "township")
+            if (number := _int(request.POST.get(name)))
+        }
+        wall = reverse("orders:wishes")
+        return redirect(f"{wall}?{urlencode(area)}" if area else wall)
     messages.success(request, _("认领成功！请按联系电话与群众联系，送达后标记为已实现。"))
     return redirect("orders:detail", order_id=order.pk)
 

@@ -92,7 +92,15 @@ class CenterAdmin(ScopedAdmin, MPTTModelAdmin):
 class ServiceAdminForm(ServiceValidatedForm):
     class Meta:
         model = Service
-        fields = ["center", "platform", "name", "description", "sort_order", "is_active"]
+        fields = [
+            "center",
+            "platform",
+            "name",
+            "description",
+            "sort_order",
+            "is_active",
+            "is_wish",
+        ]
 
     def validate_with_service(self, instance: Service) -> None:
         service_validate(actor=self.actor, service=instance)
@@ -101,8 +109,8 @@ class ServiceAdminForm(ServiceValidatedForm):
 @admin.register(Service)
 class ServiceAdmin(ScopedAdmin):
     form = ServiceAdminForm
-    list_display = ["name", "platform", "center", "sort_order", "is_active"]
-    list_filter = ["platform", "is_active"]
+    list_display = ["name", "platform", "center", "sort_order", "is_active", "is_wish"]
+    list_filter = ["platform", "is_active", "is_wish"]
     list_select_related = ["center"]
     search_fields = ["name"]
     autocomplete_fields = ["center"]

@@ -20,6 +20,9 @@ STARTING_MENU: list[tuple[str, str, str]] = [
     (Platform.SCIENCE, "买菜送药", "为独居老人、行动不便群众代购生活用品和药品。"),
     (Platform.FITNESS, "健身指导", "社会体育指导员指导科学健身、器材使用。"),
 ]
+# Items of the menu through which residents post micro-wishes (Service.is_wish) rather than
+# order a service.
+WISH_SERVICES = frozenset({"微心愿"})
 
 
 @transaction.atomic
@@ -39,6 +42,7 @@ def service_menu_install(*, city: Center) -> int:
                 name=name,
                 description=description,
                 sort_order=sort_order * 10,
+                is_wish=name in WISH_SERVICES,
             ),
         )
         added += 1

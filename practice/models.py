@@ -160,6 +160,13 @@ class Service(TimeStampedModel):
     description = models.TextField(_("服务说明"), max_length=1000, blank=True)
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=100)
     is_active = models.BooleanField(_("上架"), default=True)
+    # Choosing this item posts a micro-wish (an order of kind "wish", up on the wish wall for
+    # donors to claim) instead of an ordinary service order.
+    is_wish = models.BooleanField(
+        _("微心愿项目"),
+        default=False,
+        help_text=_("勾选后，群众选择此项目发布的是微心愿：上微心愿墙，由爱心人士认领。"),
+    )
     # Volunteers with any of these skills fit the service; none listed means anyone fits.
     skills = models.ManyToManyField(
         "volunteers.Skill", verbose_name=_("所需技能"), blank=True, related_name="services"

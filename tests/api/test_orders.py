@@ -290,6 +290,48 @@ def test_a_micro_wish_is_placed_as_its_own_kind(client_for, people, tree, errand
     assert Order.objects.get().kind == "wish"
 
 
+@pytest.fixture
+def wish_item(errand) -> Service:
+    """The menu's wish item (微心愿, Service.is_wish), installed with the menu."""
+    return Service.objects.get(is_wish=True)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("item", "kind"),
+    [
+        # the wish item posts a wish; so does a wish under another service, as it always
+        # has; and a caller may order the wish item as an ordinary service
+        ("wish_item", "wish"),
+        ("errand", "wish"),
+        ("wish_item", "service"),
+        ("errand", "service"),
+    ],
+)
+def test_the_kind_a_client_names_is_the_kind_placed(
+    client_for, people, tree, errand, wish_item, item, kind
+):
+    service = {"wish_item": wish_item, "errand": errand}[item]
+
+    response = client_for(people.resident).post(
+        URL, valid_order(tree, service, kind=kind, title="想要一个新书包"), format="json"
+    )
+
+    assert response.status_code == 201
+    assert (response.json()["kind"], response.json()["service"]) == (kind, service.pk)
+    assert Order.objects.get().kind == kind
+
+
+@pytest.mark.django_db
+def test_the_wish_item_without_a_kind_posts_a_wish(client_for, people, tree, wish_item):
+    response = client_for(people.resident).post(
+        URL, valid_order(tree, wish_item, title="想要一个新书包"), format="json"
+    )
+
+    assert response.status_code == 201
+    assert response.json()["kind"] == "wish"
+
+
 # --- bad input ---------------------------------------------------------------------------
 
 
@@ -967,6 +1009,22 @@ def test_the_list_filters_by_status_and_center(client_for, people, spread):
     assert outside == []
     assert bad.status_code == 400
     assert bad.json() == {"center": ["阵地不存在。"]}
+
+
+@pytest.mark.django_db
+def test_the_filters_run_only_when_one_is_named(client_for, people, spread):
+    # given: the filter backend leaves django-filter out when no filter is named
+    cadre = client_for(people.county_cadre)
+    # when
+    everything = cadre.get(URL)
+    unrelated = cadre.get(URL, {"utm_source": "wechat"})
+    bad_and_unrelated = cadre.get(URL, {"utm_source": "wechat", "status": "bogus"})
+    # then: a parameter that is no filter changes nothing; a filter among others still runs
+    ids = [row["id"] for row in everything.json()["results"]]
+    assert len(ids) == 4
+    assert [row["id"] for row in unrelated.json()["results"]] == ids
+    assert bad_and_unrelated.status_code == 400
+    assert "status" in bad_and_unrelated.json()
 
 
 @pytest.mark.django_db

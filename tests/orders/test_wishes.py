@@ -4,11 +4,13 @@ without personal data; the donor alone (with the resident and the cadres) reads 
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections import Counter
 from decimal import Decimal
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
@@ -25,13 +27,17 @@ from orders.services import (
     order_cancel,
     order_complete,
     order_dispatch,
+    order_place,
     order_rate,
     order_start,
     wish_claim,
     wish_fulfil,
 )
+from orders.wishes import open_wishes
 from orders.workflow import IllegalTransition, transition
 from points.models import HoursEntry
+from practice.catalogue import STARTING_MENU, service_menu_install
+from practice.models import Service
 from tests.conftest import PASSWORD
 from tests.orders.conftest import PHONE, make_team, make_volunteer, place
 from tests.orders.test_races import run_together
@@ -459,7 +465,7 @@ def test_the_wall_costs_the_same_queries_for_3_and_12_wishes(client, people, tre
     many = _wall_queries(client)
 
     assert many == few
-    assert few <= 8
+    assert few <= 9
 
 
 def test_claiming_through_the_page_leads_to_the_full_wish(client, wish, donor):
@@ -561,6 +567,590 @@ def test_a_note_too_long_on_the_page_is_a_400_beside_the_field(client, wish, don
     assert snapshot(wish.pk) == before
 
 
+# ---------------------------------------------------------------- the wall, by area
+
+
+def wall(client, query: str = ""):
+    return client.get("/orders/wishes/" + (f"?{query}" if query else ""))
+
+
+def titles(response) -> list[str]:
+    return re.findall(r'<strong class="title">([^<]*)</strong>', response.content.decode())
+
+
+@pytest.fixture
+def spread(people, menu, tree) -> dict[str, Order]:
+    """An open wish in each of three places: two townships of county A, and county B."""
+    return {
+        "a": make_wish(people, menu, tree, title="王江社区的心愿"),
+        "a3": place(people, menu, tree.village_a3, title="湖北路社区的心愿", kind=Order.Kind.WISH),
+        "b": place(people, menu, tree.village_b, title="天马山社区的心愿", kind=Order.Kind.WISH),
+    }
+
+
+def test_the_wall_narrows_to_a_county_then_a_township(client, tree, spread, donor):
+    client.force_login(donor)
+
+    everywhere = wall(client)
+    county = wall(client, f"county={tree.county_a.pk}")
+    township = wall(client, f"county={tree.county_a.pk}&township={tree.township_a.pk}")
+    other_county = wall(client, f"county={tree.county_b.pk}")
+
+    assert titles(everywhere) == ["天马山社区的心愿", "湖北路社区的心愿", "王江社区的心愿"]
+    assert titles(county) == ["湖北路社区的心愿", "王江社区的心愿"]
+    assert titles(township) == ["王江社区的心愿"]
+    assert titles(other_county) == ["天马山社区的心愿"]
+    for response in (everywhere, county, township, other_county):
+        assert response.status_code == 200
+        assert 'class="notice"' not in text(response)
+    # the township step is offered once a county is chosen, with that county's townships
+    assert 'name="township"' not in text(everywhere)
+    assert re.findall(r'<option value="\d+"[^>]*>([^<]*)</option>', text(county)) == [
+        "珠晖区",
+        "雁峰区",
+        "衡州路街道",
+        "广东路街道",
+    ]
+    assert f'<option value="{tree.township_a.pk}" selected>衡州路街道</option>' in text(township)
+
+
+def test_an_empty_area_says_so(client, tree, wish, donor):
+    client.force_login(donor)
+
+    response = wall(client, f"county={tree.county_b.pk}")
+
+    assert (response.status_code, titles(response)) == (200, [])
+    assert "该地区暂无待认领的微心愿。" in text(response)
+
+
+@pytest.mark.parametrize(
+    ("query", "falls_back_to"),
+    [
+        ("county=abc", "全市"),
+        ("county=²", "全市"),
+        ("county=-1", "全市"),
+        ("county=0", "全市"),
+        ("county=987654", "全市"),
+        (f"county={2**63}", "全市"),
+        ("county=%20", "全市"),
+        ("county=township_a", "全市"),  # a township is no county
+        ("county=village_a", "全市"),
+        ("township=township_a", "全市"),  # a township without its county
+        ("county=county_a&township=township_b", "珠晖区"),  # a township of another county
+        ("county=county_a&township=village_a", "珠晖区"),
+        ("county=county_a&township=²", "珠晖区"),
+    ],
+)
+def test_an_area_that_does_not_resolve_is_a_400_saying_what_is_shown(
+    client, tree, spread, donor, query, falls_back_to
+):
+    # given: ids of the small tree put into the query by name
+    for name in ("county_a", "township_a", "township_b", "village_a"):
+        query = re.sub(rf"\b{name}\b", str(getattr(tree, name).pk), query)
+    client.force_login(donor)
+
+    response = wall(client, query)
+
+    assert response.status_code == 400
+    assert f"没有找到所选的地区，下面是{falls_back_to}的微心愿。" in text(response)
+    expected = {
+        "全市": ["天马山社区的心愿", "湖北路社区的心愿", "王江社区的心愿"],
+        "珠晖区": ["湖北路社区的心愿", "王江社区的心愿"],
+    }[falls_back_to]
+    assert titles(response) == expected
+
+
+def test_a_deactivated_county_is_no_filter(client, tree, spread, donor):
+    from practice.models import Center
+
+    Center.objects.filter(pk=tree.county_b.pk).update(is_active=False)
+    client.force_login(donor)
+
+    response = wall(client, f"county={tree.county_b.pk}")
+
+    assert response.status_code == 400
+    assert "下面是全市的微心愿" in text(response)
+    assert "雁峰区</option>" not in text(response)
+
+
+def test_empty_area_fields_are_the_whole_city_and_no_error(client, spread, donor):
+    client.force_login(donor)
+
+    response = wall(client, "county=&township=")
+
+    assert response.status_code == 200
+    assert len(titles(response)) == 3
+
+
+def test_the_wall_pages_within_the_chosen_area(client, people, menu, tree, donor):
+    # given: 21 open wishes in county A, one in county B
+    for number in range(21):
+        make_wish(people, menu, tree, title=f"心愿{number:02d}")
+    place(people, menu, tree.village_b, title="雁峰区的心愿", kind=Order.Kind.WISH)
+    client.force_login(donor)
+    area = f"county={tree.county_a.pk}&township={tree.township_a.pk}"
+
+    # when
+    first = wall(client, area)
+    second = wall(client, area + "&page=2")
+
+    # then: the next page's link keeps the area, and the area holds on every page
+    assert titles(first) == [f"心愿{number:02d}" for number in range(20, 0, -1)]
+    assert f'href="?{area.replace("&", "&amp;")}&amp;page=2"' in text(first)
+    assert titles(second) == ["心愿00"]
+    assert f'href="?{area.replace("&", "&amp;")}&amp;page=1"' in text(second)
+    # page numbers that are no numbers fall back to a page, never a 500
+    for page in ("abc", "²", "0", "-1", "99999999999999999999"):
+        response = wall(client, f"{area}&page={page}")
+        assert response.status_code == 200
+        assert len(titles(response)) in (20, 1)
+
+
+@pytest.mark.parametrize(
+    ("area", "queries"),
+    [
+        # session, user; counties; the page's count and rows; orders_for's roles and
+        # volunteer, the claimed wishes; the menu's wish item ("发布微心愿")
+        ("", 9),
+        # + the county asked for, its townships
+        ("county={county_a}", 11),
+        # + the township asked for
+        ("county={county_a}&township={township_a}", 12),
+    ],
+)
+def test_the_wall_costs_a_fixed_number_of_queries_whatever_the_area_and_the_wishes(
+    client, people, menu, tree, donor, django_assert_num_queries, area, queries
+):
+    query = area.format(county_a=tree.county_a.pk, township_a=tree.township_a.pk)
+    client.force_login(donor)
+
+    def more(count: int, start: int) -> None:
+        for number in range(start, start + count):
+            wish = make_wish(people, menu, tree, title=f"心愿{number}")
+            if number % 3 == 0:
+                wish_claim(donor=donor, order_id=wish.pk)
+
+    for count, start in ((3, 0), (9, 3)):
+        more(count, start)
+        with django_assert_num_queries(queries):
+            response = wall(client, query)
+        assert response.status_code == 200
+        assert titles(response)
+
+
+# ---------------------------------------------------------------- my orders: claimed wishes
+
+
+def test_my_orders_lists_the_wishes_i_claimed_linked_to_their_page(client, people, tree, menu):
+    # given: two donors, each with a claim, and a wish nobody claimed
+    mine, theirs, open_one = (
+        make_wish(people, menu, tree, title=title) for title in ("想要书包", "想要台灯", "想要字典")
+    )
+    donor, other = make_donor(1), make_donor(2)
+    wish_claim(donor=donor, order_id=mine.pk)
+    wish_claim(donor=other, order_id=theirs.pk)
+    client.force_login(donor)
+
+    # when
+    page = text(client.get("/orders/"))
+
+    # then: the section lists my claim alone, linked to the page I may open as the donor
+    claimed = page[page.index('id="claimed"') :]
+    assert "我认领的心愿" in claimed
+    assert f'href="/orders/{mine.pk}/"' in claimed
+    assert "想要书包" in claimed
+    assert "已接单" in claimed
+    assert "送达后请在订单页标记为已实现。" in claimed
+    assert "想要台灯" not in page
+    assert "想要字典" not in page
+    assert client.get(f"/orders/{mine.pk}/").status_code == 200
+    assert client.get(f"/orders/{theirs.pk}/").status_code == 404
+
+
+@pytest.mark.parametrize("who", ["resident", "county_cadre", "city_cadre", "volunteer"])
+def test_my_orders_shows_no_claimed_section_to_who_holds_no_wish(
+    client, people, tree, menu, helper, who
+):
+    # given: a wish claimed by a donor, another taken the volunteer way by the persona
+    claimed = make_wish(people, menu, tree, title="想要书包")
+    wish_claim(donor=make_donor(), order_id=claimed.pk)
+    served = make_wish(people, menu, tree, title="想要台灯")
+    order_dispatch(actor=people.county_cadre, order_id=served.pk, volunteer=helper)
+    order_accept(volunteer=helper, order_id=served.pk)
+    client.force_login(getattr(people, who))
+
+    page = text(client.get("/orders/"))
+
+    # the resident, the cadres over the village and the volunteer who holds one all may
+    # read these wishes, but claimed none
+    assert 'id="claimed"' not in page
+    assert "我认领的心愿" not in page
+
+
+def test_a_cadre_who_claimed_a_wish_elsewhere_finds_it_in_my_orders(client, wish, people):
+    wish_claim(donor=people.outsider_cadre, order_id=wish.pk)
+    client.force_login(people.outsider_cadre)
+
+    page = text(client.get("/orders/"))
+
+    assert f'href="/orders/{wish.pk}/"' in page[page.index('id="claimed"') :]
+
+
+def test_my_orders_still_lists_a_claimed_wish_after_it_is_fulfilled_or_cancelled(
+    client, people, tree, menu, donor
+):
+    done, cancelled = (make_wish(people, menu, tree, title=t) for t in ("想要书包", "想要台灯"))
+    for wish in (done, cancelled):
+        wish_claim(donor=donor, order_id=wish.pk)
+    wish_fulfil(donor=donor, order_id=done.pk, note="送到了")
+    order_cancel(resident=people.resident, order_id=cancelled.pk, reason="已经有了")
+    client.force_login(donor)
+
+    page = text(client.get("/orders/"))
+    claimed = page[page.index('id="claimed"') :]
+
+    # latest claim first, each with its state
+    assert re.findall(r"<strong>([^<]*)</strong></a> <span[^>]*>([^<]*)</span>", claimed) == [
+        ("想要台灯", "已取消"),
+        ("想要书包", "已完成"),
+    ]
+    assert "送达后请在订单页标记为已实现。" not in claimed
+
+
+def test_the_claimed_list_pages_on_its_own(client, people, tree, menu, donor):
+    # given: 21 claims, and one order the donor placed as a resident
+    for number in range(21):
+        wish_claim(
+            donor=donor, order_id=make_wish(people, menu, tree, title=f"心愿{number:02d}").pk
+        )
+    place(people, menu, tree.village_a, title="我自己的单", resident=donor)
+    client.force_login(donor)
+
+    first = text(client.get("/orders/?page=1"))
+    second = text(client.get("/orders/?page=1&claimed_page=2"))
+
+    claimed_titles = re.compile(r'href="/orders/\d+/"><strong>(心愿\d+)</strong>')
+    assert claimed_titles.findall(first) == [f"心愿{n:02d}" for n in range(20, 0, -1)]
+    assert 'href="?page=1&amp;claimed_page=2#claimed"' in first
+    assert claimed_titles.findall(second) == ["心愿00"]
+    # the other list keeps its place
+    assert "我自己的单" in first
+    assert "我自己的单" in second
+    for junk in ("abc", "²", "0"):
+        assert client.get(f"/orders/?claimed_page={junk}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("claims", "queries"),
+    [
+        # session, user; orders_for's roles and volunteer; my orders' count and rows;
+        # the claimed wishes' count (no rows to read)
+        (0, 7),
+        # + the claimed wishes' rows
+        (1, 8),
+        (12, 8),
+    ],
+)
+def test_my_orders_costs_a_fixed_number_of_queries_whatever_the_claims(
+    client, people, tree, menu, donor, django_assert_num_queries, claims, queries
+):
+    place(people, menu, tree.village_a, title="我自己的单", resident=donor)
+    for number in range(claims):
+        wish_claim(donor=donor, order_id=make_wish(people, menu, tree, title=f"心愿{number}").pk)
+    client.force_login(donor)
+
+    with django_assert_num_queries(queries):
+        response = client.get("/orders/")
+
+    assert response.status_code == 200
+    assert text(response).count("认领</p>") == min(claims, 20)
+
+
+# ---------------------------------------------------------------- posting a wish
+
+
+WISH_PARAMS = "county={county}&township={township}"
+
+
+@pytest.fixture
+def wish_item(menu, tree) -> Service:
+    """The menu's wish item (微心愿), as the starting menu installs it."""
+    return Service.objects.get(center=tree.city, is_wish=True)
+
+
+def post_wish(people, tree, service: Service, **overrides) -> Order:
+    fields = {
+        "resident": people.resident,
+        "service": service,
+        "center": tree.village_a,
+        "title": "想要一个新书包",
+        "address": ADDRESS,
+        "contact_phone": PHONE,
+    }
+    fields.update(overrides)
+    return order_place(**fields)
+
+
+def test_the_starting_menu_marks_its_wish_item_alone(menu, tree):
+    marked = Service.objects.filter(is_wish=True)
+
+    assert [(service.name, service.center_id) for service in marked] == [("微心愿", tree.city.pk)]
+    # the rest of the starting menu, and the fixture's service of county B
+    assert Service.objects.filter(is_wish=False).count() == len(STARTING_MENU)
+
+
+def test_the_migration_marks_services_named_wish_and_unmarks_them_back(tree):
+    # given: a deployment that installed the menu before the flag existed
+    migration = importlib.import_module("practice.migrations.0005_service_is_wish")
+    service_menu_install(city=tree.city)
+    Service.objects.update(is_wish=False)
+
+    # when / then
+    migration.mark_wish_services(django_apps, None)
+    assert list(Service.objects.filter(is_wish=True).values_list("name", flat=True)) == ["微心愿"]
+    migration.unmark_wish_services(django_apps, None)
+    assert not Service.objects.filter(is_wish=True).exists()
+
+
+def test_the_wish_item_posts_a_wish_that_goes_on_the_wall(people, tree, wish_item):
+    # when: no kind given, as the web form places it
+    posted = post_wish(people, tree, wish_item)
+
+    # then
+    assert (posted.kind, posted.status, posted.service_id) == (
+        Order.Kind.WISH,
+        S.PLACED,
+        wish_item.pk,
+    )
+    assert list(open_wishes().values_list("pk", flat=True)) == [posted.pk]
+
+
+def test_any_other_item_orders_a_service(people, tree, menu):
+    ordered = post_wish(people, tree, menu.errand, title="帮忙买药")
+
+    assert ordered.kind == Order.Kind.SERVICE
+    assert not open_wishes().exists()
+
+
+@pytest.mark.parametrize(
+    ("item", "kind", "expected"),
+    [
+        # the caller said otherwise: an ordinary order of the wish item
+        ("wish", Order.Kind.SERVICE, Order.Kind.SERVICE),
+        ("wish", Order.Kind.WISH, Order.Kind.WISH),
+        # a wish under another service is taken, as the API always has
+        ("errand", Order.Kind.WISH, Order.Kind.WISH),
+        ("errand", Order.Kind.SERVICE, Order.Kind.SERVICE),
+    ],
+)
+def test_a_kind_given_by_the_caller_wins(people, tree, menu, wish_item, item, kind, expected):
+    service = wish_item if item == "wish" else menu.errand
+
+    assert post_wish(people, tree, service, kind=kind).kind == expected
+
+
+def test_an_unknown_kind_is_refused_and_nothing_is_placed(people, tree, wish_item):
+    with pytest.raises(DomainError) as refused:
+        post_wish(people, tree, wish_item, kind="gift")
+
+    assert (refused.value.code, refused.value.field) == ("kind_invalid", "kind")
+    assert refused.value.message == "订单类型无效。"
+    assert not Order.objects.exists()
+
+
+def test_a_wish_is_refused_in_its_own_words(people, tree, wish_item):
+    for overrides, message in (
+        ({"title": " "}, "请填写心愿。"),
+        ({"address": ""}, "请填写送达地址。"),
+        ({"description": "长" * 1001}, "心愿说明不能超过 1000 个字。"),
+    ):
+        with pytest.raises(DomainError) as refused:
+            post_wish(people, tree, wish_item, **overrides)
+        assert refused.value.message == message
+    assert not Order.objects.exists()
+
+
+def test_a_posted_wish_is_dispatched_like_any_order(
+    people, tree, wish_item, django_capture_on_commit_callbacks, monkeypatch
+):
+    # docs/orders.md: a wish may still go the volunteer way; placing it enqueues automatic
+    # dispatch as for any order (what reaches the broker is recorded, not sent).
+    from orders.tasks import auto_dispatch_task
+
+    published: list[tuple] = []
+    monkeypatch.setattr(
+        auto_dispatch_task, "apply_async", lambda args=(), **kw: published.append(tuple(args))
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        posted = post_wish(people, tree, wish_item)
+
+    assert published == [(posted.pk,)]
+
+
+def test_posting_a_wish_costs_the_queries_of_ordering_a_service(people, tree, menu, wish_item):
+    def cost(service: Service) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            post_wish(people, tree, service)
+        return len(queries)
+
+    cost(menu.errand)  # warm: the first placing reads what later ones find cached
+    assert cost(wish_item) == cost(menu.errand)
+
+
+def wish_form_url(tree, service: Service) -> str:
+    area = WISH_PARAMS.format(county=tree.county_a.pk, township=tree.township_a.pk)
+    return f"/orders/new/?service={service.pk}&{area}"
+
+
+def test_the_menu_leads_to_the_wish_form_in_wish_words(client, people, tree, wish_item):
+    client.force_login(people.resident)
+
+    menu_page = text(client.get("/"))
+    form = text(client.get(wish_form_url(tree, wish_item)))
+
+    assert f'href="/orders/new/?service={wish_item.pk}"' in menu_page
+    item = menu_page.split(f'href="/orders/new/?service={wish_item.pk}"')[1].split("</a>")[0]
+    assert '<span class="order-now">发布心愿</span>' in item
+    assert "<h1>发布微心愿</h1>" in form
+    assert '<label for="id_title">心愿</label>' in form
+    assert 'placeholder="例如：想要一个新书包"' in form
+    assert '<label for="id_address">送达地址</label>' in form
+    assert "发布心愿</button>" in form
+    assert 'name="preferred_start"' not in form
+    assert 'name="preferred_end"' not in form
+    assert "提交订单" not in form
+
+
+def test_an_ordinary_service_keeps_its_order_form(client, people, tree, menu):
+    client.force_login(people.resident)
+
+    form = text(client.get(wish_form_url(tree, menu.errand)))
+
+    assert "<h1>我要点单</h1>" in form
+    assert 'name="preferred_start"' in form
+    assert "发布微心愿" not in form
+    assert "想要一个新书包" not in form
+
+
+def test_a_wish_posted_on_the_page_is_on_the_wall_and_its_own_page(
+    client, people, tree, wish_item, donor
+):
+    client.force_login(people.resident)
+
+    response = client.post(
+        wish_form_url(tree, wish_item),
+        {
+            "service": wish_item.pk,
+            "center": tree.village_a.pk,
+            "title": "想要一个新书包",
+            "description": "孩子读三年级，旧书包的背带断了。",
+            "address": ADDRESS,
+            "contact_phone": PHONE,
+            # not on the wish form: a hand-made post of it is ignored
+            "preferred_start": "2030-01-07T10:00",
+        },
+        follow=True,
+    )
+
+    posted = Order.objects.get()
+    assert response.redirect_chain == [(f"/orders/{posted.pk}/", 302)]
+    assert "心愿已发布，爱心人士认领后会联系您。" in text(response)
+    assert (posted.kind, posted.status, posted.center_id) == (
+        Order.Kind.WISH,
+        S.PLACED,
+        tree.village_a.pk,
+    )
+    assert (posted.preferred_start, posted.preferred_end) == (None, None)
+    assert posted.resident_id == people.resident.pk
+    client.force_login(donor)
+    assert titles(wall(client)) == ["想要一个新书包"]
+
+
+def test_a_wish_refused_on_the_page_is_a_400_beside_its_field(client, people, tree, wish_item):
+    client.force_login(people.resident)
+
+    response = client.post(
+        wish_form_url(tree, wish_item),
+        {
+            "service": wish_item.pk,
+            "center": tree.village_a.pk,
+            "title": " ",
+            "address": ADDRESS,
+            "contact_phone": PHONE,
+        },
+    )
+
+    assert response.status_code == 400
+    page = text(response)
+    assert "请填写心愿。" in page
+    assert "<h1>发布微心愿</h1>" in page
+    assert not Order.objects.exists()
+
+
+def test_the_wall_links_to_the_wish_form_while_the_menu_has_a_wish_item(
+    client, tree, wish_item, donor
+):
+    client.force_login(donor)
+    link = f'href="/orders/new/?service={wish_item.pk}"'
+
+    assert link in text(wall(client))
+    # taken off the menu: nowhere to post a wish, no link
+    Service.objects.filter(pk=wish_item.pk).update(is_active=False)
+    assert "发布微心愿" not in text(wall(client))
+    # a county's own wish item is not the city menu's
+    Service.objects.filter(pk=wish_item.pk).update(is_active=True, center=tree.county_a)
+    assert "发布微心愿" not in text(wall(client))
+
+
+@pytest.mark.parametrize(
+    ("area", "back_to"),
+    [
+        ("", "/orders/wishes/"),
+        ("county={county_a}", "/orders/wishes/?county={county_a}"),
+        (
+            "county={county_a}&township={township_a}",
+            "/orders/wishes/?county={county_a}&township={township_a}",
+        ),
+    ],
+)
+def test_a_refused_claim_goes_back_to_the_area_the_donor_was_looking_at(
+    client, people, menu, tree, wish, donor, area, back_to
+):
+    # given: a donor looking at the wall of an area, where a wish is still open
+    area, back_to = (
+        value.format(county_a=tree.county_a.pk, township_a=tree.township_a.pk)
+        for value in (area, back_to)
+    )
+    still_open = make_wish(people, menu, tree, title="想要一个新书包")
+    client.force_login(donor)
+    page = text(wall(client, area))
+    form = re.search(rf'action="/orders/wishes/{still_open.pk}/claim/">(.*?)</form>', page)
+    carried = dict(re.findall(r'type="hidden" name="(county|township)" value="(\d+)"', form[1]))
+    assert carried == dict(pair.split("=") for pair in area.split("&") if pair)
+    # and another donor claims the wish first
+    wish_claim(donor=make_donor(2), order_id=wish.pk)
+
+    # when: the claim of a wish someone else took first, from that form
+    response = client.post(f"/orders/wishes/{wish.pk}/claim/", carried, follow=True)
+
+    # then
+    assert response.redirect_chain == [(back_to, 302)]
+    assert "订单当前状态为“已接单”，不能认领。" in text(response)
+
+
+def test_a_refused_claim_drops_what_is_no_area_id(client, tree, wish, people):
+    client.force_login(people.resident)  # their own wish: refused
+
+    response = client.post(
+        f"/orders/wishes/{wish.pk}/claim/",
+        {"county": "https://evil.example/", "township": "²", "next": "//evil.example/"},
+    )
+
+    assert (response.status_code, response["Location"]) == (302, "/orders/wishes/")
+    assert snapshot(wish.pk)[0] == S.PLACED
+
+
 # ---------------------------------------------------------------- API
 
 
@@ -657,7 +1247,8 @@ def test_donors_racing_for_one_wish_exactly_one_wins_50_times(tree, people, menu
         make_volunteer(600 + number, tree.village_a, cadre=people.city_cadre) for number in range(2)
     ]
     donors += [volunteer.user for volunteer in volunteers]
-    team = make_team(tree.village_a2, people.city_cadre, volunteers, "新园社区志愿服务小队")
+    # A team where its members live (a team takes only volunteers living under it).
+    team = make_team(tree.village_a, people.city_cadre, volunteers, "王江社区志愿服务二队")
     wish_ids = []
     for number in range(ROUNDS):
         wish = make_wish(people, menu, tree, title=f"心愿{number}")
