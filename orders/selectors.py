@@ -147,7 +147,7 @@ def cadre_roles_and_own(user_id: int) -> list[tuple[int, str, int, int, int, boo
 # the tier (village, township or county) asked about. Order: fewest open tasks, then the
 # longest since their last task (never first), then the oldest volunteer.
 _CANDIDATES_SQL = """
-SELECT v.id, v.user_id, v.real_name, v.status, v.home_center_id, v.township_id,
+SELECT {columns},
     COUNT(o.id) FILTER (WHERE o.status IN (%(held_1)s, %(held_2)s)) + (
         SELECT COUNT(*) FROM {order} d
         WHERE d.dispatched_volunteer_id = v.id AND d.status = %(offered)s
@@ -184,19 +184,26 @@ CANDIDATE_TIERS = (
 )
 
 
+# What the dispatch page shows of each candidate. Automatic dispatch needs the id alone,
+# which the on-call indexes hold (volunteers.models): it ranks without reading the rows.
+CANDIDATE_COLUMNS = "v.id, v.user_id, v.real_name, v.status, v.home_center_id, v.township_id"
+
+
 def candidates_sql(
     tier: str,
     *,
     tier_value: str = "%(tier_id)s",
     service_value: str = "%(service_id)s",
+    columns: str = CANDIDATE_COLUMNS,
 ) -> str:
     """The ranking for one tier (a volunteer column of CANDIDATE_TIERS), to run with
     ``candidate_params``. The tier's center and the service are parameters, or SQL
     expressions that read them (automatic dispatch reads them from the order row in the
-    same statement)."""
+    same statement); ``columns`` are the volunteer's columns to return (``v.``)."""
     if tier not in {column for column, _ in CANDIDATE_TIERS}:
         raise ValueError(tier)
     return _CANDIDATES_SQL.format(
+        columns=columns,
         tier_value=tier_value,
         service_value=service_value,
         volunteer=Volunteer._meta.db_table,

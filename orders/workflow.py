@@ -293,6 +293,7 @@ def dispatch_to_best(
             tier,
             tier_value="(SELECT tier_id FROM target)",
             service_value="(SELECT service_id FROM target)",
+            columns="v.id",
         ),
         order=connection.ops.quote_name(Order._meta.db_table),
         event=connection.ops.quote_name(OrderEvent._meta.db_table),
