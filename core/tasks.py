@@ -4,6 +4,8 @@ import logging
 from typing import Any
 
 from celery import shared_task
+from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -31,3 +33,43 @@ def enqueue_on_commit(task: Any, *args: Any) -> None:
             logger.warning("could not enqueue %s%r; the periodic sweep will", task.name, args)
 
     transaction.on_commit(send)
+
+
+def _wake_key(task: Any) -> str:
+    return f"wake:{task.name}"
+
+
+def wake_on_commit(task: Any) -> None:
+    """Once the current transaction commits, see that ``task`` runs: a task without
+    arguments that drains work recorded in the database (an outbox).
+
+    One run drains whatever it finds, so a run already waiting in the queue will find this
+    work too: it is published only when the cache's flag for it is not set, and the run
+    clears the flag as it starts (``woken``). A burst of ten thousand changes thus publishes
+    a handful of runs, not ten thousand. A flag left behind by a run that was lost expires
+    after WAKE_FLAG_SECONDS; a broker or cache that is down leaves the work in the database
+    for the periodic run of the same task (beat)."""
+
+    def wake() -> None:
+        key = _wake_key(task)
+        try:
+            if not cache.add(key, 1, timeout=settings.WAKE_FLAG_SECONDS):
+                return
+            task.apply_async()
+        except Exception:  # noqa: BLE001 - the work is in the database; beat runs it
+            logger.warning("could not wake %s; its periodic run will", task.name)
+            try:
+                cache.delete(key)
+            except Exception:  # noqa: BLE001 - then the flag expires by itself
+                pass
+
+    transaction.on_commit(wake)
+
+
+def woken(task: Any) -> None:
+    """Called by ``task`` as it starts, before it reads: what is recorded from now on wakes
+    another run, and what was recorded before is this run's to find."""
+    try:
+        cache.delete(_wake_key(task))
+    except Exception:  # noqa: BLE001 - the flag expires by itself
+        logger.warning("could not clear the wake flag of %s", task.name)

@@ -220,12 +220,25 @@ class OrderEvent(models.Model):
     )
     reason = models.CharField(max_length=200, blank=True)
     at = models.DateTimeField(auto_now_add=True)
+    # Null until the people the event concerns have been told (orders.notifications.
+    # notify_pending). The event row is the outbox: it is written in the transaction of the
+    # change it records, so a broker that is down, or a worker that dies, delays the telling
+    # and loses nothing.
+    notified_at = models.DateTimeField(_("通知时间"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("订单记录")
         verbose_name_plural = _("订单记录")
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["order", "at"], name="order_event_timeline")]
+        indexes = [
+            models.Index(fields=["order", "at"], name="order_event_timeline"),
+            # The outbox's queue: the few events not told yet, in order, among millions.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(notified_at__isnull=True),
+                name="order_event_untold",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.order_id}: {self.from_status or '-'} → {self.to_status}"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.notify import notifications_send
@@ -25,6 +28,33 @@ def _offered_to(order: Order) -> list[int]:
             ).values_list("volunteer__user_id", flat=True)
         )
     return []
+
+
+def notify_pending(*, batch: int | None = None) -> int:
+    """Tell the people each order event not told yet concerns, oldest first, a batch per
+    transaction, until none is left; return how many events were handled.
+
+    Several runs may drain at once (two notify workers, a wake and beat's run): each takes
+    the events no other holds (SKIP LOCKED), tells them and marks them told in the same
+    transaction. A run that dies gives its batch back untold, and the next run tells it: an
+    inbox message is kept once per user and event, so nobody reads it twice (an SMS gateway
+    may be handed it again)."""
+    batch = batch or settings.NOTIFY_BATCH
+    handled = 0
+    while True:
+        with transaction.atomic():
+            event_ids = list(
+                OrderEvent.objects.select_for_update(skip_locked=True)
+                .filter(notified_at__isnull=True)
+                .order_by("id")
+                .values_list("pk", flat=True)[:batch]
+            )
+            if not event_ids:
+                return handled
+            for event_id in event_ids:
+                notify_event(event_id=event_id)
+            OrderEvent.objects.filter(pk__in=event_ids).update(notified_at=timezone.now())
+        handled += len(event_ids)
 
 
 def notify_event(*, event_id: int) -> int:

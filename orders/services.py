@@ -118,7 +118,14 @@ def order_place(
         preferred_start=preferred_start,
         preferred_end=preferred_end,
     )
-    OrderEvent.objects.create(order=order, from_status="", to_status=S.PLACED, actor=resident)
+    # Placing tells nobody (the resident is looking at it): the event is told already.
+    OrderEvent.objects.create(
+        order=order,
+        from_status="",
+        to_status=S.PLACED,
+        actor=resident,
+        notified_at=order.created_at,
+    )
     if auto_dispatch_enabled(center):
         from orders.tasks import auto_dispatch_task
 

@@ -21,8 +21,21 @@ def dispatch_sweep_task() -> None:
     sweep()
 
 
+@shared_task(name="orders.tasks.notify_pending_task", ignore_result=True)
+def notify_pending_task() -> None:
+    """Tell people of every order event not told yet (the outbox). Woken after each change
+    (core.tasks.wake_on_commit), and run by beat every minute for what a wake missed."""
+    from core.tasks import woken
+    from orders.notifications import notify_pending
+
+    woken(notify_pending_task)
+    notify_pending()
+
+
 @shared_task(name="orders.tasks.notify_event_task", ignore_result=True)
 def notify_event_task(event_id: int) -> None:
+    """One event. Nothing sends it any more; it stays for the messages a worker may still
+    find in its queue from before the outbox (their events count as told already)."""
     from orders.notifications import notify_event
 
     notify_event(event_id=event_id)

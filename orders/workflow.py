@@ -19,9 +19,9 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from core.errors import ConflictError, NotInScope
-from core.tasks import enqueue_on_commit
+from core.tasks import wake_on_commit
 from orders.models import Order, OrderEvent
-from orders.tasks import notify_event_task
+from orders.tasks import notify_pending_task
 
 S = Order.Status
 
@@ -98,11 +98,12 @@ def transition(
         )
         if updated != 1:
             raise _refusal(order_id, to, donation=donation)
-        event = OrderEvent.objects.create(
+        OrderEvent.objects.create(
             order_id=order_id, from_status=current, to_status=to, actor=actor, reason=reason[:200]
         )
-        # Every transition tells the people it concerns, once it is committed.
-        enqueue_on_commit(notify_event_task, event.pk)
+        # Every transition tells the people it concerns, once it is committed: the event is
+        # the outbox, and the notifier is woken to read it.
+        wake_on_commit(notify_pending_task)
         return Order.objects.get(pk=order_id)
 
 
@@ -198,9 +199,8 @@ def claim_next_in_pool(*, volunteer_id: int, actor_id: int | None) -> int | None
         row = cursor.fetchone()
         if row is None:
             return None
-        order_id, event_id = row
-        enqueue_on_commit(notify_event_task, event_id)
-        return order_id
+        wake_on_commit(notify_pending_task)
+        return row[0]
 
 
 def _claim_next_portable(*, volunteer_id: int, actor_id: int | None) -> int | None:
@@ -305,7 +305,7 @@ def dispatch_to_best(
     )
     params.update(dispatched=S.DISPATCHED, placed=S.PLACED, deadline=deadline, now=timezone.now())
     # No transaction of its own: one statement is atomic, and outside a transaction the
-    # notification is enqueued at once, as it is on commit inside one.
+    # notifier is woken at once, as it is on commit inside one.
     with connection.cursor() as cursor:
         name = f"portal_dispatch_{tier}"
         execute_sql, ordered = _prepared(cursor, name, sql)
@@ -313,7 +313,7 @@ def dispatch_to_best(
         row = cursor.fetchone()
     if row is None:
         return False
-    enqueue_on_commit(notify_event_task, row[0])
+    wake_on_commit(notify_pending_task)
     return True
 
 

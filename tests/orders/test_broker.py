@@ -33,10 +33,11 @@ from django.utils import timezone
 from kombu import pools as kombu_pools
 
 from config import celery_app
+from core.models import Notification
 from orders import selectors
 from orders.models import Order, OrderEvent
-from orders.services import order_place
-from orders.tasks import auto_dispatch_task, dispatch_sweep_task
+from orders.services import order_dispatch, order_place
+from orders.tasks import auto_dispatch_task, dispatch_sweep_task, notify_pending_task
 from practice.catalogue import service_menu_install
 from practice.models import Service
 from tests.core.conftest import BASE_DIR, VENV_BIN, _die_with_parent, wait_for
@@ -326,6 +327,46 @@ def test_placing_against_a_hung_redis_returns_within_the_timeouts(
     _wait_until_queue_drained(private_redis)
     assert _dispatched_events(order.pk) == 1
     assert Order.objects.get(pk=order.pk).dispatched_volunteer_id == volunteer.pk
+
+
+def test_steps_taken_while_redis_is_down_are_told_once_it_is_back(
+    private_redis, private_worker, order_setup, people, caplog
+):
+    # given: an order, offered by a cadre while the broker is down
+    place, volunteer = order_setup
+    order = place("停电时派的单")
+    private_redis.stop()
+    offer, elapsed = _timed(
+        lambda: order_dispatch(actor=people.county_cadre, order_id=order.pk, volunteer=volunteer)
+    )
+    # then: the offer is committed at once, and the wake that failed was logged
+    assert elapsed < REFUSED_BOUND_SECONDS, f"dispatching took {elapsed:.1f} s"
+    assert offer.status == Order.Status.DISPATCHED
+    assert "could not wake orders.tasks.notify_pending_task; its periodic run will" in [
+        record.getMessage() for record in caplog.records if record.name == "core.tasks"
+    ]
+    event = OrderEvent.objects.get(order=order, to_status=Order.Status.DISPATCHED)
+    assert event.notified_at is None
+    assert not Notification.objects.filter(key=f"order-event-{event.pk}").exists()
+
+    # when: the broker is back and beat's periodic run reaches a worker
+    private_redis.start()
+    private_worker()
+    notify_pending_task.delay()
+
+    # then: the volunteer is told, once
+    wait_for(
+        lambda: Notification.objects.filter(key=f"order-event-{event.pk}").exists(),
+        timeout=30,
+        what="the notifier to tell the offer made while the broker was down",
+    )
+    told = Notification.objects.get(key=f"order-event-{event.pk}")
+    assert (told.user_id, told.title) == (volunteer.user_id, "您有新的服务任务")
+    wait_for(
+        lambda: OrderEvent.objects.get(pk=event.pk).notified_at is not None,
+        timeout=10,
+        what="the event to be marked told",
+    )
 
 
 def _wait_until_queue_drained(server: PrivateRedis) -> None:
