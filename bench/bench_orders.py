@@ -160,9 +160,9 @@ def start_workers(*, fake_clock: bool = True) -> list[subprocess.Popen]:
     """Two single-process workers listening to a queue nobody uses, so that the burst waits
     in the broker until the clock starts. With ``fake_clock`` Django's clock in them reads
     the same weekday morning as the dispatch part (bench/tasks.py shifts it)."""
-    # Persistent database connections, as deployed (docker-compose.yml): a new PostgreSQL
-    # backend per task would cost more than the task.
-    env = dict(os.environ, DATABASE_CONN_MAX_AGE="600")
+    # Persistent database connections without a health check before each task, as deployed
+    # (docker-compose.yml): a new PostgreSQL backend per task would cost more than the task.
+    env = dict(os.environ, DATABASE_CONN_MAX_AGE="600", DATABASE_HEALTH_CHECKS="false")
     if fake_clock:
         shift = MORNING - datetime.datetime.now(datetime.UTC)
         env["BENCH_CLOCK_SHIFT_SECONDS"] = str(shift.total_seconds())

@@ -6,12 +6,29 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="core.tasks.heartbeat_task", ignore_result=True)
+def portal_task(name: str) -> Any:
+    """A task of the portal's: no result kept, and retried when its database connection
+    turns out to be broken. Workers keep their connection between tasks without a check
+    before each one (DATABASE_HEALTH_CHECKS off, settings.py): a task that meets a broken one
+    (the database restarted) fails on it, Django drops it as the task ends
+    (config/celery.py), and the retry, a second later, gets a new one. Every task is
+    idempotent, so running one again is safe whatever it had done."""
+    return shared_task(
+        name=name,
+        ignore_result=True,
+        autoretry_for=(InterfaceError, OperationalError),
+        max_retries=3,
+        retry_backoff=True,
+        retry_jitter=False,
+    )
+
+
+@portal_task(name="core.tasks.heartbeat_task")
 def heartbeat_task(source: str = "worker") -> None:
     from core.services import heartbeat_record
 

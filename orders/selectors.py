@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import re
 from collections.abc import Iterable
 
 from django.db import connection
@@ -146,17 +147,23 @@ def cadre_roles_and_own(user_id: int) -> list[tuple[int, str, int, int, int, boo
 # in the weekly slot asked about; never one who declined or let this order lapse; living in
 # the tier (village, township or county) asked about. Order: fewest open tasks, then the
 # longest since their last task (never first), then the oldest volunteer.
+#
+# The states are written into the text, not passed as parameters: automatic dispatch
+# prepares the statement once per session, and PostgreSQL can use the partial indexes (on
+# "status = 'active'", "status = 'dispatched'") in a plan made for any parameters only when
+# it reads the state in the text. With the states as parameters it planned every execution
+# anew, which cost as much as running it.
 _CANDIDATES_SQL = """
 SELECT {columns},
-    COUNT(o.id) FILTER (WHERE o.status IN (%(held_1)s, %(held_2)s)) + (
+    COUNT(o.id) FILTER (WHERE o.status IN ({held})) + (
         SELECT COUNT(*) FROM {order} d
-        WHERE d.dispatched_volunteer_id = v.id AND d.status = %(offered)s
+        WHERE d.dispatched_volunteer_id = v.id AND d.status = {offered}
     ) AS open_tasks,
     MAX(o.accepted_at) AS last_task_at
 FROM {volunteer} v
 LEFT JOIN {order} o ON o.accepted_by_id = v.id
 WHERE v.{tier} = {tier_value}
-    AND v.status = %(active)s
+    AND v.status = {active}
     AND v.insurance_valid_until >= %(today)s
     AND (v.availability & %(slot_bit)s) <> 0
     AND NOT EXISTS (
@@ -189,6 +196,14 @@ CANDIDATE_TIERS = (
 CANDIDATE_COLUMNS = "v.id, v.user_id, v.real_name, v.status, v.home_center_id, v.township_id"
 
 
+def sql_literal(code: str) -> str:
+    """A state or similar code of ours (lower-case letters and underscores), quoted for SQL
+    text. Never for input: anything else is refused."""
+    if not re.fullmatch(r"[a-z_]+", code):
+        raise ValueError(code)
+    return f"'{code}'"
+
+
 def candidates_sql(
     tier: str,
     *,
@@ -203,6 +218,9 @@ def candidates_sql(
     if tier not in {column for column, _ in CANDIDATE_TIERS}:
         raise ValueError(tier)
     return _CANDIDATES_SQL.format(
+        held=", ".join(sql_literal(status) for status in HELD_STATUSES),
+        offered=sql_literal(Order.Status.DISPATCHED),
+        active=sql_literal(Volunteer.Status.ACTIVE),
         columns=columns,
         tier_value=tier_value,
         service_value=service_value,
@@ -224,11 +242,7 @@ def candidate_params(
     today: datetime.date,
     limit: int,
 ) -> dict[str, object]:
-    held_1, held_2 = HELD_STATUSES
     return {
-        "held_1": held_1,
-        "held_2": held_2,
-        "offered": Order.Status.DISPATCHED,
         "tier_id": tier_id,
         "active": Volunteer.Status.ACTIVE,
         "today": today,

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+from core.tasks import portal_task
 
 
-@shared_task(name="orders.tasks.auto_dispatch_task", ignore_result=True)
+@portal_task(name="orders.tasks.auto_dispatch_task")
 def auto_dispatch_task(order_id: int) -> None:
     from orders.dispatch import auto_dispatch
 
     auto_dispatch(order_id=order_id)
 
 
-@shared_task(name="orders.tasks.dispatch_sweep_task", ignore_result=True)
+@portal_task(name="orders.tasks.dispatch_sweep_task")
 def dispatch_sweep_task() -> None:
     """Beat's safety net: expire lapsed offers and dispatch placed orders that no task
     reached (the broker was down when they were placed, or a worker died)."""
@@ -21,7 +21,7 @@ def dispatch_sweep_task() -> None:
     sweep()
 
 
-@shared_task(name="orders.tasks.notify_pending_task", ignore_result=True)
+@portal_task(name="orders.tasks.notify_pending_task")
 def notify_pending_task() -> None:
     """Tell people of every order event not told yet (the outbox). Woken after each change
     (core.tasks.wake_on_commit), and run by beat every minute for what a wake missed."""
@@ -32,7 +32,7 @@ def notify_pending_task() -> None:
     notify_pending()
 
 
-@shared_task(name="orders.tasks.notify_event_task", ignore_result=True)
+@portal_task(name="orders.tasks.notify_event_task")
 def notify_event_task(event_id: int) -> None:
     """One event. Nothing sends it any more; it stays for the messages a worker may still
     find in its queue from before the outbox (their events count as told already)."""
@@ -41,7 +41,7 @@ def notify_event_task(event_id: int) -> None:
     notify_event(event_id=event_id)
 
 
-@shared_task(name="orders.tasks.notify_flagged_task", ignore_result=True)
+@portal_task(name="orders.tasks.notify_flagged_task")
 def notify_flagged_task(order_id: int) -> None:
     from orders.notifications import notify_flagged
 

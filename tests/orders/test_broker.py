@@ -28,7 +28,7 @@ import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
-from django.db import connection
+from django.db import connection, connections
 from django.utils import timezone
 from kombu import pools as kombu_pools
 
@@ -367,6 +367,40 @@ def test_steps_taken_while_redis_is_down_are_told_once_it_is_back(
         timeout=10,
         what="the event to be marked told",
     )
+
+
+def test_a_task_that_finds_its_database_connection_broken_is_retried_on_a_new_one(
+    private_redis, private_worker, order_setup, daytime, monkeypatch
+):
+    # given: a worker as deployed, keeping its connection between tasks without a health
+    # check before each one; one task has run, so its connection is open and kept
+    monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 600)
+    monkeypatch.setitem(connections.settings["default"], "CONN_HEALTH_CHECKS", False)
+    place, volunteer = order_setup
+    private_worker()
+    first = place("断线前的单")
+    wait_for(
+        lambda: Order.objects.get(pk=first.pk).status == Order.Status.DISPATCHED,
+        timeout=30,
+        what="the first order to be dispatched",
+    )
+    # when: the database drops every connection but this test's (a restart, as the worker
+    # sees it)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        assert cursor.fetchone()[0] >= 1
+    second = place("断线后的单")
+    # then: its task failed on the dead connection, was retried on a new one, and
+    # dispatched the order, once
+    wait_for(
+        lambda: Order.objects.get(pk=second.pk).status == Order.Status.DISPATCHED,
+        timeout=30,
+        what="the order placed after the connection broke to be dispatched by the retry",
+    )
+    assert _dispatched_events(second.pk) == 1
 
 
 def _wait_until_queue_drained(server: PrivateRedis) -> None:

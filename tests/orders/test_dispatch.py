@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from orders.dispatch import auto_dispatch, sweep
@@ -306,6 +307,24 @@ def test_auto_dispatch_takes_at_most_10_queries(
     with django_assert_max_num_queries(10):
         assert auto_dispatch(order_id=order.pk, at=AT) is True
     assert Order.objects.get(pk=order.pk).dispatched_volunteer == chosen
+
+
+def test_the_dispatch_statement_is_planned_once_per_session(tree, people, menu, vol):
+    # given: three orders in village A, each ranked by the prepared village statement
+    for number in (301, 302, 303):
+        vol(number, tree.village_a)
+    orders = [place(people, menu, tree.village_a, title=f"单{n}") for n in range(3)]
+    # when
+    for order in orders:
+        assert auto_dispatch(order_id=order.pk, at=AT) is True
+    # then: PostgreSQL kept one plan for it and planned no execution anew
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE name = 'portal_dispatch_home_center_id'"
+        )
+        (generic, custom) = cursor.fetchone()
+    assert (generic >= 3, custom) == (True, 0)
 
 
 @pytest.mark.django_db(transaction=True)
