@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
@@ -42,21 +43,59 @@ def backend() -> NotificationBackend:
     return _backend(settings.NOTIFICATION_BACKEND)
 
 
+@dataclass(frozen=True)
+class Message:
+    """One message for one user's inbox; ``key`` names what it reports."""
+
+    user_id: int
+    key: str
+    title: str
+    body: str = ""
+    link: str = ""
+
+
 def notifications_send(
     *, user_ids: Iterable[int], key: str, title: str, body: str = "", link: str = ""
 ) -> int:
     """Put the message in each user's inbox once, then hand the new ones to the backend.
     Returns how many were new; a repeat (a retried task) adds and sends nothing."""
-    created: list[Notification] = []
+    return notifications_send_many(
+        Message(user_id=user_id, key=key, title=title, body=body, link=link) for user_id in user_ids
+    )
+
+
+def notifications_send_many(messages: Iterable[Message]) -> int:
+    """Put each message in its user's inbox unless one with its key is there already, then
+    hand the new ones to the backend; return how many were new. Two statements whatever the
+    number of messages (the notifier tells a hundred events at a time): one reads which are
+    there (through the (user, key) constraint's index), one inserts the rest. The unique
+    constraint still refuses a message written twice at once, and the caller's transaction
+    with it, to be run again."""
+    wanted: dict[tuple[int, str], Message] = {}
+    for message in messages:
+        wanted.setdefault((message.user_id, message.key), message)
+    if not wanted:
+        return 0
     with transaction.atomic():
-        for user_id in dict.fromkeys(user_ids):
-            notification, is_new = Notification.objects.get_or_create(
-                user_id=user_id,
-                key=key,
-                defaults={"title": title[:100], "body": body[:500], "link": link[:200]},
-            )
-            if is_new:
-                created.append(notification)
+        there = set(
+            Notification.objects.filter(
+                user_id__in={user_id for user_id, _key in wanted},
+                key__in={key for _user_id, key in wanted},
+            ).values_list("user_id", "key")
+        )
+        created = Notification.objects.bulk_create(
+            [
+                Notification(
+                    user_id=message.user_id,
+                    key=message.key,
+                    title=message.title[:100],
+                    body=message.body[:500],
+                    link=message.link[:200],
+                )
+                for pair, message in wanted.items()
+                if pair not in there
+            ]
+        )
     for notification in created:
         try:
             backend().send(notification)

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.notify import notifications_send
+from core.notify import Message, notifications_send, notifications_send_many
 from orders.models import Order, OrderEvent, OrderRefusal
 from practice.models import CadreRole
 from volunteers.models import TeamMembership
@@ -30,6 +30,9 @@ def _offered_to(order: Order) -> list[int]:
     return []
 
 
+_TOLD_WITH = ("order__dispatched_volunteer", "order__accepted_by")
+
+
 def notify_pending(*, batch: int | None = None) -> int:
     """Tell the people each order event not told yet concerns, oldest first, a batch per
     transaction, until none is left; return how many events were handled.
@@ -38,51 +41,55 @@ def notify_pending(*, batch: int | None = None) -> int:
     the events no other holds (SKIP LOCKED), tells them and marks them told in the same
     transaction. A run that dies gives its batch back untold, and the next run tells it: an
     inbox message is kept once per user and event, so nobody reads it twice (an SMS gateway
-    may be handed it again)."""
+    may be handed it again). A batch is a few statements, not a few per event: the events
+    with their orders in one, the inbox in two, the mark in one (a team's members, and who
+    let an offer lapse, are read per event that needs them)."""
     batch = batch or settings.NOTIFY_BATCH
     handled = 0
     while True:
         with transaction.atomic():
-            event_ids = list(
-                OrderEvent.objects.select_for_update(skip_locked=True)
+            events = list(
+                OrderEvent.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related(*_TOLD_WITH)
                 .filter(notified_at__isnull=True)
-                .order_by("id")
-                .values_list("pk", flat=True)[:batch]
+                .order_by("id")[:batch]
             )
-            if not event_ids:
+            if not events:
                 return handled
-            for event_id in event_ids:
-                notify_event(event_id=event_id)
-            OrderEvent.objects.filter(pk__in=event_ids).update(notified_at=timezone.now())
-        handled += len(event_ids)
+            notifications_send_many(message for event in events for message in _messages_of(event))
+            OrderEvent.objects.filter(pk__in=[event.pk for event in events]).update(
+                notified_at=timezone.now()
+            )
+        handled += len(events)
 
 
 def notify_event(*, event_id: int) -> int:
-    """Tell the people an order event concerns. Safe to run twice: the inbox keys each
-    message by the event."""
-    event = (
-        OrderEvent.objects.select_related("order__dispatched_volunteer", "order__accepted_by")
-        .filter(pk=event_id)
-        .first()
-    )
+    """Tell the people one order event concerns; return how many messages were new. Safe to
+    run twice: the inbox keys each message by the event."""
+    event = OrderEvent.objects.select_related(*_TOLD_WITH).filter(pk=event_id).first()
     if event is None:
         # A task outliving its data (the order was deleted): nothing left to tell.
         return 0
+    return notifications_send_many(_messages_of(event))
+
+
+def _messages_of(event: OrderEvent) -> list[Message]:
+    """The messages an event makes, each person in the words meant for them. One key per
+    event: the inbox keeps one message per user and event, so each person is told once
+    (the first wording that names them)."""
     order = event.order
-    messages = _wish_messages(event, order) if order.donor_id else [_message(event, order)]
-    sent = 0
-    for title, body, users in messages:
-        if users:
-            # One key per event: the inbox keeps one message per user and event, so each
-            # person is told once, in the words meant for them.
-            sent += notifications_send(
-                user_ids=users,
-                key=f"order-event-{event.pk}",
-                title=title,
-                body=body,
-                link=f"/orders/{order.pk}/",
-            )
-    return sent
+    told = _wish_messages(event, order) if order.donor_id else [_message(event, order)]
+    return [
+        Message(
+            user_id=user_id,
+            key=f"order-event-{event.pk}",
+            title=title,
+            body=body,
+            link=f"/orders/{order.pk}/",
+        )
+        for title, body, users in told
+        for user_id in users
+    ]
 
 
 def _wish_messages(event: OrderEvent, order: Order) -> list[tuple[str, str, list[int]]]:

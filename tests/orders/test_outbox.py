@@ -125,3 +125,29 @@ def test_a_burst_of_changes_wakes_the_notifier_once_until_it_starts(
     assert waiting_before_the_run == 1
     assert notify_queue.llen("notify") == 2
     assert cache.get(f"wake:{notify_pending_task.name}") == 1
+
+
+@pytest.mark.django_db
+def test_a_batch_of_offers_is_told_in_the_same_few_queries_whatever_its_size(
+    tree, people, menu, django_assert_num_queries
+):
+    # given: 5 offers, then 25 more, each to a volunteer by name
+    volunteers = [
+        make_volunteer(700 + n, tree.village_a, cadre=people.city_cadre) for n in range(30)
+    ]
+
+    def offer(volunteer) -> None:
+        order = place(people, menu, tree.village_a, title=f"给{volunteer.pk}的单")
+        order_dispatch(actor=people.county_cadre, order_id=order.pk, volunteer=volunteer)
+
+    for volunteer in volunteers[:5]:
+        offer(volunteer)
+    # when / then: the events with their orders, the inbox read and write, the mark, each
+    # batch and the inbox within a savepoint here (8); then the empty batch that ends it (3)
+    with django_assert_num_queries(11):
+        assert notify_pending(batch=100) == 5
+    for volunteer in volunteers[5:]:
+        offer(volunteer)
+    with django_assert_num_queries(11):
+        assert notify_pending(batch=100) == 25
+    assert Notification.objects.filter(key__startswith="order-event-").count() == 30
