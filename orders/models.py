@@ -118,6 +118,12 @@ class Order(TimeStampedModel):
     )
     rating_comment = models.TextField(_("评价"), max_length=500, blank=True)
     flagged_at = models.DateTimeField(_("无人可派时间"), null=True, blank=True)
+    # Null from the moment an order is flagged until its township's and county's cadres have
+    # been told (orders.notifications.notify_pending): the flag's own outbox, as the event
+    # rows are the transitions'.
+    flag_told_at = models.DateTimeField(
+        _("无人可派通知时间"), null=True, blank=True, editable=False
+    )
     # The moment whose weekly slot the dispatcher last found nobody in. A flagged order is
     # tried again once a later slot has begun (orders.dispatch.sweep), not every minute.
     dispatch_tried_at = models.DateTimeField(
@@ -169,6 +175,12 @@ class Order(TimeStampedModel):
                 fields=["dispatch_tried_at"],
                 condition=models.Q(status="placed", flagged_at__isnull=False),
                 name="order_flagged_retry",
+            ),
+            # Flags the cadres have not been told of yet: none, most of the time.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(flagged_at__isnull=False, flag_told_at__isnull=True),
+                name="order_flag_untold",
             ),
             # The wish wall: open wishes newest first, a few among millions of orders.
             models.Index(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.notify import Message, notifications_send, notifications_send_many
+from core.notify import Message, notifications_send_many
 from orders.models import Order, OrderEvent, OrderRefusal
 from practice.models import CadreRole
 from volunteers.models import TeamMembership
@@ -35,7 +35,9 @@ _TOLD_WITH = ("order__dispatched_volunteer", "order__accepted_by")
 
 def notify_pending(*, batch: int | None = None) -> int:
     """Tell the people each order event not told yet concerns, oldest first, a batch per
-    transaction, until none is left; return how many events were handled.
+    transaction, until none is left, and the cadres of each flag not told yet (an order
+    nobody up to the county could be offered); return how many events and flags were
+    handled.
 
     Several runs may drain at once (two notify workers, a wake and beat's run): each takes
     the events no other holds (SKIP LOCKED), tells them and marks them told in the same
@@ -54,13 +56,17 @@ def notify_pending(*, batch: int | None = None) -> int:
                 .filter(notified_at__isnull=True)
                 .order_by("id")[:batch]
             )
-            if not events:
-                return handled
-            notifications_send_many(message for event in events for message in _messages_of(event))
-            OrderEvent.objects.filter(pk__in=[event.pk for event in events]).update(
-                notified_at=timezone.now()
-            )
-        handled += len(events)
+            if events:
+                notifications_send_many(
+                    message for event in events for message in _messages_of(event)
+                )
+                OrderEvent.objects.filter(pk__in=[event.pk for event in events]).update(
+                    notified_at=timezone.now()
+                )
+            flags = _tell_flags(batch)
+        if not events and not flags:
+            return handled
+        handled += len(events) + flags
 
 
 def notify_event(*, event_id: int) -> int:
@@ -147,15 +153,58 @@ def _message(event: OrderEvent, order: Order) -> tuple[str, str, list[int]]:
 
 
 def notify_flagged(*, order_id: int) -> int:
-    """No candidate up to the county: the cadres of the order's township and county."""
-    order = Order.objects.get(pk=order_id)
-    cadres = CadreRole.objects.filter(
-        Q(center_id=order.township_id) | Q(center_id=order.county_id)
-    ).values_list("user_id", flat=True)
-    return notifications_send(
-        user_ids=list(cadres),
-        key=f"order-flagged-{order.pk}",
-        title=_("有订单无志愿者可派，请人工派单"),
-        body=f"#{order.pk} {order.title}",
-        link="/orders/dispatch/",
+    """No candidate up to the county: tell the cadres of the order's township and county of
+    its flag, unless they were told of it already; return how many messages were new."""
+    order = _flag_rows().filter(pk=order_id, flagged_at__isnull=False).first()
+    if order is None:
+        # Dispatched or cancelled since: nothing to ask the cadres for any more.
+        return 0
+    sent = notifications_send_many(_flag_messages([order]))
+    Order.objects.filter(pk=order.pk, flagged_at=order.flagged_at).update(
+        flag_told_at=timezone.now()
     )
+    return sent
+
+
+def _tell_flags(batch: int) -> int:
+    """One batch of the flags not told yet, told and marked, in the caller's transaction;
+    return how many. An order dispatched meanwhile has no flag left and is not told."""
+    orders = list(
+        _flag_rows()
+        .select_for_update(skip_locked=True)
+        .filter(flagged_at__isnull=False, flag_told_at__isnull=True)
+        .order_by("id")[:batch]
+    )
+    if orders:
+        notifications_send_many(_flag_messages(orders))
+        Order.objects.filter(pk__in=[order.pk for order in orders]).update(
+            flag_told_at=timezone.now()
+        )
+    return len(orders)
+
+
+def _flag_rows() -> QuerySet[Order]:
+    return Order.objects.only("id", "title", "township_id", "county_id", "flagged_at")
+
+
+def _flag_messages(orders: list[Order]) -> list[Message]:
+    """The township's and county's cadres of each order, read for all of them at once. The
+    key names the flag, not only the order: flagged again after a later offer lapsed, an
+    order is a new call for a hand, and is told again."""
+    areas = {center for order in orders for center in (order.township_id, order.county_id)}
+    cadres: dict[int, list[int]] = {}
+    for center_id, user_id in CadreRole.objects.filter(center_id__in=areas).values_list(
+        "center_id", "user_id"
+    ):
+        cadres.setdefault(center_id, []).append(user_id)
+    return [
+        Message(
+            user_id=user_id,
+            key=f"order-flagged-{order.pk}-{order.flagged_at:%Y%m%d%H%M%S%f}",
+            title=_("有订单无志愿者可派，请人工派单"),
+            body=f"#{order.pk} {order.title}",
+            link="/orders/dispatch/",
+        )
+        for order in orders
+        for user_id in [*cadres.get(order.township_id, []), *cadres.get(order.county_id, [])]
+    ]

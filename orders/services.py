@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.phones import normalize_phone, validate_mainland_mobile
 from core.errors import DomainError, NotInScope
-from core.tasks import enqueue_on_commit
+from core.tasks import enqueue_on_commit, wake_on_commit
 from orders.models import Order, OrderEvent, OrderRefusal
 from orders.workflow import claim_next_in_pool, transition
 from points.services import hours_credit
@@ -413,13 +413,14 @@ def order_flag_undispatchable(*, order_id: int, at: datetime.datetime | None = N
     tried_at = at or timezone.now()
     flagged = bool(
         Order.objects.filter(pk=order_id, status=S.PLACED, flagged_at__isnull=True).update(
-            flagged_at=timezone.now(), dispatch_tried_at=tried_at
+            flagged_at=timezone.now(), dispatch_tried_at=tried_at, flag_told_at=None
         )
     )
     if flagged:
-        from orders.tasks import notify_flagged_task
+        from orders.tasks import notify_pending_task
 
-        enqueue_on_commit(notify_flagged_task, order_id)
+        # The flag is its own outbox (Order.flag_told_at): the notifier tells the cadres.
+        wake_on_commit(notify_pending_task)
     else:
         Order.objects.filter(pk=order_id, status=S.PLACED).update(dispatch_tried_at=tried_at)
     return flagged

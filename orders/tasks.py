@@ -43,6 +43,8 @@ def notify_event_task(event_id: int) -> None:
 
 @portal_task(name="orders.tasks.notify_flagged_task")
 def notify_flagged_task(order_id: int) -> None:
+    """One flag. Nothing sends it any more (flags are told by the notifier from
+    Order.flag_told_at); it stays for the messages a worker may still find in its queue."""
     from orders.notifications import notify_flagged
 
     notify_flagged(order_id=order_id)

@@ -11,11 +11,12 @@ from core import notify
 from core.models import Notification
 from core.notify import notifications_send
 from orders.models import Order, OrderEvent
-from orders.notifications import notify_event, notify_flagged
+from orders.notifications import notify_event, notify_flagged, notify_pending
 from orders.services import (
     order_accept,
     order_complete,
     order_dispatch,
+    order_flag_undispatchable,
     order_place,
     order_rate,
     order_start,
@@ -127,12 +128,42 @@ def test_notifying_an_event_twice_sends_once(people, order):
 
 
 def test_an_undispatchable_order_reaches_the_township_and_county_cadres(people, order):
-    notify_flagged(order_id=order.pk)
+    # given: flagged, its cadres not told yet
+    order_flag_undispatchable(order_id=order.pk)
+    assert Order.objects.get(pk=order.pk).flag_told_at is None
+    # when: the notifier runs, twice
+    told = notify_pending()
+    again = notify_pending()
+    # then
+    assert (told, again) == (1, 0)
+    assert Order.objects.get(pk=order.pk).flag_told_at is not None
 
     assert inbox(people.township_cadre) == ["有订单无志愿者可派，请人工派单"]
     assert inbox(people.county_cadre) == ["有订单无志愿者可派，请人工派单"]
     assert inbox(people.village_cadre) == []
     assert inbox(people.outsider_cadre) == []
+
+
+def test_a_flag_is_told_once_and_a_later_flag_of_the_same_order_again(people, order):
+    # given: flagged, and told through the task of before the outbox
+    order_flag_undispatchable(order_id=order.pk)
+    by_task = notify_flagged(order_id=order.pk)
+    after_task = notify_pending()
+    # when: offered since (the flag cleared), the offer lapsed, and nobody again
+    Order.objects.filter(pk=order.pk).update(flagged_at=None)
+    order_flag_undispatchable(order_id=order.pk)
+    second = notify_pending()
+    # then
+    assert (by_task, after_task, second) == (2, 0, 1)
+    assert inbox(people.county_cadre) == ["有订单无志愿者可派，请人工派单"] * 2
+
+
+def test_a_flag_cleared_before_the_notifier_ran_is_not_told(people, order):
+    order_flag_undispatchable(order_id=order.pk)
+    Order.objects.filter(pk=order.pk).update(flagged_at=None, status=Order.Status.DISPATCHED)
+
+    assert notify_pending() == 0
+    assert inbox(people.county_cadre) == []
 
 
 def test_the_inbox_page_lists_only_my_messages_and_marks_them_read(client, people):

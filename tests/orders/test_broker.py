@@ -35,6 +35,7 @@ from kombu import pools as kombu_pools
 from config import celery_app
 from core.models import Notification
 from orders import selectors
+from orders.dispatch import auto_dispatch
 from orders.models import Order, OrderEvent
 from orders.services import order_dispatch, order_place
 from orders.tasks import auto_dispatch_task, dispatch_sweep_task, notify_pending_task
@@ -367,6 +368,37 @@ def test_steps_taken_while_redis_is_down_are_told_once_it_is_back(
         timeout=10,
         what="the event to be marked told",
     )
+
+
+def test_a_flag_raised_while_redis_is_down_reaches_the_cadres_once_it_is_back(
+    private_redis, private_worker, order_setup, daytime, people
+):
+    # given: nobody free, and the broker down while the order is found undispatchable
+    place, volunteer = order_setup
+    Volunteer.objects.filter(pk=volunteer.pk).update(availability=0)
+    order = place("无人可派的单")
+    private_redis.stop()
+    assert auto_dispatch(order_id=order.pk) is False
+    flagged = Order.objects.get(pk=order.pk)
+    assert (flagged.flagged_at is not None, flagged.flag_told_at) == (True, None)
+    # when: the broker is back and beat's periodic run of the notifier reaches a worker
+    private_redis.start()
+    private_worker()
+    notify_pending_task.delay()
+    # then: the county's cadre is told, once
+    wait_for(
+        lambda: Notification.objects.filter(
+            user=people.county_cadre, key__startswith=f"order-flagged-{order.pk}-"
+        ).exists(),
+        timeout=30,
+        what="the county's cadre to be told of the flag",
+    )
+    wait_for(
+        lambda: Order.objects.get(pk=order.pk).flag_told_at is not None,
+        timeout=10,
+        what="the flag to be marked told",
+    )
+    assert Notification.objects.filter(key__startswith=f"order-flagged-{order.pk}-").count() == 2
 
 
 def test_a_task_that_finds_its_database_connection_broken_is_retried_on_a_new_one(
