@@ -37,7 +37,7 @@ from orders.forms import (
 )
 from orders.models import Order, OrderEvent
 from orders.selectors import dispatch_candidates, orders_for, orders_managed_by
-from orders.wishes import wall_filter
+from orders.wishes import wall_filter, wishes_claimed_by
 from practice.area_choice import area_choice
 from practice.models import Service
 from practice.scoping import is_cadre
@@ -148,11 +148,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
     orders = (
         visible.filter(resident=request.user).select_related("service", "center").order_by("-id")
     )
-    claimed = (
-        visible.filter(donor=request.user)
-        .select_related("center", "township")
-        .order_by("-accepted_at", "-id")
-    )
+    claimed = wishes_claimed_by(request.user, visible)
     return render(
         request,
         "orders/list.html",
@@ -519,8 +515,7 @@ def dispatch_list(request: HttpRequest) -> HttpResponse:
         .select_related(*ORDER_RELATED)
         .order_by(F("flagged_at").asc(nulls_last=True), "-id")
     )
-    page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "orders/dispatch_list.html", {"page": page})
+    return render(request, "orders/dispatch_list.html", {"page": _page(request, orders)})
 
 
 def _why(order: Order, volunteer: Volunteer) -> str:
@@ -630,12 +625,7 @@ def wish_wall(request: HttpRequest) -> HttpResponse:
     plain GET form; and the wishes the reader has claimed, which they read in full through
     orders_for. An area that does not resolve is a 400 with the wall of what is left."""
     wall = wall_filter(request.GET)
-    claimed = list(
-        orders_for(request.user)
-        .filter(donor=request.user)
-        .select_related("center")
-        .order_by("-id")[:PAGE_SIZE]
-    )
+    claimed = list(wishes_claimed_by(request.user)[:PAGE_SIZE])
     # "发布微心愿" leads to the order form of the city menu's wish item; with none on the
     # menu (taken off by the cadres) there is nowhere to post one, and no link.
     wish_service = (

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from orders.models import Order
+from orders.selectors import orders_for
 from practice.area_choice import AreaChoice, area_choice
 
 OPEN_WISH_STATUSES = (Order.Status.PLACED, Order.Status.DISPATCHED)
@@ -33,6 +35,18 @@ WALL_FIELDS = (
     "township__name",
     "county__name",
 )
+
+
+def wishes_claimed_by(user: User, visible: QuerySet[Order] | None = None) -> QuerySet[Order]:
+    """The wishes ``user`` claimed as a donor, latest claim first, read through
+    ``orders_for`` (or ``visible``, what it gave already) since the donor reads them in
+    full."""
+    visible = orders_for(user) if visible is None else visible
+    return (
+        visible.filter(donor=user)
+        .select_related("center", "township")
+        .order_by("-accepted_at", "-id")
+    )
 
 
 def open_wishes() -> QuerySet[Order]:
