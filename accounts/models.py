@@ -48,6 +48,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     # through their roles (see core.admin_site).
     is_staff = models.BooleanField(_("系统运维人员"), default=False)
     date_joined = models.DateTimeField(_("注册时间"), default=timezone.now)
+    # Set when the owner proved they hold the phone (a code sent to it). Until then the
+    # account is only a claim to the number: nothing that belongs to the number's real
+    # holder (a roster row, a volunteer profile) may attach to it.
+    phone_verified_at = models.DateTimeField(_("手机号验证时间"), null=True, blank=True)
 
     objects = UserManager()
 
