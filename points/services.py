@@ -8,7 +8,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Subquery
 
 from points.models import HoursEntry
-from practice.models import Center, Level
 from volunteers.models import Volunteer
 
 
@@ -36,20 +35,3 @@ def hours_credit(*, volunteer_id: int, source: str, source_id: int, hours: Decim
     # The cached balance moves in SQL, never read-modify-write in Python.
     volunteer.update(hours=F("hours") + hours)
     return True
-
-
-def hours_entries_follow_moved_center(*, center: Center) -> int:
-    """Bring the copied township and county columns in line after ``center`` moved: one
-    UPDATE per village of the moved subtree (as volunteers follow), never one per entry."""
-    updated = 0
-    villages = center.get_descendants(include_self=True).filter(level=Level.VILLAGE)
-    for village in villages.select_related("parent__parent__parent"):
-        township = village.parent
-        if township is not None and township.level == Level.VILLAGE:
-            # A base under a village serves that village's township.
-            township = township.parent
-        county = township.parent if township is not None else None
-        updated += HoursEntry.objects.filter(home_center=village).update(
-            township=township, county=county
-        )
-    return updated

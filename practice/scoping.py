@@ -44,11 +44,18 @@ def _covering_roles(user: object, via: str) -> Exists:
 @dataclass(frozen=True)
 class AncestorColumns:
     """A model's copies of its center's ancestors, declared as ``scope_ancestors`` on the
-    model: the county, the township and the village (or base) itself."""
+    model: the county, the township and the village (or base) itself.
+
+    Declaring it is all a model does to have its copies follow every move of a center
+    (practice.ancestry finds it among the installed models). ``follow_moves=False`` keeps
+    the path as it was when the row was written, as an audit record will; its rows then
+    stay with the area that was responsible at the time.
+    """
 
     county: str
     township: str
     village: str
+    follow_moves: bool = True
 
 
 # What the scope needs of each of a cadre's roles: the center, its tier and its place in

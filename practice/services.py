@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import DomainError, NotInScope, clean_or_refuse
+from practice.ancestry import refresh_copied_ancestors
 from practice.models import DEFAULT_KIND, LEVEL_AT_DEPTH, CadreRole, Center, Kind, Level, Service
 from practice.scoping import center_in_scope
 
@@ -83,11 +84,7 @@ def center_save(*, actor: User | None, center: Center) -> Center:
     center_validate(actor=actor, center=center)
     center.save()
     if moved:
-        from points.services import hours_entries_follow_moved_center
-        from volunteers.services import volunteers_follow_moved_center
-
-        volunteers_follow_moved_center(center=center)
-        hours_entries_follow_moved_center(center=center)
+        refresh_copied_ancestors(center)
     return center
 
 

@@ -309,17 +309,6 @@ def volunteer_create(
     return volunteer
 
 
-def volunteers_follow_moved_center(*, center: Center) -> int:
-    """Bring the copied township and county columns in line after ``center`` moved."""
-    updated = 0
-    for village in center.get_descendants(include_self=True).filter(level=Level.VILLAGE):
-        township, county = _checked_home(village)
-        updated += Volunteer.objects.filter(home_center=village).update(
-            township=township, county=county
-        )
-    return updated
-
-
 def _require_team_scope(actor: User | None, center: Center) -> None:
     if actor is not None and not center_in_scope(actor, center):
         raise NotInScope(_("阵地不存在或不在您的管辖范围内。"), code="center_not_in_scope")
