@@ -167,10 +167,8 @@ class Service(TimeStampedModel):
         default=False,
         help_text=_("勾选后，群众选择此项目发布的是微心愿：上微心愿墙，由爱心人士认领。"),
     )
-    # Volunteers with any of these skills fit the service; none listed means anyone fits.
-    skills = models.ManyToManyField(
-        "volunteers.Skill", verbose_name=_("所需技能"), blank=True, related_name="services"
-    )
+    # ``skills``, the skills a volunteer needs one of to fit (none: anyone fits), is the
+    # reverse side of volunteers.Skill.services.
 
     class Meta:
         verbose_name = _("服务项目")

@@ -21,6 +21,17 @@ class Skill(TimeStampedModel):
     )
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=100)
     is_active = models.BooleanField(_("启用"), default=True)
+    # The services that call for this skill (a service's ``skills``); a service listing
+    # none takes anyone. Declared here, over the table practice made for it, so that
+    # practice knows nothing of volunteers.
+    services = models.ManyToManyField(
+        "practice.Service",
+        verbose_name=_("需要该技能的服务项目"),
+        blank=True,
+        related_name="skills",
+        related_query_name="skills",
+        db_table="practice_service_skills",
+    )
 
     class Meta:
         verbose_name = _("志愿技能")
