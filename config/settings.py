@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "volunteers",
     "orders",
     "points",
+    "demo",
 ]
 
 MIDDLEWARE = [
