@@ -11,8 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.apps import apps
-from django.db import connection, models
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -29,7 +28,7 @@ from points.services import hours_credit
 from practice.ancestry import models_following_moves, refresh_copied_ancestors
 from practice.catalogue import service_menu_install
 from practice.models import Center, Service
-from practice.scoping import AncestorColumns, scope_queryset
+from practice.scoping import scope_queryset
 from practice.services import center_save
 from tests.orders.conftest import AT, make_volunteer
 from volunteers.identity import compose_id_number
@@ -66,46 +65,6 @@ def placed(tree, people) -> Order:
         address="新园社区5栋",
         contact_phone="13900000002",
     )
-
-
-def make_probe_model(*, follow_moves: bool = True) -> type[models.Model]:
-    """A ledger nobody has heard of: a model class declaring ``scope_ancestors`` and
-    nothing else, in an installed app, its table made for this test alone."""
-    name = "MoveProbe" if follow_moves else "MoveProbeAudit"
-    model = type(
-        name,
-        (models.Model,),
-        {
-            "__module__": __name__,
-            "Meta": type("Meta", (), {"app_label": "points", "db_table": f"test_{name.lower()}"}),
-            "place": models.ForeignKey(Center, on_delete=models.PROTECT, related_name="+"),
-            "place_township": models.ForeignKey(
-                Center, on_delete=models.PROTECT, related_name="+", null=True
-            ),
-            "place_county": models.ForeignKey(
-                Center, on_delete=models.PROTECT, related_name="+", null=True
-            ),
-            "scope_ancestors": AncestorColumns(
-                county="place_county",
-                township="place_township",
-                village="place",
-                follow_moves=follow_moves,
-            ),
-        },
-    )
-    with connection.schema_editor() as editor:
-        editor.create_model(model)
-    return model
-
-
-@pytest.fixture
-def probe_models(db):
-    made = [make_probe_model(), make_probe_model(follow_moves=False)]
-    yield made
-    # The tables go with the test's transaction; the classes must leave the registry.
-    for model in made:
-        del apps.all_models["points"][model._meta.model_name]
-    apps.clear_cache()
 
 
 def test_every_model_declaring_the_columns_is_found():

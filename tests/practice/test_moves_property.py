@@ -1,0 +1,155 @@
+"""Property: whatever sequence of moves the tree goes through (villages to other townships,
+townships to other counties), every row of every model copying its center's ancestors
+agrees with the tree, and each cadre's scoped list of each is the tree walk's answer."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from accounts.models import User
+from accounts.services import resident_register
+from orders.services import order_place
+from points.services import hours_credit
+from practice.ancestry import models_following_moves
+from practice.catalogue import service_menu_install
+from practice.models import Center, Kind, Level, Service
+from practice.scoping import scope_queryset
+from practice.services import center_save
+from tests.conftest import PASSWORD
+from volunteers.identity import compose_id_number
+from volunteers.models import Volunteer
+from volunteers.services import volunteer_create
+
+pytestmark = pytest.mark.django_db
+
+VILLAGES = ["village_a", "village_a2", "village_a3", "village_b", "village_b2", "base_a"]
+MOVABLE_VILLAGES = [name for name in VILLAGES if name != "base_a"]
+TOWNSHIPS = ["township_a", "township_a2", "township_b", "township_b2"]
+COUNTIES = ["county_a", "county_b"]
+CADRES = ["city_cadre", "county_cadre", "township_cadre", "village_cadre", "outsider_cadre"]
+
+moves = st.lists(
+    st.one_of(
+        st.tuples(st.sampled_from(MOVABLE_VILLAGES), st.sampled_from(TOWNSHIPS)),
+        st.tuples(st.sampled_from(TOWNSHIPS), st.sampled_from(COUNTIES)),
+    ),
+    min_size=1,
+    max_size=5,
+)
+
+
+@pytest.fixture
+def world(tree, people, probe_models):
+    """The small tree with a second township and village in county B and a base under
+    village A; at each village-level center a volunteer with hours, an order, and a row of
+    the unregistered probe ledger."""
+    centers = {name: getattr(tree, name) for name in vars(tree)}
+    centers["township_b2"] = center_save(
+        actor=None, center=Center(parent=tree.county_b, name="乙镇", code="430406002")
+    )
+    centers["village_b2"] = center_save(
+        actor=None,
+        center=Center(parent=centers["township_b2"], name="乙村", code="430406002001"),
+    )
+    centers["base_a"] = center_save(
+        actor=None,
+        center=Center(parent=tree.village_a, name="王江基地", code="B430405007", kind=Kind.BASE),
+    )
+    service_menu_install(city=tree.city)
+    errand = Service.objects.get(center=tree.city, name="买菜送药")
+    following, _audit = probe_models
+    for number, name in enumerate(VILLAGES, start=1):
+        place = centers[name]
+        user = resident_register(
+            phone=f"1360000{number:04d}", name=f"居民{number}", password=PASSWORD
+        )
+        volunteer = volunteer_create(
+            user=user,
+            real_name=f"居民{number}",
+            id_number=compose_id_number("430405", datetime.date(1988, 1, 1), number),
+            home_center=place,
+            status=Volunteer.Status.ACTIVE,
+        )
+        assert hours_credit(
+            volunteer_id=volunteer.pk, source="order", source_id=number, hours=Decimal(1)
+        )
+        order = order_place(
+            resident=people.resident,
+            service=errand,
+            center=place,
+            title=f"订单{number}",
+            address="某处",
+            contact_phone="13900000002",
+        )
+        assert order.township_id is not None
+        township = (
+            place.parent
+            if place.level == Level.VILLAGE and place.kind != Kind.BASE
+            else place.parent.parent
+        )
+        following.objects.create(place=place, place_township=township, place_county=township.parent)
+    return {name: center.pk for name, center in centers.items()}
+
+
+def path_in_tree(center_id: int) -> tuple[int | None, int | None]:
+    above = {c.level: c.pk for c in Center.objects.get(pk=center_id).get_ancestors()}
+    return above.get(Level.TOWNSHIP), above.get(Level.COUNTY)
+
+
+def tree_walk_scope(user: User) -> set[int]:
+    """The village-level centers under the user's roles, by walking the tree itself."""
+    under: set[int] = set()
+    for role in user.cadre_roles.all():
+        center = Center.objects.get(pk=role.center_id)
+        under |= set(center.get_descendants(include_self=True).values_list("pk", flat=True))
+    return under
+
+
+def assert_rows_agree_with_the_tree(people, probe) -> None:
+    following = models_following_moves()
+    assert probe in following
+    paths: dict[int, tuple[int | None, int | None]] = {}
+    for model in following:
+        columns = model.scope_ancestors
+        rows = model._base_manager.values_list(
+            f"{columns.village}_id", f"{columns.township}_id", f"{columns.county}_id"
+        )
+        assert rows
+        for village_id, township_id, county_id in rows:
+            if village_id not in paths:
+                paths[village_id] = path_in_tree(village_id)
+            assert (township_id, county_id) == paths[village_id], model
+    for persona in CADRES:
+        cadre = getattr(people, persona)
+        under = tree_walk_scope(cadre)
+        for model in following:
+            columns = model.scope_ancestors
+            everything = model._base_manager.all()
+            scoped = scope_queryset(everything, cadre, via=columns.village)
+            walked = everything.filter(**{f"{columns.village}_id__in": under})
+            assert set(scoped.values_list("pk", flat=True)) == set(
+                walked.values_list("pk", flat=True)
+            ), (persona, model)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(sequence=moves)
+def test_every_copy_follows_every_sequence_of_moves(world, people, probe_models, sequence):
+    # Each example starts from the same world: its moves are rolled back at its end.
+    with transaction.atomic():
+        for moving, under in sequence:
+            center = Center.objects.get(pk=world[moving])
+            center.parent = Center.objects.get(pk=world[under])
+            center_save(actor=None, center=center)
+            assert_rows_agree_with_the_tree(people, probe_models[0])
+        transaction.set_rollback(True)
