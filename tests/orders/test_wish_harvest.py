@@ -20,6 +20,9 @@ from tests.orders.conftest import PHONE, place
 pytestmark = pytest.mark.django_db
 
 ADDRESS = "王江社区3栋201"
+# As the poster: the token, the order under lock, the update, the event, then the detail as
+# the API answers it (the order with its contact column, its events), with the transaction.
+QUERIES_TO_CONFIRM = 8
 
 
 def api_as(user) -> APIClient:
@@ -191,3 +194,14 @@ def test_an_outsider_posting_the_confirm_form_gets_404(client, people, menu, tre
 
     assert client.post(f"/orders/{wish.pk}/confirm-claim/").status_code == 404
     assert Order.objects.get(pk=wish.pk).donor_confirmed_at is None
+
+
+def test_confirming_costs_a_fixed_number_of_queries(
+    people, menu, tree, harvester, django_assert_num_queries
+):
+    (wish,) = fresh_wishes(people, menu, tree, 1)
+    wish_claim(donor=harvester, order_id=wish.pk)
+    client = api_as(people.resident)
+
+    with django_assert_num_queries(QUERIES_TO_CONFIRM):
+        assert client.post(f"/api/v1/orders/{wish.pk}/confirm-claim/").status_code == 200
