@@ -157,3 +157,18 @@ def test_the_task_list_shows_the_address_to_the_holder_only(client, ctx):
     page = client.get("/volunteer/tasks/").content.decode()
     assert f'id="task-{held.order.pk}"' in page
     assert shown(page) == (True, True)
+
+
+@pytest.mark.parametrize("persona", CADRES)
+def test_the_dispatch_page_follows_the_matrix_for_cadres(client, ctx, persona):
+    build, expected = PERSONAS[persona]
+    case = build(ctx)
+    client.force_login(case.user)
+
+    response = client.get(f"/orders/dispatch/{case.order.pk}/")
+
+    if expected == ABSENT:
+        assert response.status_code == 404
+        return
+    assert response.status_code == 200
+    assert ADDRESS in response.content.decode()
