@@ -19,7 +19,7 @@ from accounts.selectors import Role, user_roles
 from accounts.services import resident_register
 from practice.models import Center
 from volunteers.models import Team, Volunteer
-from volunteers.selectors import teams_of_volunteer
+from volunteers.selectors import teams_of_volunteer, volunteer_of
 
 
 class PhoneField(serializers.CharField):
@@ -143,7 +143,7 @@ class MeApi(APIView):
         body["cadre_centers"] = CadreCenterSerializer(
             Center.objects.filter(cadre_roles__user=user).order_by("code"), many=True
         ).data
-        volunteer = Volunteer.objects.filter(user=user).first()
+        volunteer = volunteer_of(user)
         if volunteer is not None:
             body["volunteer"] = MeVolunteerSerializer(volunteer).data
         if Role.VOLUNTEER in roles and volunteer is not None:

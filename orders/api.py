@@ -29,7 +29,12 @@ from rest_framework.response import Response
 from accounts.models import User
 from core.errors import DomainError, NotInScope
 from orders.models import Order, OrderEvent
-from orders.selectors import orders_for, orders_offered_to
+from orders.selectors import (
+    order_offered_to,
+    orders_for,
+    orders_offered_to,
+    with_contact_visibility,
+)
 from orders.serializers import (
     OrderCompleteSerializer,
     OrderDetailSerializer,
@@ -51,12 +56,14 @@ from orders.services import (
     order_reject,
     order_start,
     wish_claim,
+    wish_claim_confirm,
     wish_fulfil,
 )
 from orders.workflow import ACTION_NAMES, IllegalTransition
 from practice.models import Center, Level
 from practice.scoping import is_cadre
-from volunteers.models import TeamMembership, Volunteer
+from volunteers.models import Volunteer
+from volunteers.selectors import volunteer_of
 
 S = Order.Status
 
@@ -107,10 +114,6 @@ class OrderFilter(django_filters.FilterSet):
             center__lft__gte=center.lft,
             center__rght__lte=center.rght,
         )
-
-
-def _volunteer_of(user: User) -> Volunteer | None:
-    return Volunteer.objects.filter(user=user).first()
 
 
 def _is_cadre(user: User) -> bool:
@@ -176,20 +179,12 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             raise NotFound(_("订单不存在或不在您的管辖范围内。"))
         return order
 
-    def _phone_in_clear(self, order: Order) -> bool:
-        user = self.request.user
-        # The donor of a wish delivers it: they need the number as a volunteer would.
-        if user.pk in {order.resident_id, order.donor_id} or _is_cadre(user):
-            return True
-        volunteer = _volunteer_of(user)
-        return volunteer is not None and volunteer.pk in {
-            order.dispatched_volunteer_id,
-            order.accepted_by_id,
-        }
-
     def _detail(self, queryset: QuerySet[Order], order_id: int) -> dict[str, Any]:
+        # The contact policy rides along as a column (orders.selectors): the same answer
+        # the order page and the task list give, at no extra query.
         order = (
-            queryset.select_related("service", "center", "resident", "donor")
+            with_contact_visibility(queryset, self.request.user)
+            .select_related("service", "center", "resident", "donor")
             .prefetch_related(
                 Prefetch(
                     "events",
@@ -198,8 +193,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             )
             .get(pk=order_id)
         )
-        context = {**self.get_serializer_context(), "phone_in_clear": self._phone_in_clear(order)}
-        return OrderDetailSerializer(order, context=context).data
+        return OrderDetailSerializer(order, context=self.get_serializer_context()).data
 
     def _after(self, order: Order) -> Response:
         # The service has just let this reader act on the order; show it as it is now,
@@ -299,15 +293,10 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def _offered_or_held(self, order: Order) -> tuple[Volunteer, bool, bool]:
         """The reader's volunteer profile, whether the order is offered to them (by name or
         through a team they are in) and whether they hold it; 403 if they are none of it."""
-        volunteer = _volunteer_of(self.request.user)
+        volunteer = volunteer_of(self.request.user)
         if volunteer is None:
             raise PermissionDenied(_("只有志愿者可以进行此操作。"))
-        offered = order.dispatched_volunteer_id == volunteer.pk or (
-            order.dispatched_team_id is not None
-            and TeamMembership.objects.filter(
-                team_id=order.dispatched_team_id, volunteer=volunteer, left_on__isnull=True
-            ).exists()
-        )
+        offered = order_offered_to(volunteer, order)
         held = order.accepted_by_id == volunteer.pk
         if not (offered or held):
             raise PermissionDenied(_("该订单没有派给您。"))
@@ -439,6 +428,20 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             if exc.code == "own_wish":
                 raise PermissionDenied(exc.message) from exc
             raise
+        return self._after(order)
+
+    @extend_schema(
+        request=None,
+        responses={200: OrderDetailSerializer},
+        summary=gettext_lazy("确认微心愿认领（发布者本人或管辖该心愿的管理人员）"),
+    )
+    @action(detail=True, methods=["post"], url_path="confirm-claim", url_name="confirm-claim")
+    def confirm_claim(self, request: Request, pk: str) -> Response:
+        # The service answers 404 for anyone who is neither the poster nor a cadre in
+        # scope, 409 with the state for a wish with no claim waiting.
+        if int(pk) > MAX_ID:
+            raise NotFound(_("订单不存在或不在您的管辖范围内。"))
+        order = wish_claim_confirm(actor=request.user, order_id=int(pk))
         return self._after(order)
 
     @extend_schema(

@@ -104,6 +104,12 @@ class Order(TimeStampedModel):
         related_name="donated_wishes",
     )
     accepted_at = models.DateTimeField(_("接单时间"), null=True, blank=True)
+    # A donor's claim is pending until the poster or a cadre in scope confirms it
+    # (orders.services.wish_claim_confirm): until then the donor reads no name, phone or
+    # address, so claiming wishes in a row harvests nothing.
+    donor_confirmed_at = models.DateTimeField(
+        _("认领确认时间"), null=True, blank=True, editable=False
+    )
     started_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
     completed_at = models.DateTimeField(_("签退时间"), null=True, blank=True)
     hours = models.DecimalField(

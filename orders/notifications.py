@@ -104,10 +104,13 @@ def _wish_messages(event: OrderEvent, order: Order) -> list[tuple[str, str, list
     subject = f"#{order.pk} {order.title}"
     donor = [order.donor_id]
     to = event.to_status
+    if to == S.ACCEPTED and event.from_status == S.ACCEPTED:
+        # The claim confirmed (orders.services.wish_claim_confirm): the contact is open now.
+        return [(_("您认领的微心愿已确认，请与群众联系送达"), subject, donor)]
     if to == S.ACCEPTED:
         told = [
-            (_("您的微心愿已被认领"), subject, [order.resident_id]),
-            (_("您已认领微心愿，请与群众联系送达"), subject, donor),
+            (_("您的微心愿已被认领，请确认认领人"), subject, [order.resident_id]),
+            (_("您已认领微心愿，待发布者或实践站确认后可查看联系方式"), subject, donor),
         ]
         if event.from_status == S.DISPATCHED:
             # The offer is void: whoever it was offered to learns why it left their list.

@@ -7,8 +7,19 @@ import functools
 import re
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import connection
-from django.db.models import Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from accounts.models import User
@@ -17,10 +28,15 @@ from practice.models import CadreRole, Center, Service
 from practice.scoping import RoleRow, scope_queryset
 from volunteers.availability import slot_bit_at
 from volunteers.models import TeamMembership, Volunteer
+from volunteers.selectors import volunteer_of, volunteers_in_scope
 
 # A volunteer's load: the tasks they hold, and the offers waiting for their answer (a burst
 # of orders in one village must not all be offered to the one volunteer ranked first).
 HELD_STATUSES = (Order.Status.ACCEPTED, Order.Status.IN_SERVICE)
+DONE_STATUSES = (Order.Status.COMPLETED, Order.Status.RATED)
+# After completion the holder still sees the address and phone for this many days (a
+# forgotten item to return, a question about the visit), then they are masked.
+DEFAULT_CONTACT_DAYS_AFTER_COMPLETION = 3
 
 
 def orders_managed_by(user: User, *, roles: Iterable[RoleRow] | None = None) -> QuerySet[Order]:
@@ -64,6 +80,101 @@ def own_orders_q(user: User) -> Q:
     )
 
 
+def orders_as_volunteer(volunteer: Volunteer) -> QuerySet[Order]:
+    """What the volunteer reads as a volunteer (their task pool): offered to them or a team
+    of theirs, or held by them; never what they read as a cadre of a subtree."""
+    team_ids = TeamMembership.objects.filter(volunteer=volunteer, left_on__isnull=True).values(
+        "team_id"
+    )
+    return Order.objects.filter(_as_volunteer(volunteer, team_ids))
+
+
+# ---------------------------------------------------------------- who sees the contact
+#
+# One policy for "may this user see this order's resident: name, phone, address", for
+# every surface (the order page, the task list, the API, the admin, exports). Written as a
+# SQL expression so that a list annotates it without a query per row, and a single order
+# asks the same expression.
+
+
+def contact_days_after_completion() -> int:
+    return int(
+        getattr(
+            settings, "ORDER_CONTACT_DAYS_AFTER_COMPLETION", DEFAULT_CONTACT_DAYS_AFTER_COMPLETION
+        )
+    )
+
+
+def _contact_visible_expression(user: object, *, now: datetime.datetime | None = None) -> Case:
+    """True where ``user`` may see the order's contact: the resident who placed it; a cadre
+    whose scope covers the order's village; the volunteer holding it (accepted or in
+    service) and, after completion, for ``ORDER_CONTACT_DAYS_AFTER_COMPLETION`` days; the
+    donor of a wish once the poster or the center confirmed the claim, with the same window
+    after it is fulfilled. Never a volunteer or team merely offered the order."""
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return Case(default=Value(False), output_field=BooleanField())
+    now = now or timezone.now()
+    since = now - datetime.timedelta(days=contact_days_after_completion())
+    lately_done = Q(status__in=DONE_STATUSES, completed_at__gte=since)
+    recent = Q(status__in=HELD_STATUSES) | lately_done
+    holder = Subquery(Volunteer.objects.filter(user=user).values("pk")[:1])
+    # The order's village in the user's subtrees: the containment test on the tree (no
+    # query for the roles), the same answer as orders_managed_by's copied columns.
+    managed = Exists(scope_queryset(Center.objects.filter(pk=OuterRef("center_id")), user, via=""))
+    return Case(
+        When(Q(resident_id=user.pk), then=Value(True)),
+        When(Q(accepted_by=holder) & recent, then=Value(True)),
+        When(
+            Q(kind=Order.Kind.WISH, donor_id=user.pk, donor_confirmed_at__isnull=False)
+            & (
+                Q(status=Order.Status.ACCEPTED)
+                | Q(status__in=DONE_STATUSES, completed_at__gte=since)
+            ),
+            then=Value(True),
+        ),
+        When(managed, then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+
+
+def with_contact_visibility(
+    queryset: QuerySet[Order], user: object, *, now: datetime.datetime | None = None
+) -> QuerySet[Order]:
+    """``queryset`` with ``contact_visible`` on each order: the contact policy as a column."""
+    return queryset.annotate(contact_visible=_contact_visible_expression(user, now=now))
+
+
+def order_contact_visible(
+    user: object, order: Order, *, now: datetime.datetime | None = None
+) -> bool:
+    """Whether ``user`` may see ``order``'s resident name, phone and address. An order read
+    through ``with_contact_visibility`` answers without a query."""
+    known = getattr(order, "contact_visible", None)
+    if known is not None and now is None:
+        return bool(known)
+    return bool(
+        with_contact_visibility(Order.objects.filter(pk=order.pk), user, now=now)
+        .values_list("contact_visible", flat=True)
+        .first()
+    )
+
+
+def order_offered_to(volunteer: Volunteer | None, order: Order) -> bool:
+    """Whether ``order``'s offer names ``volunteer`` or a team they are a member of now,
+    whatever state the order is in since."""
+    if volunteer is None:
+        return False
+    if order.dispatched_volunteer_id == volunteer.pk:
+        return True
+    return (
+        order.dispatched_team_id is not None
+        and TeamMembership.objects.filter(
+            team_id=order.dispatched_team_id, volunteer=volunteer, left_on__isnull=True
+        ).exists()
+    )
+
+
 def orders_for(user: User) -> QuerySet[Order]:
     """What ``user`` may read: a cadre their subtree's orders, a volunteer the orders offered
     to them or their teams or held by them, a resident their own; anyone, the micro-wishes
@@ -84,7 +195,7 @@ def orders_for(user: User) -> QuerySet[Order]:
         if rows[0][-1]:
             scoped = scoped | Order.objects.filter(own_orders_q(user))
         return scoped
-    volunteer = Volunteer.objects.filter(user=user).first()
+    volunteer = volunteer_of(user)
     if volunteer is not None:
         team_ids = TeamMembership.objects.filter(volunteer=volunteer, left_on__isnull=True).values(
             "team_id"
@@ -176,7 +287,7 @@ WHERE v.{tier} = {tier_value}
             JOIN {service_skill} ss ON ss.skill_id = vs.skill_id
             WHERE ss.service_id = {service_value} AND vs.volunteer_id = v.id
         )
-    )
+    ){scope}
 GROUP BY v.id
 ORDER BY open_tasks, last_task_at NULLS FIRST, v.id
 LIMIT %(limit)s
@@ -210,11 +321,13 @@ def candidates_sql(
     tier_value: str = "%(tier_id)s",
     service_value: str = "%(service_id)s",
     columns: str = CANDIDATE_COLUMNS,
+    scope: str = "",
 ) -> str:
     """The ranking for one tier (a volunteer column of CANDIDATE_TIERS), to run with
     ``candidate_params``. The tier's center and the service are parameters, or SQL
     expressions that read them (automatic dispatch reads them from the order row in the
-    same statement); ``columns`` are the volunteer's columns to return (``v.``)."""
+    same statement); ``columns`` are the volunteer's columns to return (``v.``); ``scope``
+    a further condition on ``v`` (``actor_scope_sql``: the acting cadre's subtree)."""
     if tier not in {column for column, _ in CANDIDATE_TIERS}:
         raise ValueError(tier)
     return _CANDIDATES_SQL.format(
@@ -230,7 +343,22 @@ def candidates_sql(
         service_skill=Service.skills.through._meta.db_table,
         volunteer_skill=Volunteer.skills.through._meta.db_table,
         tier=tier,
+        scope=scope,
     )
+
+
+def actor_scope_sql(actor: User) -> tuple[str, dict[str, object]]:
+    """The acting cadre's scope over volunteers as a condition on ``v`` for the ranking, and
+    its parameters: the very statement of ``volunteers_in_scope`` (practice.scoping), with
+    its placeholders named so that it joins the ranking's named ones."""
+    if actor.is_superuser:
+        return "", {}
+    sql, params = volunteers_in_scope(actor).values("pk").query.sql_with_params()
+    if "%%" in sql:  # a literal percent sign would not survive the renaming below
+        raise ValueError(sql)
+    names = [f"scope_{index}" for index in range(len(params))]
+    named = sql % tuple(f"%({name})s" for name in names)
+    return f"\n    AND v.id IN ({named})", dict(zip(names, params, strict=True))
 
 
 def candidate_params(
@@ -254,15 +382,24 @@ def candidate_params(
 
 
 def dispatch_candidates(
-    order: Order, *, at: datetime.datetime | None = None, limit: int = 10
+    order: Order,
+    *,
+    at: datetime.datetime | None = None,
+    limit: int = 10,
+    actor: User | None = None,
 ) -> list[Volunteer]:
     """Volunteers who may be offered ``order``, best first (at most ``limit``): the nearest
     tier that has any, by the ranking above. One query per tier, at most three. Each carries
-    ``open_tasks`` and ``last_task_at`` for the dispatch page to show why."""
+    ``open_tasks`` and ``last_task_at`` for the dispatch page to show why.
+
+    With an ``actor`` (a cadre on the dispatch page) only volunteers in the actor's subtree
+    are ranked: a township cadre never reads the names of the county's other volunteers.
+    Automatic dispatch has no actor and escalates up to the county."""
     at = at or timezone.localtime()
     bit = slot_bit_at(at)
     if not bit:
         return []
+    scope, scope_params = actor_scope_sql(actor) if actor is not None else ("", {})
     for volunteer_column, order_column in CANDIDATE_TIERS:
         params = candidate_params(
             order_id=order.pk,
@@ -272,7 +409,8 @@ def dispatch_candidates(
             today=at.date(),
             limit=limit,
         )
-        found = list(Volunteer.objects.raw(candidates_sql(volunteer_column), params))
+        params.update(scope_params)
+        found = list(Volunteer.objects.raw(candidates_sql(volunteer_column, scope=scope), params))
         if found:
             return found
     return []
@@ -283,7 +421,7 @@ def orders_offered_to(user: User) -> QuerySet[Order]:
     whatever state they are now. Accepting answers these with their state (409, "already
     accepted") rather than as absent: ``orders_for`` stops showing a team's order to the
     other members once one of them holds it, yet those who lost the race must learn why."""
-    volunteer = Volunteer.objects.filter(user=user).first()
+    volunteer = volunteer_of(user)
     if volunteer is None:
         return Order.objects.none()
     team_ids = TeamMembership.objects.filter(volunteer=volunteer, left_on__isnull=True).values(

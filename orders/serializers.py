@@ -57,6 +57,16 @@ class OrderSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+def mask_name(name: str) -> str:
+    """A person's name shown to someone the contact policy keeps it from: the family name
+    alone (张**), enough to tell two orders apart, not to find the person."""
+    return f"{name[:1]}**" if name else ""
+
+
+def mask_address(address: str) -> str:
+    return "***" if address else ""
+
+
 class OrderEventSerializer(serializers.ModelSerializer):
     from_status = serializers.SerializerMethodField()
     by = serializers.SerializerMethodField()
@@ -73,24 +83,35 @@ class OrderEventSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_by(self, event: OrderEvent) -> str | None:
-        # None is the automatic dispatcher or the deadline sweep.
-        return event.actor.name if event.actor_id else None
+        # None is the automatic dispatcher or the deadline sweep. The resident's own steps
+        # name them only to whom the contact policy shows them (``hidden_actor_id``).
+        if not event.actor_id:
+            return None
+        if event.actor_id == self.context.get("hidden_actor_id"):
+            return mask_name(event.actor.name)
+        return event.actor.name
 
 
 class OrderDetailSerializer(OrderSerializer):
     """One order with what it takes to serve it, and its timeline.
 
-    The contact phone is in clear for the resident, the cadres in scope, the volunteer it
-    was offered to by name and the one holding it (or the donor who claimed the wish); a
-    member of a team it was offered to sees it masked until someone accepts (then only the
-    holder keeps reading the order).
-    The view says which case applies, through ``phone_in_clear``.
+    The resident's name, phone and address are in clear only where the contact policy
+    (``orders.selectors.with_contact_visibility``, the order's ``contact_visible``) says
+    so: the resident, the cadres in scope, the volunteer holding it (and a few days after
+    completion), the donor of a wish once the claim is confirmed. Anyone else reading the
+    order (a volunteer or team it is offered to, a donor whose claim is pending) reads
+    them masked.
     """
 
-    resident_name = serializers.CharField(source="resident.name", read_only=True)
-    donor_name = serializers.CharField(source="donor.name", read_only=True, default=None)
+    resident_name = serializers.SerializerMethodField()
+    donor_name = serializers.CharField(
+        source="donor.name", read_only=True, default=None, allow_null=True
+    )
+    address = serializers.SerializerMethodField()
     contact_phone = serializers.SerializerMethodField()
-    events = OrderEventSerializer(many=True, read_only=True)
+    contact_visible = serializers.SerializerMethodField()
+    donor_confirmed_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    events = serializers.SerializerMethodField()
 
     class Meta(OrderSerializer.Meta):
         fields = [
@@ -107,13 +128,36 @@ class OrderDetailSerializer(OrderSerializer):
             "completed_at",
             "summary",
             "rating_comment",
+            "contact_visible",
+            "donor_confirmed_at",
             "events",
         ]
         read_only_fields = fields
 
+    @staticmethod
+    def _visible(order: Order) -> bool:
+        # Set by with_contact_visibility on every read the API makes; absent means no.
+        return bool(getattr(order, "contact_visible", False))
+
+    def get_contact_visible(self, order: Order) -> bool:
+        return self._visible(order)
+
     def get_contact_phone(self, order: Order) -> str:
-        in_clear = self.context.get("phone_in_clear", False)
-        return order.contact_phone if in_clear else mask_phone(order.contact_phone)
+        return order.contact_phone if self._visible(order) else mask_phone(order.contact_phone)
+
+    def get_address(self, order: Order) -> str:
+        return order.address if self._visible(order) else mask_address(order.address)
+
+    def get_resident_name(self, order: Order) -> str:
+        name = order.resident.name
+        return name if self._visible(order) else mask_name(name)
+
+    @extend_schema_field(OrderEventSerializer(many=True))
+    def get_events(self, order: Order) -> list[dict[str, Any]]:
+        context = {**self.context}
+        if not self._visible(order):
+            context["hidden_actor_id"] = order.resident_id
+        return OrderEventSerializer(order.events.all(), many=True, context=context).data
 
 
 class OrderPlaceSerializer(serializers.Serializer):

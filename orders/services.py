@@ -10,6 +10,7 @@ import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -452,14 +453,61 @@ def _wish_for_claim(donor: User, order_id: int) -> dict[str, object]:
     return wish
 
 
+# Against harvesting (one account claiming every fresh wish to read who posted it): a cap on
+# the claims an account holds open, a rate of claims per hour, and the contact only once
+# the poster or the center confirmed the claim (orders.selectors' contact policy).
+DEFAULT_WISH_OPEN_CLAIMS_MAX = 3
+DEFAULT_WISH_CLAIMS_PER_HOUR = 10
+WISH_CLAIM_WINDOW_SECONDS = 3600
+
+
+class WishClaimThrottled(DomainError):
+    """429: the account claimed too often in the last hour."""
+
+    http_status = 429
+
+
+def _wish_claims_counted(donor: User) -> int:
+    """Count one claim attempt of ``donor`` in the current hour's window and return the
+    count. A cache that fails lets the claim through (the cap still holds): a sick Redis
+    must not stop donors, and the open-claims cap is in the database."""
+    window = int(timezone.now().timestamp()) // WISH_CLAIM_WINDOW_SECONDS
+    key = f"wish-claims:{donor.pk}:{window}"
+    try:
+        cache.add(key, 0, timeout=WISH_CLAIM_WINDOW_SECONDS)
+        return int(cache.incr(key))
+    except Exception:  # noqa: BLE001 - any cache failure fails open, by design
+        return 0
+
+
 @transaction.atomic
 def wish_claim(*, donor: User, order_id: int) -> Order:
     """``donor`` claims an open wish (placed, or dispatched and not yet accepted). The first
     claim wins: the move to accepted is one conditional UPDATE in the state machine, and a
-    second donor, or a volunteer it was offered to, gets 409 naming the state."""
+    second donor, or a volunteer it was offered to, gets 409 naming the state.
+
+    An account claims at most ``WISH_CLAIMS_PER_HOUR`` times an hour (429) and holds at
+    most ``WISH_OPEN_CLAIMS_MAX`` claims not yet fulfilled (400). The claim is pending until
+    the poster or a cadre in scope confirms it (``wish_claim_confirm``)."""
     wish = _wish_for_claim(donor, order_id)
     if wish["resident_id"] == donor.pk:
         raise DomainError(_("不能认领自己发布的微心愿。"), code="own_wish")
+    per_hour = int(getattr(settings, "WISH_CLAIMS_PER_HOUR", DEFAULT_WISH_CLAIMS_PER_HOUR))
+    if _wish_claims_counted(donor) > per_hour:
+        raise WishClaimThrottled(
+            _("认领太频繁，每小时最多认领 %(count)d 次，请稍后再试。") % {"count": per_hour},
+            code="wish_claims_throttled",
+        )
+    # The donor's row lock makes the count and the claim one step: two claims sent at once
+    # by the same account cannot both pass the cap.
+    User.objects.select_for_update().filter(pk=donor.pk).values_list("pk", flat=True).first()
+    open_max = int(getattr(settings, "WISH_OPEN_CLAIMS_MAX", DEFAULT_WISH_OPEN_CLAIMS_MAX))
+    if Order.objects.filter(donor=donor, status=S.ACCEPTED).count() >= open_max:
+        raise DomainError(
+            _("您已有 %(count)d 个认领中的微心愿，请先送达后再认领新的心愿。")
+            % {"count": open_max},
+            code="too_many_open_claims",
+        )
     return transition(
         order_id,
         to=S.ACCEPTED,
@@ -470,6 +518,51 @@ def wish_claim(*, donor: User, order_id: int) -> Order:
         donor=donor,
         accepted_at=timezone.now(),
     )
+
+
+@transaction.atomic
+def wish_claim_confirm(*, actor: User, order_id: int) -> Order:
+    """The poster, or a cadre whose scope covers the wish, confirms the donor's claim: from
+    now on the donor sees the poster's name, phone and address, and is told so. Anyone else
+    finds no such wish (404). Confirming twice changes nothing."""
+    from orders.selectors import orders_managed_by
+    from orders.tasks import notify_pending_task
+
+    order = Order.objects.select_for_update(of=("self",)).filter(pk=order_id).first()
+    if (
+        order is None
+        or order.kind != Order.Kind.WISH
+        or (
+            order.resident_id != actor.pk
+            and not orders_managed_by(actor).filter(pk=order_id).exists()
+        )
+    ):
+        raise NotInScope(_("微心愿不存在。"), code="wish_missing")
+    if order.status != S.ACCEPTED or order.donor_id is None:
+        from orders.workflow import IllegalTransition
+
+        raise IllegalTransition(
+            _("微心愿当前状态为“%(status)s”，没有待确认的认领。")
+            % {"status": Order.Status(order.status).label},
+            code=f"not_allowed_in_{order.status}",
+        )
+    if order.donor_confirmed_at is not None:
+        return order
+    order.donor_confirmed_at = order.updated_at = timezone.now()
+    Order.objects.filter(pk=order.pk).update(
+        donor_confirmed_at=order.donor_confirmed_at, updated_at=order.updated_at
+    )
+    # Not a transition (the wish stays accepted), but the timeline and the outbox record it
+    # as one step, so that the donor is told once, even with the broker down.
+    OrderEvent.objects.create(
+        order=order,
+        from_status=S.ACCEPTED,
+        to_status=S.ACCEPTED,
+        actor=actor,
+        reason=_("认领已确认"),
+    )
+    wake_on_commit(notify_pending_task)
+    return order
 
 
 @transaction.atomic

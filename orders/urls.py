@@ -18,6 +18,11 @@ urlpatterns = [
     path("orders/<int:order_id>/cancel/", views.order_cancel, name="cancel"),
     path("orders/<int:order_id>/rate/", views.order_rate, name="rate"),
     path("orders/<int:order_id>/fulfil/", views.wish_fulfil, name="wish_fulfil"),
+    path(
+        "orders/<int:order_id>/confirm-claim/",
+        views.wish_claim_confirm,
+        name="wish_claim_confirm",
+    ),
     path("volunteer/tasks/", views.task_list, name="tasks"),
     path("volunteer/tasks/next/", views.task_accept_next, name="task_accept_next"),
     path("volunteer/tasks/<int:order_id>/accept/", views.task_accept, name="task_accept"),

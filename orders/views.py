@@ -36,14 +36,21 @@ from orders.forms import (
     RateForm,
 )
 from orders.models import Order, OrderEvent
-from orders.selectors import dispatch_candidates, orders_for, orders_managed_by
+from orders.selectors import (
+    dispatch_candidates,
+    order_offered_to,
+    orders_as_volunteer,
+    orders_for,
+    orders_managed_by,
+    with_contact_visibility,
+)
 from orders.wishes import wall_filter, wishes_claimed_by
 from practice.area_choice import area_choice
 from practice.models import Service
 from practice.scoping import is_cadre
 from practice.selectors import services_offered_at
-from volunteers.models import Team, TeamMembership, Volunteer
-from volunteers.selectors import teams_in_scope
+from volunteers.models import Team, Volunteer
+from volunteers.selectors import active_volunteer_of, teams_in_scope
 
 S = Order.Status
 PAGE_SIZE = 20
@@ -159,7 +166,8 @@ def order_list(request: HttpRequest) -> HttpResponse:
 def _readable(request: HttpRequest, order_id: int, *, managed: bool = False) -> Order:
     visible = orders_managed_by(request.user) if managed else orders_for(request.user)
     order = (
-        visible.select_related(
+        with_contact_visibility(visible, request.user)
+        .select_related(
             *ORDER_RELATED, "accepted_by", "dispatched_team", "dispatched_volunteer", "donor"
         )
         .filter(pk=order_id)
@@ -182,6 +190,17 @@ def _detail_page(
     events = OrderEvent.objects.filter(order=order).select_related("actor").order_by("at", "id")
     owner = order.resident_id == request.user.pk
     donor = order.donor_id is not None and order.donor_id == request.user.pk
+    claim_pending = (
+        order.kind == Order.Kind.WISH
+        and order.status == S.ACCEPTED
+        and order.donor_id is not None
+        and order.donor_confirmed_at is None
+    )
+    # The poster, or a cadre whose scope covers the wish (the service asks the same).
+    can_confirm = claim_pending and (
+        owner
+        or (is_cadre(request.user) and orders_managed_by(request.user).filter(pk=order.pk).exists())
+    )
     return render(
         request,
         "orders/detail.html",
@@ -189,6 +208,9 @@ def _detail_page(
             "order": order,
             "events": events,
             "owner": owner,
+            "contact_visible": order.contact_visible,
+            "claim_pending": claim_pending,
+            "can_confirm": can_confirm,
             "can_dispatch": order.status == S.PLACED and is_cadre(request.user),
             "cancel_form": (cancel_form or CancelForm())
             if owner and order.status in CANCELLABLE
@@ -284,7 +306,7 @@ def order_rate(request: HttpRequest, order_id: int) -> HttpResponse:
 
 
 def _active_volunteer(request: HttpRequest) -> Volunteer | None:
-    return Volunteer.objects.filter(user=request.user, status=Volunteer.Status.ACTIVE).first()
+    return active_volunteer_of(request.user)
 
 
 def _tasks_page(
@@ -295,8 +317,11 @@ def _tasks_page(
     status: int = 200,
 ) -> HttpResponse:
     """Offered to me, offered to my teams, held by me, and lately done. ``bound`` is the
-    (order id, form name, form) sent back with its errors."""
-    visible = orders_for(request.user).select_related(*ORDER_RELATED, "dispatched_team")
+    (order id, form name, form) sent back with its errors. Read as a volunteer only: a
+    cadre who also volunteers finds their own tasks here, not their subtree's team orders."""
+    visible = with_contact_visibility(orders_as_volunteer(volunteer), request.user).select_related(
+        *ORDER_RELATED, "dispatched_team"
+    )
     offered = list(
         visible.filter(status=S.DISPATCHED, dispatched_volunteer=volunteer).order_by(
             "accept_deadline", "id"
@@ -359,15 +384,10 @@ def _task_volunteer(request: HttpRequest) -> Volunteer:
 def _was_offered_to(volunteer: Volunteer, order_id: int) -> Order | None:
     """The order, if it was offered to this volunteer or one of their teams, whatever
     happened to it since: the loser of a race learns who won, a stranger learns nothing."""
-    teams = TeamMembership.objects.filter(volunteer=volunteer, left_on__isnull=True).values(
-        "team_id"
-    )
     order = Order.objects.filter(pk=order_id).first()
     if order is None:
         return None
-    if order.dispatched_volunteer_id == volunteer.pk or order.accepted_by_id == volunteer.pk:
-        return order
-    if order.dispatched_team_id and teams.filter(team_id=order.dispatched_team_id).exists():
+    if order.accepted_by_id == volunteer.pk or order_offered_to(volunteer, order):
         return order
     return None
 
@@ -547,7 +567,9 @@ def _dispatch_page(
     if order.status == S.PLACED:
         candidates = [
             {"volunteer": volunteer, "why": _why(order, volunteer)}
-            for volunteer in dispatch_candidates(order, at=timezone.localtime(at))
+            for volunteer in dispatch_candidates(
+                order, at=timezone.localtime(at), actor=request.user
+            )
         ]
         teams = list(_order_teams(request, order))
     return render(
@@ -674,8 +696,26 @@ def wish_claim(request: HttpRequest, order_id: int) -> HttpResponse:
         }
         wall = reverse("orders:wishes")
         return redirect(f"{wall}?{urlencode(area)}" if area else wall)
-    messages.success(request, _("认领成功！请按联系电话与群众联系，送达后标记为已实现。"))
+    messages.success(
+        request,
+        _("认领成功！发布者或实践站确认后，您可以看到联系电话和地址，与群众联系送达。"),
+    )
     return redirect("orders:detail", order_id=order.pk)
+
+
+@require_POST
+@login_required
+def wish_claim_confirm(request: HttpRequest, order_id: int) -> HttpResponse:
+    """The poster, or a cadre in scope, confirms the donor's claim (确认认领)."""
+    try:
+        services.wish_claim_confirm(actor=request.user, order_id=order_id)
+    except NotInScope as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已确认认领，认领人现在可以看到联系方式。"))
+    return redirect("orders:detail", order_id=order_id)
 
 
 @require_POST

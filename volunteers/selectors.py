@@ -14,6 +14,20 @@ REVIEWING_LEVELS = (Level.CITY, Level.COUNTY, Level.TOWNSHIP)
 LEADING_ROLES = (TeamMembership.Role.LEADER, TeamMembership.Role.DEPUTY)
 
 
+def volunteer_of(user: object) -> Volunteer | None:
+    """The user's volunteer profile, whatever its status, or None: the one lookup of it for
+    every surface (pages, API, /me/, the order flow)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Volunteer.objects.filter(user=user).first()
+
+
+def active_volunteer_of(user: object) -> Volunteer | None:
+    """The user's volunteer profile if it is active (the one who may take tasks), or None."""
+    volunteer = volunteer_of(user)
+    return volunteer if volunteer is not None and volunteer.is_active_volunteer else None
+
+
 def volunteers_in_scope(actor: User) -> QuerySet[Volunteer]:
     return scope_queryset(Volunteer.objects.all(), actor, via="home_center")
 

@@ -37,7 +37,7 @@ STANDING_STATUSES = (
 
 
 def _own_profile(request: HttpRequest) -> Volunteer | None:
-    return Volunteer.objects.filter(user=request.user).first()
+    return selectors.volunteer_of(request.user)
 
 
 def _platform_labels(codes: list[str]) -> list[str]:

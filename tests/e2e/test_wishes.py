@@ -136,10 +136,21 @@ def test_a_wish_goes_from_posted_to_claimed_fulfilled_and_rated(
     # and claims it
     card.get_by_role("button", name=f"认领：{TITLE}").click()
 
-    # then the wish's own page gives them the phone and address to deliver it
+    # then the wish's own page says the claim waits for the poster's confirmation
     expect(phone).to_have_url(f"{live_server.url}/orders/{wish.pk}/")
     expect(phone.locator(".messages")).to_contain_text("认领成功")
     expect(phone.locator("h1 .order-status")).to_have_text("已接单")
+    expect(phone.locator(".claim-pending")).to_contain_text("认领待确认")
+    expect(phone.locator(".facts")).not_to_contain_text(CONTACT)
+    expect(phone.locator(".facts")).not_to_contain_text(ADDRESS)
+
+    # when the resident confirms the claim on their order page
+    resident.goto(f"/orders/{wish.pk}/")
+    resident.get_by_role("button", name="确认认领").click()
+    expect(resident.locator(".messages")).to_contain_text("已确认认领")
+
+    # then the donor's page gives them the phone and address to deliver it
+    phone.reload()
     expect(phone.locator(".facts")).to_contain_text(CONTACT)
     expect(phone.locator(".facts")).to_contain_text(ADDRESS)
 
@@ -172,10 +183,10 @@ def test_a_wish_goes_from_posted_to_claimed_fulfilled_and_rated(
     expect(resident.locator(".messages")).to_contain_text("感谢您的评价！")
     expect(resident.locator("dd.rating")).to_have_text("5 分")
     expect(resident.locator(".timeline .move")).to_have_text(
-        ["待派单", "待派单 → 已接单", "已接单 → 已完成", "已完成 → 已评价"]
+        ["待派单", "待派单 → 已接单", "已接单 → 已接单", "已接单 → 已完成", "已完成 → 已评价"]
     )
     expect(resident.locator(".timeline .who")).to_have_text(
-        ["张群众", "爱心人士", "爱心人士", "张群众"]
+        ["张群众", "爱心人士", "张群众", "爱心人士", "张群众"]
     )
     resident.screenshot(path="/tmp/e2e-wish-timeline.png", full_page=True)
     wish.refresh_from_db()
