@@ -337,3 +337,39 @@ def test_a_refused_password_change_changes_nothing(client, people, data, expecte
         assert list(errors) == ["password"]
     people.resident.refresh_from_db()
     assert people.resident.check_password(PASSWORD)
+
+
+# --- queries --------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "queries"),
+    [("/accounts/signup/", 0), ("/accounts/password-reset/", 0)],
+)
+def test_the_first_steps_cost_no_queries(client, path, queries, django_assert_num_queries):
+    with django_assert_num_queries(queries):
+        assert client.get(path).status_code == 200
+
+
+@pytest.mark.django_db
+def test_asking_for_a_code_costs_a_fixed_number_of_queries(
+    api_client, texts, django_assert_num_queries
+):
+    # the account check; a savepoint, the per-phone lock, two limit counts, voiding the last
+    # code, the insert, the release
+    with django_assert_num_queries(8):
+        response = api_client.post(
+            "/api/v1/accounts/verification-codes/",
+            {"phone": PHONE, "purpose": "signup"},
+            format="json",
+        )
+    assert response.status_code == 202
+
+
+@pytest.mark.django_db
+def test_the_change_password_page_costs_two_queries(client, people, django_assert_num_queries):
+    client.force_login(people.resident)
+    # the session and its user
+    with django_assert_num_queries(2):
+        assert client.get("/accounts/password-change/").status_code == 200
