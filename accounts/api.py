@@ -16,7 +16,9 @@ from accounts.lockout import lockout_response
 from accounts.models import User
 from accounts.phones import mask_phone, normalize_phone
 from accounts.selectors import Role, user_roles
-from accounts.services import resident_register
+from accounts.services import password_reset_with_code, resident_register_with_code
+from accounts.verification import Purpose, code_minutes, verification_code_send
+from core.http import client_address
 from practice.models import Center
 from volunteers.models import Team, Volunteer
 from volunteers.selectors import teams_of_volunteer, volunteer_of
@@ -70,6 +72,73 @@ class RegisterSerializer(serializers.Serializer):
     phone = PhoneField(max_length=20)
     password = serializers.CharField(max_length=128, trim_whitespace=False, write_only=True)
     name = serializers.CharField(max_length=50)
+    code = serializers.CharField(
+        max_length=10, help_text=_("发送到该手机号的 6 位验证码（purpose 为 signup）。")
+    )
+
+
+class VerificationCodeRequestSerializer(serializers.Serializer):
+    phone = PhoneField(max_length=20)
+    purpose = serializers.ChoiceField(choices=Purpose.choices)
+
+
+class VerificationCodeSentSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    expires_in = serializers.IntegerField(help_text=_("验证码有效的秒数。"))
+
+
+class VerificationCodeApi(APIView):
+    """Send a 6-digit code to a phone, for sign-up or for a password reset."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+    @extend_schema(
+        request=VerificationCodeRequestSerializer,
+        responses={202: VerificationCodeSentSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        incoming = VerificationCodeRequestSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        verification_code_send(
+            phone=incoming.validated_data["phone"],
+            purpose=incoming.validated_data["purpose"],
+            client_address=client_address(request._request),
+        )
+        body = {
+            "detail": _("如果该手机号可以接收，验证码已发送，%(minutes)d 分钟内有效。")
+            % {"minutes": code_minutes()},
+            "expires_in": code_minutes() * 60,
+        }
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetSerializer(serializers.Serializer):
+    phone = PhoneField(max_length=20)
+    code = serializers.CharField(max_length=10)
+    password = serializers.CharField(max_length=128, trim_whitespace=False, write_only=True)
+
+
+class PasswordResetApi(APIView):
+    """A new password on the code sent to the phone (purpose reset); it also ends any
+    sign-in delay or lockout of the number, and revokes the account's API tokens."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+    @extend_schema(
+        request=PasswordResetSerializer,
+        responses={200: inline_serializer("PasswordReset", {"detail": serializers.CharField()})},
+    )
+    def post(self, request: Request) -> Response:
+        incoming = PasswordResetSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        password_reset_with_code(**incoming.validated_data)
+        return Response({"detail": _("密码已重置，请用新密码登录。")})
 
 
 class AccountSerializer(serializers.Serializer):
@@ -91,7 +160,7 @@ class RegisterApi(APIView):
     def post(self, request: Request) -> Response:
         incoming = RegisterSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        user = resident_register(**incoming.validated_data)
+        user = resident_register_with_code(**incoming.validated_data)
         return Response(AccountSerializer(user).data, status=status.HTTP_201_CREATED)
 
 

@@ -75,3 +75,56 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().clean()
         self.phone = normalize_phone(self.phone)
         self.name = (self.name or "").strip()
+
+
+class PhoneVerification(models.Model):
+    """One code sent to one phone for one purpose. Neither the code nor the number is
+    stored, only keyed digests of them: the code is checked by recomputing its digest, and
+    the row still counts towards the per-phone and per-address limits until the purge of
+    sign-in records removes it."""
+
+    class Purpose(models.TextChoices):
+        SIGNUP = "signup", _("注册")
+        RESET = "reset", _("重置密码")
+
+    phone_digest = models.CharField(_("手机号摘要"), max_length=64, db_index=True)
+    purpose = models.CharField(_("用途"), max_length=16, choices=Purpose.choices)
+    code_digest = models.CharField(_("验证码摘要"), max_length=64)
+    client_digest = models.CharField(_("客户端地址摘要"), max_length=64, blank=True, db_index=True)
+    created_at = models.DateTimeField(_("发送时间"), default=timezone.now, db_index=True)
+    expires_at = models.DateTimeField(_("失效时间"))
+    attempts = models.PositiveSmallIntegerField(_("错误次数"), default=0)
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+    voided_at = models.DateTimeField(_("作废时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("手机验证码")
+        verbose_name_plural = _("手机验证码")
+        indexes = [
+            models.Index(
+                fields=["phone_digest", "purpose", "-created_at"], name="verification_live_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SignInGuard(models.Model):
+    """Failed sign-ins of one account, counted across every client address, and the delay
+    they earned. Keyed by the digest the sign-in records use, so an unknown number is
+    guarded exactly like a known one and nothing tells the two apart."""
+
+    account_digest = models.CharField(_("账号摘要"), max_length=64, unique=True)
+    window_started_at = models.DateTimeField(_("计数起点"))
+    window_failures = models.PositiveIntegerField(_("窗口内失败次数"), default=0)
+    delays_imposed = models.PositiveSmallIntegerField(_("已延迟次数"), default=0)
+    delayed_until = models.DateTimeField(_("延迟至"), null=True, blank=True)
+    last_failure_at = models.DateTimeField(_("最近失败时间"), db_index=True)
+
+    class Meta:
+        verbose_name = _("账号登录保护")
+        verbose_name_plural = _("账号登录保护")
+
+    def __str__(self) -> str:
+        return f"{self.account_digest[:12]}… {self.window_failures}"

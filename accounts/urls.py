@@ -15,4 +15,6 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("signup/", views.signup, name="signup"),
+    path("password-reset/", views.password_reset, name="password_reset"),
+    path("password-change/", views.password_change, name="password_change"),
 ]

@@ -1,19 +1,92 @@
+"""Sign-up, password reset and password change: plain forms, no JavaScript.
+
+Sign-up and reset take two steps on one address: the number (a code is sent to it), then
+the code with the rest. The step is named by the button pressed, so either form can be sent
+again as it stands (a lost code is asked for again from the second step).
+"""
+
 from __future__ import annotations
 
-from django.contrib.auth import login
+from django.contrib import messages
+from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from accounts.forms import SignUpForm
+from accounts.forms import PasswordChangeForm, PasswordResetForm, PhoneCodeRequestForm, SignUpForm
+from accounts.phones import mask_phone, normalize_phone
+from accounts.verification import Purpose, code_minutes
+from core.http import client_address
+
+SEND_STEP = "send_code"
+
+
+def _two_steps(
+    request: HttpRequest, *, purpose: str, final_form_class: type, template: str
+) -> tuple[HttpResponse | None, object]:
+    """Run the code step if it was asked for; return the page to show, or the final
+    form (bound when it was submitted) for the caller to complete."""
+    if request.method == "POST" and SEND_STEP in request.POST:
+        request_form = PhoneCodeRequestForm(
+            request.POST, purpose=purpose, client_address=client_address(request)
+        )
+        if request_form.is_valid() and request_form.send():
+            phone = normalize_phone(request_form.cleaned_data["phone"])
+            final = final_form_class(initial={"phone": phone})
+            notice = _("验证码已发送至 %(phone)s，%(minutes)d 分钟内有效。") % {
+                "phone": mask_phone(phone),
+                "minutes": code_minutes(),
+            }
+            context = {"form": final, "step": 2, "notice": notice, "phone": phone}
+            return render(request, template, context), None
+        return render(request, template, {"form": request_form, "step": 1}), None
+    if request.method == "POST":
+        return None, final_form_class(request.POST)
+    request_form = PhoneCodeRequestForm(purpose=purpose, client_address=None)
+    return render(request, template, {"form": request_form, "step": 1}), None
 
 
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
-    form = SignUpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    template = "accounts/signup.html"
+    page, form = _two_steps(
+        request, purpose=Purpose.SIGNUP, final_form_class=SignUpForm, template=template
+    )
+    if page is not None:
+        return page
+    if form.is_valid():
         user = form.save()
         if user is not None:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("home")
-    return render(request, "accounts/signup.html", {"form": form})
+    phone = normalize_phone(form.data.get("phone", ""))
+    return render(request, template, {"form": form, "step": 2, "phone": phone})
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset(request: HttpRequest) -> HttpResponse:
+    template = "accounts/password_reset.html"
+    page, form = _two_steps(
+        request, purpose=Purpose.RESET, final_form_class=PasswordResetForm, template=template
+    )
+    if page is not None:
+        return page
+    if form.is_valid() and form.save() is not None:
+        messages.success(request, _("密码已重置，请用新密码登录。"))
+        return redirect("accounts:login")
+    phone = normalize_phone(form.data.get("phone", ""))
+    return render(request, template, {"form": form, "step": 2, "phone": phone})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid() and form.save() is not None:
+        # The password is part of the session's hash: keep this browser signed in.
+        update_session_auth_hash(request, request.user)
+        messages.success(request, _("密码已修改。"))
+        return redirect("home")
+    return render(request, "accounts/password_change.html", {"form": form})

@@ -2,7 +2,13 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from accounts.api import MeApi, RegisterApi, TokenObtainApi
+from accounts.api import (
+    MeApi,
+    PasswordResetApi,
+    RegisterApi,
+    TokenObtainApi,
+    VerificationCodeApi,
+)
 from orders.api import OrderViewSet
 from practice.api import CenterViewSet, ServiceViewSet
 from volunteers.api import TeamViewSet, VolunteerViewSet
@@ -18,6 +24,8 @@ app_name = "api"
 urlpatterns = [
     path("auth/token/", TokenObtainApi.as_view(), name="token"),
     path("accounts/register/", RegisterApi.as_view(), name="register"),
+    path("accounts/verification-codes/", VerificationCodeApi.as_view(), name="verification_codes"),
+    path("accounts/password-reset/", PasswordResetApi.as_view(), name="password_reset"),
     path("me/", MeApi.as_view(), name="me"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),

@@ -153,6 +153,8 @@ AUTHENTICATION_BACKENDS = [
     # First, as django-axes requires, so a locked-out phone number is refused before the
     # password is even checked.
     "axes.backends.AxesStandaloneBackend",
+    # Then the per-account delay (accounts.signin), across every client address.
+    "accounts.signin.AccountDelayBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -182,6 +184,27 @@ AXES_RESET_ON_SUCCESS = True
 # "phone", find nothing, and lock by address alone.
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
+# The sign-in records name the account by a keyed digest of its phone, never the number
+# (accounts.signin), and keep no form field that could hold one.
+AXES_USERNAME_CALLABLE = "accounts.signin.axes_username"
+AXES_HANDLER = "accounts.signin.DigestAxesHandler"
+AXES_SENSITIVE_PARAMETERS = ["username", "phone", "password", "code", "new_password1"]
+# Attempts refused during a lockout were never tried: they neither count nor extend it, so
+# the lockout page can say when it ends.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Per account, across addresses: after this many failures within the window, a delay of
+# 1, 2, 4 ... minutes, at most the maximum (accounts.signin).
+SIGNIN_ACCOUNT_FAILURES = env_int("SIGNIN_ACCOUNT_FAILURES", 10)
+SIGNIN_ACCOUNT_WINDOW_MINUTES = env_int("SIGNIN_ACCOUNT_WINDOW_MINUTES", 15)
+SIGNIN_ACCOUNT_MAX_DELAY_MINUTES = env_int("SIGNIN_ACCOUNT_MAX_DELAY_MINUTES", 30)
+# Sign-in records and verification-code rows are kept as long as the Cybersecurity Law
+# asks network logs be kept (at least six months), then purged daily.
+SIGNIN_RECORD_RETENTION_DAYS = env_int("SIGNIN_RECORD_RETENTION_DAYS", 183)
+# Phone verification codes (accounts.verification).
+VERIFICATION_CODE_MINUTES = env_int("VERIFICATION_CODE_MINUTES", 10)
+VERIFICATION_CODE_MAX_ATTEMPTS = env_int("VERIFICATION_CODE_MAX_ATTEMPTS", 5)
+VERIFICATION_CODES_PER_PHONE_HOUR = env_int("VERIFICATION_CODES_PER_PHONE_HOUR", 5)
+VERIFICATION_CODES_PER_ADDRESS_DAY = env_int("VERIFICATION_CODES_PER_ADDRESS_DAY", 20)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -322,6 +345,10 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {
         "task": "core.tasks.heartbeat_task",
         "schedule": float(env_int("HEARTBEAT_INTERVAL_SECONDS", 60)),
+    },
+    "signin-records-purge": {
+        "task": "accounts.tasks.signin_records_purge_task",
+        "schedule": 24 * 3600.0,
     },
 }
 

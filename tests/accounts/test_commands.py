@@ -76,6 +76,8 @@ def test_create_cadre_makes_an_account_with_a_role(tree, fake_getpass):
     assert user.is_active
     assert not user.is_staff
     assert not user.is_superuser
+    # The operator vouches for the number of the cadre they create.
+    assert user.phone_verified_at is not None
     assert roles_of(NEW_PHONE) == {"430405"}
     assert prompt.prompts == []
     assert "已创建干部账号：新干部 13800000021 @ 珠晖区新时代文明实践中心" in out
@@ -147,6 +149,8 @@ def test_create_cadre_makes_a_resident_a_cadre(people, tree):
     run("create_cadre", phone, "--center", tree.township_b.code)
 
     assert roles_of(phone) == {"430406001"}
+    # A role is not proof of who signed up with the number: still unverified.
+    assert User.objects.get(phone=phone).phone_verified_at is None
     assert set(visible_centers(User.objects.get(phone=phone)).values_list("code", flat=True)) == {
         "430406001",
         "430406001001",

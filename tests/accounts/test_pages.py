@@ -43,7 +43,15 @@ def assert_works_without_javascript(html: str) -> None:
     assert html.count('name="csrfmiddlewaretoken"') == len(forms)
 
 
-def sign_up(client, **changes):
+def code_sent(client, texts, phone="13812345678") -> str:
+    """The first step of sign-up: ask for a code, and read it off the phone."""
+    response = client.post("/accounts/signup/", {"phone": phone, "send_code": "1"})
+    assert response.status_code == 200
+    assert response.context["step"] == 2, errors(response)
+    return texts.code_for(phone)
+
+
+def sign_up(client, texts, **changes):
     data = {
         "phone": "13812345678",
         "name": "王小明",
@@ -51,6 +59,8 @@ def sign_up(client, **changes):
         "password_again": PASSWORD,
         **changes,
     }
+    if "code" not in data:
+        data["code"] = code_sent(client, texts)
     return client.post("/accounts/signup/", data)
 
 
@@ -156,19 +166,33 @@ def test_home_is_read_only(client, tree):
 
 
 @pytest.mark.django_db
-def test_the_sign_up_page_is_a_plain_form(client):
+def test_the_sign_up_page_asks_for_the_phone_first_in_a_plain_form(client):
     response = client.get("/accounts/signup/")
 
     assert response.status_code == 200
     html = html_of(response)
-    for field in ["phone", "name", "password", "password_again"]:
-        assert f'name="{field}"' in html
+    assert 'name="phone"' in html
+    assert 'name="send_code"' in html
+    assert 'name="password"' not in html
     assert_works_without_javascript(html)
 
 
 @pytest.mark.django_db
-def test_sign_up_creates_the_resident_signs_in_and_goes_home(client, tree):
-    response = sign_up(client, phone="+86 138 1234 5678", name=" 王小明 ")
+def test_the_second_step_asks_for_the_code_name_and_password(client, texts):
+    response = client.post("/accounts/signup/", {"phone": "138 1234 5678", "send_code": "1"})
+
+    html = html_of(response)
+    for field in ["phone", "code", "name", "password", "password_again"]:
+        assert f'name="{field}"' in html
+    assert "验证码已发送至 138****5678，10 分钟内有效。" in html
+    assert 'value="13812345678"' in html
+    assert_works_without_javascript(html)
+    assert len(texts.to("13812345678")) == 1
+
+
+@pytest.mark.django_db
+def test_sign_up_creates_the_resident_signs_in_and_goes_home(client, tree, texts):
+    response = sign_up(client, texts, phone="+86 138 1234 5678", name=" 王小明 ")
 
     assert response.status_code == 302
     assert response["Location"] == "/"
@@ -176,8 +200,59 @@ def test_sign_up_creates_the_resident_signs_in_and_goes_home(client, tree):
     assert user.phone == "13812345678"
     assert user.name == "王小明"
     assert user.check_password(PASSWORD)
+    assert user.phone_verified_at is not None
     assert client.session["_auth_user_id"] == str(user.pk)
     assert "王小明" in html_of(client.get("/"))
+
+
+@pytest.mark.django_db
+def test_sign_up_without_the_right_code_makes_no_account(client, tree, texts):
+    right = code_sent(client, texts)
+    wrong = "000000" if right != "000000" else "111111"
+
+    response = sign_up(client, texts, code=wrong)
+
+    assert response.status_code == 200
+    assert errors(response) == {"code": ["验证码不正确，还可再试 4 次。"]}
+    assert not User.objects.exists()
+    # The right code still works after one wrong try.
+    assert sign_up(client, texts, code=right).status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_code_sent_to_another_phone_does_not_sign_this_one_up(client, tree, texts):
+    code = code_sent(client, texts, phone="13812340000")
+
+    response = sign_up(client, texts, code=code)
+
+    assert errors(response) == {"code": ["验证码无效或已过期，请重新获取。"]}
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("phone", "message"),
+    [
+        ("1381234567", "手机号应为 11 位数字，当前为 10 位。"),
+        ("12345678901", "不是有效的大陆手机号码段。"),
+        ("", "该字段是必填项。"),
+    ],
+)
+def test_asking_a_code_for_a_bad_number_names_it(client, texts, phone, message):
+    response = client.post("/accounts/signup/", {"phone": phone, "send_code": "1"})
+
+    assert response.status_code == 200
+    assert response.context["step"] == 1
+    assert errors(response) == {"phone": [message]}
+    assert len(texts) == 0
+
+
+@pytest.mark.django_db
+def test_asking_a_sign_up_code_for_a_registered_number_sends_none(client, people, texts):
+    response = client.post("/accounts/signup/", {"phone": "139 0000 0001", "send_code": "1"})
+
+    assert errors(response) == {"phone": ["该手机号已注册，请直接登录；忘记密码可通过验证码重置。"]}
+    assert len(texts) == 0
 
 
 @pytest.mark.django_db
@@ -188,13 +263,15 @@ def test_sign_up_creates_the_resident_signs_in_and_goes_home(client, tree):
         ({"phone": "12345678901"}, {"phone": ["不是有效的大陆手机号码段。"]}),
         ({"phone": "138abc45678"}, {"phone": ["手机号只能包含数字。"]}),
         ({"phone": ""}, {"phone": ["该字段是必填项。"]}),
+        ({"code": ""}, {"code": ["该字段是必填项。"]}),
+        ({"code": "12345"}, {"code": ["请输入 6 位数字验证码。"]}),
         ({"name": "   "}, {"name": ["该字段是必填项。"]}),
         ({"name": "王" * 51}, {"name": ["确保该变量包含不超过 50 字符 (目前字符数 51)。"]}),
         ({"password_again": "Practice#2027"}, {"password_again": ["两次输入的密码不一致。"]}),
     ],
 )
-def test_sign_up_errors_are_in_chinese_by_field(client, tree, changes, expected):
-    response = sign_up(client, **changes)
+def test_sign_up_errors_are_in_chinese_by_field(client, tree, texts, changes, expected):
+    response = sign_up(client, texts, **changes)
 
     assert response.status_code == 200
     assert errors(response) == expected
@@ -206,10 +283,10 @@ def test_sign_up_errors_are_in_chinese_by_field(client, tree, changes, expected)
 
 
 @pytest.mark.django_db
-def test_sign_up_with_a_taken_phone_is_refused(client, people):
+def test_sign_up_with_a_taken_phone_is_refused(client, people, texts):
     before = User.objects.count()
 
-    response = sign_up(client, phone="139 0000 0001")
+    response = sign_up(client, texts, phone="139 0000 0001")
 
     assert response.status_code == 200
     assert errors(response) == {"phone": ["该手机号已注册。"]}
@@ -226,18 +303,24 @@ def test_sign_up_with_a_taken_phone_is_refused(client, people):
         ("38472916503", "密码只包含数字。"),
     ],
 )
-def test_sign_up_with_a_weak_password_is_refused(client, tree, password, message):
-    response = sign_up(client, password=password, password_again=password)
+def test_sign_up_with_a_weak_password_is_refused_and_keeps_the_code(
+    client, tree, texts, password, message
+):
+    code = code_sent(client, texts)
+
+    response = sign_up(client, texts, code=code, password=password, password_again=password)
 
     assert response.status_code == 200
     assert list(errors(response)) == ["password"]
     assert message in " ".join(errors(response)["password"])
     assert not User.objects.exists()
+    # The refusal did not use the code up.
+    assert sign_up(client, texts, code=code).status_code == 302
 
 
 @pytest.mark.django_db
-def test_sign_up_keeps_what_was_typed_except_the_passwords(client, tree):
-    html = html_of(sign_up(client, phone="1381234567"))
+def test_sign_up_keeps_what_was_typed_except_the_passwords(client, tree, texts):
+    html = html_of(sign_up(client, texts, phone="1381234567"))
 
     assert 'value="1381234567"' in html
     assert 'value="王小明"' in html
@@ -245,12 +328,16 @@ def test_sign_up_keeps_what_was_typed_except_the_passwords(client, tree):
 
 
 @pytest.mark.django_db
-def test_sign_up_needs_the_csrf_token(tree):
+def test_sign_up_needs_the_csrf_token(tree, texts):
     from django.test import Client
 
     strict = Client(enforce_csrf_checks=True)
 
-    assert sign_up(strict).status_code == 403
+    assert (
+        strict.post("/accounts/signup/", {"phone": "13812345678", "send_code": "1"}).status_code
+        == 403
+    )
+    assert len(texts) == 0
     assert not User.objects.exists()
 
 

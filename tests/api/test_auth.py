@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from rest_framework.authtoken.models import Token
 
@@ -9,7 +11,11 @@ from tests.conftest import PASSWORD
 
 URL = "/api/v1/auth/token/"
 WRONG = "手机号或密码不正确。"
-LOCKED = "登录失败次数过多，该账号已被暂时锁定，请 15 分钟后再试。"
+# The lockout says until when (a local time) and what to do about it.
+LOCKED = re.compile(
+    r"^登录失败次数过多，该账号已暂时锁定，请于 \d\d:\d\d 之后再试（约 15 分钟）。"
+    r"如果忘记了密码，可以用手机验证码重置密码，重置后即可登录。$"
+)
 
 
 def ask(api_client, phone, password, **extra):
@@ -127,7 +133,8 @@ def test_five_failures_lock_the_phone_even_against_the_right_password(api_client
     # The failure that reaches the limit is already answered with the lockout.
     assert fifth.status_code == 429
     assert sixth.status_code == 429
-    assert sixth.json() == {"detail": LOCKED}
+    assert set(sixth.json()) == {"detail", "locked_until"}
+    assert LOCKED.match(sixth.json()["detail"])
     assert "锁定" in sixth.json()["detail"]
     assert not Token.objects.exists()
 
@@ -182,7 +189,8 @@ def test_a_lockout_through_the_api_also_locks_the_sign_in_page(api_client, clien
     response = client.post("/accounts/login/", {"username": "13900000001", "password": PASSWORD})
 
     assert response.status_code == 429
-    assert LOCKED in response.content.decode()
+    assert LOCKED.match(response.context["message"])
+    assert 'href="/accounts/password-reset/"' in response.content.decode()
     assert "_auth_user_id" not in client.session
 
 

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from accounts.models import User
+from tests.accounts import sms
 from tests.conftest import PASSWORD
 
 URL = "/api/v1/accounts/register/"
@@ -15,8 +16,33 @@ REQUIRED = "该字段是必填项。"
 PHONE_TAKEN = "该手机号已注册。"
 
 
+CODES_URL = "/api/v1/accounts/verification-codes/"
+
+
+def code_for(api_client, phone: object) -> str:
+    """Ask for a sign-up code the way an app does, and read it off the phone; a number that
+    cannot get one is given a made-up code, so only the field under test is wrong."""
+    from accounts.phones import normalize_phone
+    from tests.accounts.sms import RecordingPhoneBackend, Texts
+
+    if not isinstance(phone, str):
+        return "000000"
+    before = len(RecordingPhoneBackend.texts)
+    api_client.post(CODES_URL, {"phone": phone, "purpose": "signup"}, format="json")
+    if len(RecordingPhoneBackend.texts) == before:
+        return "000000"
+    return Texts().code_for(normalize_phone(phone))
+
+
 def register(api_client, body, **kwargs):
+    if isinstance(body, dict) and "code" not in body:
+        body = {**body, "code": code_for(api_client, body.get("phone"))}
     return api_client.post(URL, body, format="json", **kwargs)
+
+
+# The recording backend's fixture, for every test here: each sign-up asks for a code.
+texts = sms.texts
+pytestmark = pytest.mark.usefixtures("texts")
 
 
 def good(**changes):
@@ -179,10 +205,15 @@ def test_wrong_types_are_refused_by_field(api_client, body, field):
 
 @pytest.mark.django_db
 def test_missing_fields_are_each_named(api_client):
-    response = register(api_client, {})
+    response = api_client.post(URL, {}, format="json")
 
     assert response.status_code == 400
-    assert response.json() == {"phone": [REQUIRED], "password": [REQUIRED], "name": [REQUIRED]}
+    assert response.json() == {
+        "phone": [REQUIRED],
+        "password": [REQUIRED],
+        "name": [REQUIRED],
+        "code": [REQUIRED],
+    }
     assert not User.objects.exists()
 
 
@@ -223,13 +254,18 @@ def test_an_empty_body_names_every_field(api_client):
     response = api_client.post(URL, data="", content_type="application/json")
 
     assert response.status_code == 400
-    assert response.json() == {"phone": [REQUIRED], "password": [REQUIRED], "name": [REQUIRED]}
+    assert response.json() == {
+        "phone": [REQUIRED],
+        "password": [REQUIRED],
+        "name": [REQUIRED],
+        "code": [REQUIRED],
+    }
 
 
 @pytest.mark.django_db
 def test_a_form_encoded_sign_up_also_works(api_client):
     # The contract speaks JSON, but a plain form post must not break the endpoint either.
-    response = api_client.post(URL, good())
+    response = api_client.post(URL, good(code=code_for(api_client, "13812345678")))
 
     assert response.status_code == 201
     assert User.objects.get().phone == "13812345678"
@@ -256,3 +292,85 @@ def test_register_does_not_need_or_use_a_session(api_client, people):
     response = register(client, good())
 
     assert response.status_code == 201
+
+
+# --- the code --------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_asking_for_a_code_answers_202_and_texts_the_phone(api_client, texts):
+    response = api_client.post(
+        CODES_URL, {"phone": "+86 138 1234 5678", "purpose": "signup"}, format="json"
+    )
+
+    assert response.status_code == 202
+    assert response.json() == {
+        "detail": "如果该手机号可以接收，验证码已发送，10 分钟内有效。",
+        "expires_in": 600,
+    }
+    [text] = texts.to("13812345678")
+    assert text.startswith(f"验证码 {texts.code_for('13812345678')}，10 分钟内有效，用于注册。")
+
+
+@pytest.mark.django_db
+def test_register_without_a_code_is_refused(api_client):
+    response = api_client.post(URL, good(), format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"code": [REQUIRED]}
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_register_with_a_wrong_code_is_refused_and_counted(api_client):
+    right = code_for(api_client, "13812345678")
+    wrong = "999999" if right != "999999" else "888888"
+
+    answers = [register(api_client, good(code=wrong)) for _ in range(5)]
+
+    assert [a.status_code for a in answers] == [400] * 5
+    assert answers[0].json() == {"code": ["验证码不正确，还可再试 4 次。"]}
+    assert answers[3].json() == {"code": ["验证码不正确，还可再试 1 次。"]}
+    assert answers[4].json() == {"code": ["验证码错误次数过多，已作废，请重新获取。"]}
+    # The fifth wrong try voided the code: the right one no longer works either.
+    late = register(api_client, good(code=right))
+    assert late.json() == {"code": ["验证码无效或已过期，请重新获取。"]}
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_code_works_once(api_client):
+    code = code_for(api_client, "13812345678")
+    assert register(api_client, good(code=code)).status_code == 201
+    User.objects.all().delete()
+
+    again = register(api_client, good(code=code))
+
+    assert again.json() == {"code": ["验证码无效或已过期，请重新获取。"]}
+
+
+@pytest.mark.django_db
+def test_a_registered_account_is_verified(api_client):
+    assert register(api_client, good()).status_code == 201
+
+    assert User.objects.get().phone_verified_at is not None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"phone": "13812345678"}, {"purpose": [REQUIRED]}),
+        ({"phone": "13812345678", "purpose": "admin"}, {"purpose": ["“admin” 不是合法选项。"]}),
+        (
+            {"phone": "12345", "purpose": "signup"},
+            {"phone": ["手机号应为 11 位数字，当前为 5 位。"]},
+        ),
+    ],
+)
+def test_a_bad_code_request_is_a_400_by_field(api_client, texts, body, expected):
+    response = api_client.post(CODES_URL, body, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == expected
+    assert len(texts) == 0

@@ -1,0 +1,1 @@
+from tests.accounts.sms import texts  # noqa: F401 - the fixture, for every test here
