@@ -25,7 +25,7 @@ from import_export.results import Result
 
 from accounts.phones import mask_phone
 from practice.admin_scoping import ScopedAdmin
-from volunteers.models import Volunteer, VolunteerRoster
+from volunteers.models import RosterInvitation, Volunteer, VolunteerRoster
 from volunteers.roster import (
     RosterCSV,
     RosterExportResource,
@@ -167,7 +167,13 @@ class VolunteerRosterAdmin(ImportExportMixin, ScopedAdmin):
         return TemplateResponse(request, [self.import_template_name], context)
 
     def add_success_message(self, result: Result, request: HttpRequest) -> None:
+        invited = sum(1 for row in result if isinstance(row.instance, RosterInvitation))
+        registered = result.totals["new"] - invited
         messages.success(
             request,
-            _("已导入 %(count)d 名志愿者，均为在册状态。") % {"count": result.totals["new"]},
+            _(
+                "已直接登记 %(registered)d 名在册志愿者；%(invited)d 行已发出邀请，"
+                "待本人用已验证的手机号登录确认后成为在册志愿者。"
+            )
+            % {"registered": registered, "invited": invited},
         )

@@ -27,8 +27,8 @@ from accounts.models import User
 from accounts.services import resident_register
 from practice.models import Center
 from tests.conftest import PASSWORD, VOLUNTEER_ID_NUMBER
-from volunteers.identity import compose_id_number
-from volunteers.models import Skill, Volunteer
+from volunteers.identity import compose_id_number, decrypt_id_number, phone_digest
+from volunteers.models import RosterInvitation, Skill, Volunteer
 from volunteers.roster import (
     IMPORT_COLUMNS,
     RosterExportResource,
@@ -277,7 +277,21 @@ def test_a_roster_over_the_row_limit_is_refused_as_a_whole(client, people, tree,
 # --- the confirm: all rows, in one go ------------------------------------------------------
 
 
-def test_a_clean_csv_roster_imports_every_row_after_confirm(client, people, tree):
+def invitation_of(phone: str) -> RosterInvitation:
+    return RosterInvitation.objects.get(phone_digest=phone_digest(phone))
+
+
+def preview_outcomes(response) -> dict[int, str]:
+    """Each clean row's last preview column (what confirming will do), by sheet row."""
+    result = response.context["result"]
+    return {
+        number + 1: row_result.diff[-1]
+        for number, row_result in enumerate(result.rows, start=1)
+        if row_result.diff
+    }
+
+
+def test_a_clean_csv_roster_invites_every_row_after_confirm(client, people, tree):
     # given a clean roster; one phone belongs to a resident without a volunteer profile
     client.force_login(people.county_cadre)
     rows = [*good_rows(tree), row("张群众", "13900000001", id_number(4), tree.village_a.code)]
@@ -286,28 +300,26 @@ def test_a_clean_csv_roster_imports_every_row_after_confirm(client, people, tree
     # when
     preview = upload(client, csv_bytes(rows))
 
-    # then the preview offers the confirm and has written nothing
+    # then the preview offers the confirm, says what will happen, and has written nothing
     assert preview.context["result"].totals["new"] == 4
     assert "confirm_form" in preview.context
+    assert set(preview_outcomes(preview).values()) == {"已发出邀请，待本人确认"}
     assert counts() == (volunteers_before, users_before)
+    assert RosterInvitation.objects.count() == 0
 
     # when
     response = confirm(client, preview)
 
-    # then
+    # then every row waits for its person: no account made, none taken over
     assert response.status_code == 302
     assert response["Location"] == CHANGELIST_URL
-    assert counts() == (volunteers_before + 4, users_before + 3)
-    first = Volunteer.objects.select_related("user").get(user__phone="13600000001")
+    assert counts() == (volunteers_before, users_before)
+    assert RosterInvitation.objects.count() == 4
+    first = invitation_of("13600000001")
     assert first.real_name == "王一"
-    assert first.status == Volunteer.Status.ACTIVE
-    assert first.joined_on == timezone.localdate()
-    assert first.reviewed_by == people.county_cadre
-    assert (first.home_center, first.township, first.county) == (
-        tree.village_a,
-        tree.township_a,
-        tree.county_a,
-    )
+    assert first.phone_masked == "136****0001"
+    assert first.invited_by == people.county_cadre
+    assert first.home_center == tree.village_a
     assert sorted(first.skills.values_list("name", flat=True)) == ["医疗护理", "课业辅导"]
     assert first.is_party_member is True
     assert (first.insurer, first.insurance_number, first.insurance_valid_until) == (
@@ -316,13 +328,11 @@ def test_a_clean_csv_roster_imports_every_row_after_confirm(client, people, tree
         datetime.date(2027, 12, 31),
     )
     assert first.id_number_masked == id_number(1)[:4] + "*" * 10 + id_number(1)[-4:]
-    assert first.user.name == "王一"
-    assert first.user.has_usable_password() is False
+    assert decrypt_id_number(first.id_number_encrypted) == id_number(1)
+    assert id_number(1) not in first.id_number_encrypted
+    assert first.expires_at > timezone.now() + datetime.timedelta(days=29)
+    assert not Volunteer.objects.filter(user=people.resident).exists()
     assert LogEntry.objects.filter(action_flag=ADDITION, user=people.county_cadre).count() == 4
-    reused = Volunteer.objects.get(user__phone="13900000001")
-    assert reused.user == people.resident
-    assert reused.user.check_password(PASSWORD)
-    assert Volunteer.objects.get(user__phone="13600000003").township == tree.township_a2
 
 
 def test_a_clean_xlsx_roster_imports_after_confirm(client, people, tree):
@@ -335,15 +345,12 @@ def test_a_clean_xlsx_roster_imports_after_confirm(client, people, tree):
     response = confirm(client, preview)
 
     assert response.status_code == 302
-    assert set(
-        Volunteer.objects.filter(user__phone__startswith="136").values_list(
-            "user__phone", "insurance_valid_until"
-        )
-    ) == {
-        ("13600000001", datetime.date(2027, 12, 31)),
-        ("13600000002", None),
-        ("13600000003", None),
+    assert set(RosterInvitation.objects.values_list("phone_masked", "insurance_valid_until")) == {
+        ("136****0001", datetime.date(2027, 12, 31)),
+        ("136****0002", None),
+        ("136****0003", None),
     }
+    assert invitation_of("13600000002").real_name == "王二"
 
 
 def test_a_gb18030_csv_from_excel_on_chinese_windows_imports(client, people, tree):
@@ -352,9 +359,11 @@ def test_a_gb18030_csv_from_excel_on_chinese_windows_imports(client, people, tre
     preview = upload(client, csv_bytes(good_rows(tree), encoding="gb18030"))
     confirm(client, preview)
 
-    assert sorted(
-        Volunteer.objects.filter(user__phone__startswith="136").values_list("real_name", flat=True)
-    ) == ["王一", "王三", "王二"]
+    assert sorted(RosterInvitation.objects.values_list("real_name", flat=True)) == [
+        "王一",
+        "王三",
+        "王二",
+    ]
 
 
 def test_a_roster_taken_meanwhile_imports_nothing_at_confirm(client, people, tree):
@@ -588,12 +597,14 @@ def test_the_resource_dry_run_writes_nothing_and_the_real_run_everything(people,
     assert (dry.totals["new"], dry.has_errors(), dry.has_validation_errors()) == (2, False, False)
     assert counts() == before
 
+    assert RosterInvitation.objects.count() == 0
     real = RosterImportResource(actor=people.township_cadre).import_data(
         dataset_of(good_rows(tree)[:2]), dry_run=False
     )
 
     assert real.totals["new"] == 2
-    assert counts() == (before[0] + 2, before[1] + 2)
+    assert counts() == before
+    assert RosterInvitation.objects.count() == 2
 
 
 # --- at scale -------------------------------------------------------------------------------
@@ -623,8 +634,9 @@ def test_a_2000_row_roster_previews_and_imports_well_under_a_minute(client, peop
     # then
     assert preview.context["result"].totals["new"] == 2000
     assert response.status_code == 302
-    assert counts() == (before[0] + 2000, before[1] + 2000)
-    assert Volunteer.objects.filter(skills__name="驾驶").count() == 1000
+    assert counts() == before
+    assert RosterInvitation.objects.count() == 2000
+    assert RosterInvitation.skills.through.objects.filter(skill__name="驾驶").count() == 1000
     print(
         f"\n2,000-row roster: preview {previewed - started:.2f}s "
         f"({len(preview_queries)} queries), confirm {finished - previewed:.2f}s "
