@@ -784,10 +784,10 @@ def _roster_invitations_write(
 
 def roster_invitations_purge(*, now: datetime.datetime | None = None) -> int:
     """Delete the invitations nobody accepted in time, and the ID numbers they held."""
-    deleted, _by_model = RosterInvitation.objects.filter(
+    _deleted, by_model = RosterInvitation.objects.filter(
         expires_at__lte=now or timezone.now()
     ).delete()
-    return deleted
+    return by_model.get(RosterInvitation._meta.label, 0)
 
 
 def _own_invitation(user: User, invitation_id: int) -> RosterInvitation:

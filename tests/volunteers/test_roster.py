@@ -645,3 +645,286 @@ def test_a_2000_row_roster_previews_and_imports_well_under_a_minute(client, peop
     assert finished - started < 60
     assert len(preview_queries) < 60
     assert len(confirm_queries) < 60
+
+
+# --- one answer whatever exists outside the scope; invitations confirmed by the person ------
+
+
+def _verify(user: User) -> User:
+    user.phone_verified_at = timezone.now()
+    user.save(update_fields=["phone_verified_at"])
+    return user
+
+
+def _elsewhere_volunteer(tree, phone: str, number: str, status=Volunteer.Status.ACTIVE):
+    other = resident_register(phone=phone, name="外区志愿者", password=PASSWORD)
+    volunteer_create(
+        user=other, real_name="外区志愿者", id_number=number, home_center=tree.village_b,
+        status=status,
+    )  # fmt: skip
+    return other
+
+
+@pytest.mark.parametrize(
+    "situation",
+    [
+        "nothing",
+        "phone_of_a_volunteer_elsewhere",
+        "id_of_a_volunteer_elsewhere",
+        "pending_volunteer_elsewhere",
+        "unverified_resident",
+        "verified_resident_named_otherwise",
+        "verified_resident_same_name",
+    ],
+)
+def test_the_township_preview_gives_one_answer_whatever_exists_elsewhere(
+    client, people, tree, situation
+):
+    # given: a row for 王江社区 whose phone or ID number may be known outside 衡州路街道
+    phone, number = "13600000001", id_number(1)
+    if situation == "phone_of_a_volunteer_elsewhere":
+        _elsewhere_volunteer(tree, phone, id_number(50, region="430406"))
+    elif situation == "id_of_a_volunteer_elsewhere":
+        _elsewhere_volunteer(tree, "13500000001", number)
+    elif situation == "pending_volunteer_elsewhere":
+        _elsewhere_volunteer(tree, phone, number, status=Volunteer.Status.PENDING)
+    elif situation == "unverified_resident":
+        resident_register(phone=phone, name="王一", password=PASSWORD)
+    elif situation == "verified_resident_named_otherwise":
+        _verify(resident_register(phone=phone, name="王壹", password=PASSWORD))
+    elif situation == "verified_resident_same_name":
+        # a bare resident is answered for by the city only, so even this one is invited
+        _verify(resident_register(phone=phone, name="王一", password=PASSWORD))
+    client.force_login(people.township_cadre)
+    before = counts()
+
+    # when
+    preview = upload(client, csv_bytes([row("王一", phone, number, tree.village_a.code)]))
+    response = confirm(client, preview)
+
+    # then the same page, the same result and nothing of the other area
+    assert row_errors(preview) == {}
+    assert preview_outcomes(preview) == {2: "已发出邀请，待本人确认"}
+    assert response.status_code == 302
+    assert counts() == before
+    assert invitation_of(phone).home_center == tree.village_a
+    page = preview.content.decode()
+    assert "在册" not in page.split("处理方式")[-1]
+    assert "外区志愿者" not in page
+
+
+def test_what_lies_in_the_scope_still_refuses_a_row(client, people, tree):
+    # given the village's own volunteer, by phone and by ID number
+    client.force_login(people.township_cadre)
+    rows = [
+        row("甲", people.volunteer.phone, id_number(1), tree.village_a.code),
+        row("乙", "13600000002", VOLUNTEER_ID_NUMBER, tree.village_a.code),
+    ]
+
+    # when
+    preview = upload(client, csv_bytes(rows))
+
+    # then
+    assert row_errors(preview) == {
+        2: {"手机号": ["该手机号的账号已有志愿者档案（在册）。"]},
+        3: {"身份证号码": ["该身份证号码已登记为志愿者。"]},
+    }
+
+
+@pytest.mark.parametrize(
+    ("verified", "name", "registered_at_once"),
+    [(True, "王江社区管理员", True), (True, " 王江社区管理员  ", True),
+     (True, "王江管理员", False), (False, "王江社区管理员", False)],
+)  # fmt: skip
+def test_only_a_verified_account_in_scope_under_the_same_name_is_adopted(
+    client, people, tree, verified, name, registered_at_once
+):
+    # given: the village cadre's own account, which the county cadre answers for
+    target = people.village_cadre
+    if verified:
+        _verify(target)
+    client.force_login(people.county_cadre)
+
+    # when
+    preview = upload(
+        client, csv_bytes([row(name, target.phone, id_number(1), tree.village_a.code)])
+    )
+    confirm(client, preview)
+
+    # then
+    adopted = Volunteer.objects.filter(user=target).first()
+    if registered_at_once:
+        assert preview_outcomes(preview) == {2: "直接登记为在册志愿者（本辖区已验证手机号的账号）"}
+        assert adopted.status == Volunteer.Status.ACTIVE
+        assert adopted.reviewed_by == people.county_cadre
+        assert RosterInvitation.objects.count() == 0
+    else:
+        assert preview_outcomes(preview) == {2: "已发出邀请，待本人确认"}
+        assert adopted is None
+        assert invitation_of(target.phone).real_name == name.strip()
+
+
+INVITATIONS_URL = reverse("volunteers:invitations")
+
+
+def answer_url(invitation: RosterInvitation, answer: str) -> str:
+    return reverse(
+        "volunteers:invitation_answer", kwargs={"invitation_id": invitation.pk, "answer": answer}
+    )
+
+
+def _invite(people, tree, phone: str = "13900000001", number: str | None = None):
+    roster_import(
+        actor=people.county_cadre,
+        dataset=dataset_of(
+            [row("张群众", phone, number or id_number(4), tree.village_a.code, "驾驶", "是")]
+        ),
+    )
+    return invitation_of(phone)
+
+
+def test_the_phone_owner_accepts_and_becomes_the_volunteer(client, people, tree):
+    # given a resident who verified the phone the roster names
+    resident = _verify(people.resident)
+    invitation = _invite(people, tree)
+    client.force_login(resident)
+
+    # when
+    page = client.get(INVITATIONS_URL)
+    response = client.post(answer_url(invitation, "accept"))
+
+    # then
+    assert page.status_code == 200
+    assert page.context["invitations"] == [invitation]
+    content = page.content.decode()
+    assert "王江社区居委会" in content
+    assert id_number(4) not in content
+    assert response.status_code == 302
+    volunteer = Volunteer.objects.get(user=resident)
+    assert volunteer.status == Volunteer.Status.ACTIVE
+    assert volunteer.home_center == tree.village_a
+    assert (volunteer.township, volunteer.county) == (tree.township_a, tree.county_a)
+    assert volunteer.reviewed_by == people.county_cadre
+    assert volunteer.is_party_member is True
+    assert list(volunteer.skills.values_list("name", flat=True)) == ["驾驶"]
+    assert decrypt_id_number(volunteer.id_number_encrypted) == id_number(4)
+    assert RosterInvitation.objects.count() == 0
+
+
+def test_an_unverified_account_sees_no_invitation_and_cannot_accept(client, people, tree):
+    # given: whoever signed up first with the number has not proved it is theirs
+    invitation = _invite(people, tree)
+    client.force_login(people.resident)
+
+    # when
+    page = client.get(INVITATIONS_URL)
+    response = client.post(answer_url(invitation, "accept"), follow=True)
+
+    # then
+    assert page.context["invitations"] == []
+    assert "请先验证您的手机号" in page.content.decode()
+    assert "请先验证您的手机号，再确认志愿者邀请。" in response.content.decode()
+    assert not Volunteer.objects.filter(user=people.resident).exists()
+    assert RosterInvitation.objects.filter(pk=invitation.pk).exists()
+
+
+def test_someone_elses_invitation_answers_404(client, people, tree):
+    invitation = _invite(people, tree, phone="13600000001")
+    client.force_login(_verify(people.resident))
+
+    assert client.post(answer_url(invitation, "accept")).status_code == 404
+    assert client.post(answer_url(invitation, "decline")).status_code == 404
+    assert client.post(answer_url(invitation, "steal")).status_code == 404
+    assert RosterInvitation.objects.filter(pk=invitation.pk).exists()
+
+
+def test_declining_deletes_the_row_and_its_id_number(client, people, tree):
+    invitation = _invite(people, tree)
+    client.force_login(_verify(people.resident))
+
+    response = client.post(answer_url(invitation, "decline"))
+
+    assert response.status_code == 302
+    assert RosterInvitation.objects.count() == 0
+    assert not Volunteer.objects.filter(user=people.resident).exists()
+
+
+def test_accepting_an_id_number_registered_meanwhile_is_a_clear_error(client, people, tree):
+    # given the row's ID number registered elsewhere after the import
+    invitation = _invite(people, tree)
+    _elsewhere_volunteer(tree, "13500000001", id_number(4))
+    client.force_login(_verify(people.resident))
+
+    # when
+    response = client.post(answer_url(invitation, "accept"), follow=True)
+
+    # then
+    assert "该身份证号码已登记为志愿者" in response.content.decode()
+    assert not Volunteer.objects.filter(user=people.resident).exists()
+
+
+def test_an_expired_invitation_is_gone_and_purged(client, people, tree):
+    from volunteers.services import roster_invitations_purge
+
+    invitation = _invite(people, tree)
+    RosterInvitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now())
+    client.force_login(_verify(people.resident))
+
+    assert client.get(INVITATIONS_URL).context["invitations"] == []
+    assert client.post(answer_url(invitation, "accept")).status_code == 404
+    assert roster_invitations_purge() == 1
+    assert RosterInvitation.objects.count() == 0
+
+
+def test_only_a_verified_owner_is_told_and_only_once_the_import_commits(
+    client, people, tree, django_capture_on_commit_callbacks
+):
+    from core.models import Notification
+
+    # given one verified and one unverified owner
+    _verify(people.resident)
+    resident_register(phone="13500000002", name="未验证", password=PASSWORD)
+    rows = [
+        row("张群众", "13900000001", id_number(4), tree.village_a.code),
+        row("未验证", "13500000002", id_number(5), tree.village_a.code),
+    ]
+    client.force_login(people.county_cadre)
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        preview = upload(client, csv_bytes(rows))
+    after_preview = Notification.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm(client, preview)
+
+    # then
+    assert after_preview == 0
+    told = Notification.objects.get()
+    assert told.user == people.resident
+    assert told.link == INVITATIONS_URL
+    assert "13900000001" not in told.title + told.body
+
+
+def test_a_newer_roster_replaces_the_waiting_row_for_the_same_phone_and_village(people, tree):
+    _invite(people, tree)
+    _invite(people, tree, number=id_number(9))
+
+    assert RosterInvitation.objects.count() == 1
+    assert decrypt_id_number(invitation_of("13900000001").id_number_encrypted) == id_number(9)
+
+
+def test_the_upload_waits_in_the_cache_encrypted(client, people, tree):
+    import redis as redis_client
+    from django.conf import settings
+
+    # given
+    client.force_login(people.county_cadre)
+    # when
+    preview = upload(client, csv_bytes(good_rows(tree)))
+    # then every value the cache holds is free of the roster's numbers
+    redis = redis_client.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    raw = b"".join(redis.get(key) or b"" for key in redis.scan_iter("*roster-upload-*"))
+    assert raw
+    for clear in (id_number(1), "13600000001", "王一"):
+        assert clear.encode() not in raw
+    assert confirm(client, preview).status_code == 302
