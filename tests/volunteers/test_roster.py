@@ -928,3 +928,30 @@ def test_the_upload_waits_in_the_cache_encrypted(client, people, tree):
     for clear in (id_number(1), "13600000001", "王一"):
         assert clear.encode() not in raw
     assert confirm(client, preview).status_code == 302
+
+
+INVITATION_ADMIN_URL = reverse("admin:volunteers_rosterinvitation_changelist")
+
+
+@pytest.mark.parametrize(
+    ("persona", "listed"),
+    [("county_cadre", 1), ("township_cadre", 1), ("village_cadre", 1), ("outsider_cadre", 0)],
+)
+def test_cadres_list_the_waiting_rows_of_their_subtree_masked(
+    client, people, tree, persona, listed
+):
+    # given
+    _invite(people, tree)
+    client.force_login(getattr(people, persona))
+
+    # when
+    response = client.get(INVITATION_ADMIN_URL)
+
+    # then
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == listed
+    page = response.content.decode()
+    assert "13900000001" not in page
+    assert id_number(4) not in page
+    if listed:
+        assert "139****0001" in page
