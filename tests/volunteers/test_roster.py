@@ -955,3 +955,24 @@ def test_cadres_list_the_waiting_rows_of_their_subtree_masked(
     assert id_number(4) not in page
     if listed:
         assert "139****0001" in page
+
+
+def test_the_invitations_page_reads_a_fixed_number_of_queries(
+    client, people, tree, django_assert_num_queries
+):
+    # given two invitations from two villages
+    resident = _verify(people.resident)
+    _invite(people, tree)
+    roster_import(
+        actor=people.county_cadre,
+        dataset=dataset_of(
+            [row("张群众", resident.phone, id_number(7), tree.village_a2.code, "驾驶")]
+        ),
+    )
+    client.force_login(resident)
+    client.get(INVITATIONS_URL)
+
+    # when / then: session, user, invitations with their villages, their skills
+    with django_assert_num_queries(4):
+        response = client.get(INVITATIONS_URL)
+    assert len(response.context["invitations"]) == 2
