@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from accounts.selectors import users_in_scope
+from accounts.selectors import account_editable_by, users_in_scope
 from accounts.services import user_update
 from practice.admin_scoping import ScopedAdmin
 
@@ -50,6 +50,13 @@ class UserAdmin(ScopedAdmin):
             # be refused would end in a server error, so it is shown, not offered.
             readonly.append("is_active")
         return readonly
+
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        # An account seen through one role may hold another above the cadre: it is shown,
+        # read-only, and only a cadre whose scope covers all of its roles may change it.
+        if obj is not None and not account_editable_by(request.user, obj):
+            return False
+        return super().has_change_permission(request, obj)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.phones import normalize_phone, validate_mainland_mobile
+from accounts.phones import mask_phone, normalize_phone, validate_mainland_mobile
 
 
 class UserManager(BaseUserManager["User"]):
@@ -63,7 +63,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name_plural = _("用户")
 
     def __str__(self) -> str:
-        return f"{self.name}（{self.phone}）"
+        # Shown in admin history and choice lists, kept for years: the number masked.
+        return f"{self.name}（{mask_phone(self.phone)}）"
 
     def get_full_name(self) -> str:
         return self.name

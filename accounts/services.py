@@ -11,7 +11,8 @@ from rest_framework.authtoken.models import Token
 
 from accounts.models import User
 from accounts.phones import normalize_phone
-from core.errors import DomainError, clean_or_refuse
+from accounts.selectors import account_editable_by
+from core.errors import DomainError, NotInScope, clean_or_refuse
 from practice.models import Center
 from practice.services import cadre_role_grant
 
@@ -145,9 +146,13 @@ def cadre_create(
 def user_update(*, actor: User, user: User, fields: list[str]) -> User:
     """Save the admin's changes to ``user``; the caller has scoped ``user`` to ``actor``.
 
-    Cadres may change names and switch accounts on and off, never the technical flags,
-    and never their own active flag (a cadre locking themself out needs a colleague).
+    Only a cadre whose scope covers every role of the account may change it
+    (``account_editable_by``). Cadres may change names and switch accounts on and off,
+    never the technical flags, and never their own active flag (a cadre locking themself
+    out needs a colleague).
     """
+    if not account_editable_by(actor, user):
+        raise NotInScope(_("该账号不在您的管理范围内，不能修改。"), code="account_not_editable")
     allowed = {"name", "is_active"} if not actor.is_superuser else set(fields)
     refused = set(fields) - allowed
     if refused:

@@ -1,7 +1,7 @@
 import os
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun
+from celery.signals import after_setup_logger, after_setup_task_logger, task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -19,3 +19,13 @@ def _close_old_database_connections(**_kwargs) -> None:
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+@after_setup_logger.connect
+@after_setup_task_logger.connect
+def _mask_personal_data_in_worker_logs(logger, **_kwargs) -> None:
+    """A worker replaces the root logger's handlers with its own (worker_hijack_root_logger)
+    and so drops the filter settings put there: put it back on Celery's handlers."""
+    from core.logging import add_filter_to_handlers
+
+    add_filter_to_handlers(logger)

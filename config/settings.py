@@ -105,6 +105,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
         "-c plan_cache_mode=force_generic_plan"
     )
+    # psycopg2 writes the values into the statement text, and PostgreSQL logs the text of
+    # a failed statement and the key of a unique violation ("Key (phone)=(...)") by
+    # default: personal data in the server log. The portal's sessions log neither. Setting
+    # them needs a superuser (as compose's POSTGRES_USER is) or `GRANT SET ON PARAMETER`;
+    # otherwise turn this off and set them on the role instead (docs/personal-data.md).
+    if env_bool("DATABASE_HIDE_FAILED_STATEMENTS", True):
+        DATABASES["default"]["OPTIONS"]["options"] += (
+            " -c log_min_error_statement=panic -c log_error_verbosity=terse"
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The demo's SQLite builds the on-call indexes without their INCLUDE columns, which only
 # spare PostgreSQL a visit to each row; it works the same, and need not say so each start.
@@ -352,9 +361,13 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Every handler masks phone and ID numbers (core.logging; docs/personal-data.md).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"personal_data": {"()": "core.logging.PersonalDataFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["personal_data"]},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }

@@ -154,6 +154,13 @@ def id_number_digest(value: str) -> str:
     return hmac.new(_lookup_key(), value.encode(), hashlib.sha256).hexdigest()
 
 
+def phone_digest(phone: str) -> str:
+    """The keyed hash a phone number is found by where the number itself need not be kept
+    (a roster invitation waiting for the phone's owner). A prefix keeps it apart from ID
+    number digests."""
+    return id_number_digest(f"phone:{phone}")
+
+
 def compose_id_number(region: str, birth_date: datetime.date, sequence: int) -> str:
     """A well-formed number for ``region`` (6 digits), ``birth_date`` and a 3-digit
     ``sequence`` (odd for men). For seed and synthetic data: real people's numbers never

@@ -306,3 +306,51 @@ class VolunteerRoster(Volunteer):
         proxy = True
         verbose_name = _("志愿者花名册")
         verbose_name_plural = _("志愿者花名册")
+
+
+class RosterInvitation(TimeStampedModel):
+    """A roster row held until the person confirms it themself (issue 9, items 4 and 5).
+
+    A cadre's roster row becomes a volunteer only by the phone's owner accepting it after
+    signing in with that phone verified, so a row never adopts an account someone else
+    signed up with, and the preview gives every row the same answer whatever exists outside
+    the cadre's subtree. The row keeps no personal number in clear: the ID number as the
+    volunteer profile keeps it, the phone as a keyed digest (to find the invitation when its
+    owner signs in) and a masked form (for the cadre's list). Accepted, declined and expired
+    rows are deleted.
+    """
+
+    home_center = models.ForeignKey(
+        Center, verbose_name=_("所属村（社区）"), on_delete=models.PROTECT, related_name="+"
+    )
+    real_name = models.CharField(_("真实姓名"), max_length=50)
+    id_number_encrypted = models.TextField(_("身份证号码（密文）"), editable=False)
+    id_number_digest = models.CharField(max_length=64, editable=False)
+    id_number_first4 = models.CharField(max_length=4, editable=False)
+    id_number_last4 = models.CharField(max_length=4, editable=False)
+    phone_digest = models.CharField(max_length=64, db_index=True, editable=False)
+    phone_masked = models.CharField(_("手机号"), max_length=11, editable=False)
+    skills = models.ManyToManyField(Skill, verbose_name=_("技能"), blank=True, related_name="+")
+    is_party_member = models.BooleanField(_("中共党员"), default=False)
+    insurer = models.CharField(_("保险公司"), max_length=60, blank=True)
+    insurance_number = models.CharField(_("保单号"), max_length=60, blank=True)
+    insurance_valid_until = models.DateField(_("保险有效期至"), null=True, blank=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("导入人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    expires_at = models.DateTimeField(_("有效期至"), db_index=True)
+
+    class Meta:
+        verbose_name = _("花名册邀请")
+        verbose_name_plural = _("花名册邀请")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.real_name}（{self.phone_masked}）@ {self.home_center_id}"
+
+    @property
+    def id_number_masked(self) -> str:
+        return mask_id_number(self.id_number_first4, self.id_number_last4)

@@ -22,11 +22,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import tablib
+from cryptography.fernet import InvalidToken
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import connections
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from import_export import resources
 from import_export.fields import Field
 from import_export.formats import base_formats
@@ -39,11 +41,13 @@ from accounts.models import User
 from accounts.phones import mask_phone, normalize_phone
 from core.errors import DomainError
 from practice.models import CadreRole, Center
-from volunteers.identity import normalize_id_number
+from volunteers.identity import cipher, normalize_id_number
 from volunteers.models import Skill, Volunteer
 from volunteers.selectors import REVIEWING_LEVELS, volunteers_in_scope
 from volunteers.services import (
     RosterEntry,
+    RosterImported,
+    roster_outcomes,
     volunteer_roster_check,
     volunteer_roster_import,
 )
@@ -92,6 +96,12 @@ SKILL_SEPARATORS = re.compile(r"[、,，;；/\s]+")
 EXCEL_NUMBER = re.compile(r"^\d+(\.\d+)?[eE]\+?\d+$")
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
 PARTY_VALUES = {"是": True, "否": False, "": False}
+# The preview's last column: what confirming will do with each clean row. Rows are held
+# for their person alike whatever exists outside the cadre's subtree, so the answer tells
+# nothing about other areas.
+OUTCOME = gettext_noop("处理方式")
+OUTCOME_REGISTERED = gettext_noop("直接登记为在册志愿者（本辖区已验证手机号的账号）")
+OUTCOME_INVITED = gettext_noop("已发出邀请，待本人确认")
 
 
 class RosterFileError(DomainError):
@@ -114,6 +124,11 @@ class RosterLine:
     entry: RosterEntry | None
     problems: dict[str, list[str]] = field(default_factory=dict)
     display: list[str] = field(default_factory=list)
+    registers_at_once: bool = False
+
+    @property
+    def outcome(self) -> str:
+        return _(OUTCOME_REGISTERED) if self.registers_at_once else _(OUTCOME_INVITED)
 
     @property
     def is_blank(self) -> bool:
@@ -300,7 +315,10 @@ def check_roster(*, actor: User, dataset: tablib.Dataset) -> RosterReading:
     reading = read_roster(dataset)
     entries = [line.entry for line in reading.lines if line.entry is not None]
     found = volunteer_roster_check(actor=actor, entries=entries)
+    at_once = roster_outcomes(actor=actor, entries=entries)
     for roster_line in reading.lines:
+        if roster_line.entry is not None:
+            roster_line.registers_at_once = at_once[roster_line.line]
         for field_name, messages in found.get(roster_line.line, {}).items():
             column = COLUMN_OF_FIELD[field_name]
             if column not in roster_line.problems:
@@ -308,7 +326,7 @@ def check_roster(*, actor: User, dataset: tablib.Dataset) -> RosterReading:
     return reading
 
 
-def roster_import(*, actor: User, dataset: tablib.Dataset) -> list[Volunteer]:
+def roster_import(*, actor: User, dataset: tablib.Dataset) -> RosterImported:
     """Import a clean roster in one transaction, or raise ``RosterRejected`` with its bad
     rows and import nothing. For callers outside the admin (scripts, commands, tests)."""
     reading = check_roster(actor=actor, dataset=dataset)
@@ -375,17 +393,33 @@ class RosterUploadExpired(Exception):
 
 
 class RosterUploadStorage(CacheStorage):
-    """Uploads wait between preview and confirm in the cache, not on disk: a roster holds ID
-    numbers in clear, and an abandoned preview must disappear by itself."""
+    """Uploads wait between preview and confirm in the cache, encrypted: a roster holds ID
+    and phone numbers in clear, the cache (Redis, perhaps with its append-only file on disk)
+    must only ever see a Fernet token under the personal-data keys, and an abandoned preview
+    disappears by itself after CACHE_LIFETIME."""
 
-    CACHE_LIFETIME = 60 * 60
+    CACHE_LIFETIME = 15 * 60
     CACHE_PREFIX = "roster-upload-"
+    # Text uploads (CSV) come as str, binary ones (xlsx) as bytes; one byte says which.
+    _TEXT, _BINARY = b"t", b"b"
+
+    def save(self, data: str | bytes) -> None:
+        if isinstance(data, str):
+            plain = self._TEXT + data.encode("utf-8")
+        else:
+            plain = self._BINARY + bytes(data)
+        super().save(cipher().encrypt(plain).decode("ascii"))
 
     def read(self) -> Any:
-        data = super().read()
-        if data is None:
+        token = super().read()
+        if token is None:
             raise RosterUploadExpired
-        return data
+        try:
+            plain = cipher().decrypt(token.encode("ascii"), ttl=self.CACHE_LIFETIME)
+        except InvalidToken as exc:
+            raise RosterUploadExpired from exc
+        kind, body = plain[:1], plain[1:]
+        return body.decode("utf-8") if kind == self._TEXT else body
 
 
 class RosterResult(Result):
@@ -432,6 +466,7 @@ class RosterImportResource(resources.Resource):
         self.reading: RosterReading | None = None
         self.dry_run = False
         self._new_rows: list[tuple[RowResult, RosterEntry]] = []
+        self.imported: RosterImported | None = None
 
     @classmethod
     def get_display_name(cls) -> str:
@@ -442,7 +477,7 @@ class RosterImportResource(resources.Resource):
         return RosterResult
 
     def get_diff_headers(self) -> list[str]:
-        return list(IMPORT_COLUMNS)
+        return [*IMPORT_COLUMNS, _(OUTCOME)]
 
     def import_data(self, dataset: tablib.Dataset, dry_run: bool = False, **kwargs: Any):
         self.dry_run = dry_run
@@ -477,7 +512,7 @@ class RosterImportResource(resources.Resource):
             )
         else:
             row_result.import_type = RowResult.IMPORT_TYPE_NEW
-            row_result.diff = roster_line.display
+            row_result.diff = [*roster_line.display, roster_line.outcome]
             self._new_rows.append((row_result, roster_line.entry))
         return row_result
 
@@ -487,12 +522,13 @@ class RosterImportResource(resources.Resource):
         connection = connections[self.get_db_connection_name()]
         if self.dry_run and not connection.features.supports_transactions:
             return  # a dry run that could not be rolled back must not write
-        volunteers = volunteer_roster_import(
-            actor=self.actor, entries=[entry for _row, entry in self._new_rows]
-        )
-        for (row_result, _entry), volunteer in zip(self._new_rows, volunteers, strict=True):
-            row_result.add_instance_info(volunteer)
-            row_result.instance = volunteer
+        entries = [entry for _row, entry in self._new_rows]
+        imported = volunteer_roster_import(actor=self.actor, entries=entries)
+        self.imported = imported
+        made = imported.by_line(entries)
+        for (row_result, _entry), instance in zip(self._new_rows, made, strict=True):
+            row_result.add_instance_info(instance)
+            row_result.instance = instance
 
 
 def _safe_cell(text: str) -> str:

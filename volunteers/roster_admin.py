@@ -25,7 +25,7 @@ from import_export.results import Result
 
 from accounts.phones import mask_phone
 from practice.admin_scoping import ScopedAdmin
-from volunteers.models import Volunteer, VolunteerRoster
+from volunteers.models import RosterInvitation, Volunteer, VolunteerRoster
 from volunteers.roster import (
     RosterCSV,
     RosterExportResource,
@@ -167,7 +167,53 @@ class VolunteerRosterAdmin(ImportExportMixin, ScopedAdmin):
         return TemplateResponse(request, [self.import_template_name], context)
 
     def add_success_message(self, result: Result, request: HttpRequest) -> None:
+        invited = sum(1 for row in result if isinstance(row.instance, RosterInvitation))
+        registered = result.totals["new"] - invited
         messages.success(
             request,
-            _("已导入 %(count)d 名志愿者，均为在册状态。") % {"count": result.totals["new"]},
+            _(
+                "已直接登记 %(registered)d 名在册志愿者；%(invited)d 行已发出邀请，"
+                "待本人用已验证的手机号登录确认后成为在册志愿者。"
+            )
+            % {"registered": registered, "invited": invited},
         )
+
+
+@admin.register(RosterInvitation)
+class RosterInvitationAdmin(ScopedAdmin):
+    """The roster rows of the cadre's subtree still waiting for their person: read-only, the
+    numbers masked. A row goes when its person answers or after 30 days."""
+
+    scope_via = "home_center"
+    list_display = [
+        "real_name",
+        "phone_masked",
+        "id_number_masked",
+        "home_center",
+        "invited_by",
+        "created_at",
+        "expires_at",
+    ]
+    list_display_links = None
+    search_fields = ["real_name"]
+    list_select_related = ["home_center", "invited_by"]
+    list_per_page = 50
+
+    @admin.display(description=gettext_lazy("身份证号码"))
+    def id_number_masked(self, obj: RosterInvitation) -> str:
+        return obj.id_number_masked
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).filter(expires_at__gt=timezone.now())
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and self._is_admin_user(request)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import User
 from practice.models import CadreRole, Center, Level
 from practice.scoping import scope_queryset
-from volunteers.models import Team, TeamMembership, Volunteer
+from volunteers.identity import phone_digest
+from volunteers.models import RosterInvitation, Team, TeamMembership, Volunteer
 
 # Approving a volunteer is the township's call or higher: the village station proposes.
 REVIEWING_LEVELS = (Level.CITY, Level.COUNTY, Level.TOWNSHIP)
@@ -88,4 +90,19 @@ def current_members(team: Team) -> QuerySet[TeamMembership]:
         TeamMembership.objects.filter(team=team, left_on__isnull=True)
         .select_related("volunteer__user")
         .order_by("role", "joined_on", "id")
+    )
+
+
+def roster_invitations_for(user: User) -> QuerySet[RosterInvitation]:
+    """The roster rows waiting for this account's owner: only once the phone is verified,
+    since until then the account is only a claim to the number."""
+    if not getattr(user, "is_authenticated", False) or user.phone_verified_at is None:
+        return RosterInvitation.objects.none()
+    return (
+        RosterInvitation.objects.filter(
+            phone_digest=phone_digest(user.phone), expires_at__gt=timezone.now()
+        )
+        .select_related("home_center__parent")
+        .prefetch_related("skills")
+        .order_by("-created_at", "-id")
     )

@@ -10,12 +10,15 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.phones import validate_mainland_mobile
+from accounts.phones import mask_phone, validate_mainland_mobile
+from accounts.selectors import users_in_scope
 from core.errors import ConflictError, DomainError, NotInScope, clean_or_refuse
+from core.notify import Message, notifications_send_many
 from practice.models import Center, Level, Platform
 from practice.scoping import center_in_scope, manages_whole_tree, visible_centers
 from volunteers.availability import ALL_SLOTS
@@ -25,9 +28,17 @@ from volunteers.identity import (
     encrypt_id_number,
     id_number_digest,
     normalize_id_number,
+    phone_digest,
     validate_id_number,
 )
-from volunteers.models import PersonalDataReveal, Skill, Team, TeamMembership, Volunteer
+from volunteers.models import (
+    PersonalDataReveal,
+    RosterInvitation,
+    Skill,
+    Team,
+    TeamMembership,
+    Volunteer,
+)
 from volunteers.selectors import can_manage_members, can_review, volunteers_in_scope
 
 # A rejected or departed volunteer may apply again; anyone else already has a profile.
@@ -543,13 +554,17 @@ def volunteer_roster_check(*, actor: User, entries: Sequence[RosterEntry]) -> Ro
             refuse["insurer"].append(_("保险公司名称不能超过 60 个字。"))
         if len(entry.insurance_number) > 60:
             refuse["insurance_number"].append(_("保单号不能超过 60 个字符。"))
+    # Only what the actor's subtree holds may refuse a row: a number registered elsewhere
+    # must not be learnt from the preview, so such a row is held as an invitation instead
+    # (roster_outcomes) and the person settles it.
+    in_scope = volunteers_in_scope(actor)
     taken = set(
-        Volunteer.objects.filter(id_number_digest__in=set(digest_of_line.values())).values_list(
+        in_scope.filter(id_number_digest__in=set(digest_of_line.values())).values_list(
             "id_number_digest", flat=True
         )
     )
     profiles = dict(
-        Volunteer.objects.filter(user__phone__in=list(first_line_of_phone)).values_list(
+        in_scope.filter(user__phone__in=list(first_line_of_phone)).values_list(
             "user__phone", "status"
         )
     )
@@ -568,15 +583,52 @@ def volunteer_roster_check(*, actor: User, entries: Sequence[RosterEntry]) -> Ro
     }
 
 
-@transaction.atomic
-def volunteer_roster_import(*, actor: User, entries: Sequence[RosterEntry]) -> list[Volunteer]:
-    """Register a roster a cadre vouches for: every volunteer active from today, reviewed by
-    ``actor``; all of them or, if any entry fails the checks, none.
+def _adoptable_accounts(actor: User, entries: Sequence[RosterEntry]) -> dict[str, User]:
+    """The accounts a roster row may take over directly, by phone: those the actor answers
+    for (``users_in_scope``), whose phone was verified, whose name is the row's real name
+    (spaces trimmed) and which have no volunteer profile. Every other row invites."""
+    wanted = {entry.phone: entry.real_name.strip() for entry in entries}
+    candidates = users_in_scope(
+        actor,
+        User.objects.filter(phone__in=list(wanted), phone_verified_at__isnull=False).exclude(
+            Exists(Volunteer.objects.filter(user=OuterRef("pk")))
+        ),
+    )
+    return {user.phone: user for user in candidates if user.name.strip() == wanted[user.phone]}
 
-    A phone number with an account reuses it (it has no volunteer profile, or the checks
-    refuse it); otherwise an account is made with an unusable password, so nobody can sign
-    in as the volunteer until they set one through password reset. Rows go in by bulk
-    inserts: thousands of volunteers take a few queries, not thousands.
+
+def roster_outcomes(*, actor: User, entries: Sequence[RosterEntry]) -> dict[int, bool]:
+    """Whether each row (by line) is registered at once (True) or held as an invitation
+    until its person confirms (False): the preview's answer, from the actor's scope only."""
+    adoptable = _adoptable_accounts(actor, entries)
+    return {entry.line: entry.phone in adoptable for entry in entries}
+
+
+@dataclass
+class RosterImported:
+    """What an import made: volunteers registered at once, rows held as invitations."""
+
+    volunteers: list[Volunteer]
+    invitations: list[RosterInvitation]
+    adopted_lines: frozenset[int] = frozenset()
+
+    def by_line(self, entries: Sequence[RosterEntry]) -> list[Volunteer | RosterInvitation]:
+        """What each entry became, in the entries' order."""
+        made = iter(self.volunteers)
+        held = iter(self.invitations)
+        return [next(made) if entry.line in self.adopted_lines else next(held) for entry in entries]
+
+
+@transaction.atomic
+def volunteer_roster_import(*, actor: User, entries: Sequence[RosterEntry]) -> RosterImported:
+    """Register a roster a cadre vouches for; all of it or, if any entry fails the checks,
+    none.
+
+    A row whose phone is a verified account the actor answers for, under the same real
+    name and without a volunteer profile, becomes an active volunteer at once, reviewed by
+    ``actor``. Every other row is held as a ``RosterInvitation`` that the phone's owner
+    accepts after signing in with the phone verified: no account is made or taken over for
+    someone who has not proved the number is theirs. Rows go in by bulk inserts.
     """
     problems = volunteer_roster_check(actor=actor, entries=entries)
     if problems:
@@ -584,30 +636,40 @@ def volunteer_roster_import(*, actor: User, entries: Sequence[RosterEntry]) -> l
             _("花名册中有 %(count)d 行有误，未导入任何志愿者。") % {"count": len(problems)},
             code="roster_invalid",
         )
+    roster_invitations_purge()
     today, now = timezone.localdate(), timezone.now()
-    users = {
-        user.phone: user
-        for user in User.objects.select_for_update().filter(
-            phone__in=[entry.phone for entry in entries]
-        )
-    }
-    new_users = []
-    for entry in entries:
-        if entry.phone not in users:
-            user = User(phone=entry.phone, name=entry.real_name.strip())
-            user.set_unusable_password()
-            users[entry.phone] = user
-            new_users.append(user)
+    adoptable = _adoptable_accounts(actor, entries)
     homes: dict[int, tuple[Center, Center]] = {}
-    volunteers = []
+    volunteers: list[Volunteer] = []
+    adopted_entries: list[RosterEntry] = []
+    invitations: list[RosterInvitation] = []
+    invited_entries: list[RosterEntry] = []
+    expires_at = now + INVITATION_LIFETIME
     for entry in entries:
         id_number, facts = _checked_identity(entry.id_number)
         center = entry.home_center
+        if entry.phone not in adoptable:
+            invitation = RosterInvitation(
+                home_center=center,
+                real_name=entry.real_name.strip(),
+                phone_digest=phone_digest(entry.phone),
+                phone_masked=mask_phone(entry.phone),
+                is_party_member=entry.is_party_member,
+                insurer=entry.insurer.strip(),
+                insurance_number=entry.insurance_number.strip(),
+                insurance_valid_until=entry.insurance_valid_until,
+                invited_by=actor,
+                expires_at=expires_at,
+            )
+            _set_invitation_identity(invitation, id_number)
+            invitations.append(invitation)
+            invited_entries.append(entry)
+            continue
         if center.pk not in homes:
             homes[center.pk] = _checked_home(center)
         township, county = homes[center.pk]
         volunteer = Volunteer(
-            user=users[entry.phone],
+            user=adoptable[entry.phone],
             real_name=entry.real_name.strip(),
             home_center=center,
             township=township,
@@ -623,13 +685,13 @@ def volunteer_roster_import(*, actor: User, entries: Sequence[RosterEntry]) -> l
         )
         _set_identity(volunteer, id_number, facts)
         volunteers.append(volunteer)
+        adopted_entries.append(entry)
     try:
         with transaction.atomic():
-            User.objects.bulk_create(new_users, batch_size=ROSTER_BATCH_SIZE)
             Volunteer.objects.bulk_create(volunteers, batch_size=ROSTER_BATCH_SIZE)
     except IntegrityError as exc:
-        # Someone registered one of these numbers or phones since the checks: the unique
-        # indexes decide, and nothing of the roster stays.
+        # Someone registered one of these numbers since the checks: the unique indexes
+        # decide, and nothing of the roster stays.
         raise ConflictError(
             _("导入期间有人登记了花名册中的手机号或身份证号码，请重新上传核对。"),
             code="roster_conflict",
@@ -638,9 +700,144 @@ def volunteer_roster_import(*, actor: User, entries: Sequence[RosterEntry]) -> l
     Link.objects.bulk_create(
         [
             Link(volunteer_id=volunteer.pk, skill_id=skill.pk)
-            for volunteer, entry in zip(volunteers, entries, strict=True)
+            for volunteer, entry in zip(volunteers, adopted_entries, strict=True)
             for skill in dict.fromkeys(entry.skills)
         ],
         batch_size=ROSTER_BATCH_SIZE * 4,
     )
-    return volunteers
+    _roster_invitations_write(invitations, invited_entries)
+    return RosterImported(
+        volunteers=volunteers,
+        invitations=invitations,
+        adopted_lines=frozenset(entry.line for entry in adopted_entries),
+    )
+
+
+# --- roster invitations --------------------------------------------------------------------
+
+# How long a held roster row waits for its person; then it is deleted with its ID number.
+INVITATION_LIFETIME = datetime.timedelta(days=30)
+
+
+def _set_invitation_identity(invitation: RosterInvitation, id_number: str) -> None:
+    invitation.id_number_encrypted = encrypt_id_number(id_number)
+    invitation.id_number_digest = id_number_digest(id_number)
+    invitation.id_number_first4 = id_number[:4]
+    invitation.id_number_last4 = id_number[-4:]
+
+
+def _roster_invitations_write(
+    invitations: list[RosterInvitation], entries: Sequence[RosterEntry]
+) -> None:
+    """Save the held rows (a newer roster's row replaces an older one for the same phone and
+    village) and tell the owners who have proved their phone, once the import commits."""
+    if not invitations:
+        return
+    new_pairs = {(invitation.phone_digest, invitation.home_center.pk) for invitation in invitations}
+    earlier = RosterInvitation.objects.filter(
+        phone_digest__in={digest for digest, _center in new_pairs}
+    ).values_list("pk", "phone_digest", "home_center_id")
+    replaced = [pk for pk, digest, center_id in earlier if (digest, center_id) in new_pairs]
+    if replaced:
+        RosterInvitation.objects.filter(pk__in=replaced).delete()
+    RosterInvitation.objects.bulk_create(invitations, batch_size=ROSTER_BATCH_SIZE)
+    Link = RosterInvitation.skills.through
+    Link.objects.bulk_create(
+        [
+            Link(rosterinvitation_id=invitation.pk, skill_id=skill.pk)
+            for invitation, entry in zip(invitations, entries, strict=True)
+            for skill in dict.fromkeys(entry.skills)
+        ],
+        batch_size=ROSTER_BATCH_SIZE * 4,
+    )
+    # An unverified account may be a squatter's: it hears nothing of the roster.
+    owners = dict(
+        User.objects.filter(
+            phone__in=[entry.phone for entry in entries], phone_verified_at__isnull=False
+        ).values_list("phone", "pk")
+    )
+    messages = [
+        Message(
+            user_id=owners[entry.phone],
+            key=f"roster-invitation-{invitation.pk}",
+            title=_("%(center)s邀请您确认志愿者登记") % {"center": invitation.home_center.name},
+            body=_("请在“志愿者邀请”页面核对信息并确认，确认后即成为在册志愿者。"),
+            link=reverse("volunteers:invitations"),
+        )
+        for invitation, entry in zip(invitations, entries, strict=True)
+        if entry.phone in owners
+    ]
+    if messages:
+        transaction.on_commit(lambda: notifications_send_many(messages))
+
+
+def roster_invitations_purge(*, now: datetime.datetime | None = None) -> int:
+    """Delete the invitations nobody accepted in time, and the ID numbers they held."""
+    _deleted, by_model = RosterInvitation.objects.filter(
+        expires_at__lte=now or timezone.now()
+    ).delete()
+    return by_model.get(RosterInvitation._meta.label, 0)
+
+
+def _own_invitation(user: User, invitation_id: int) -> RosterInvitation:
+    if user.phone_verified_at is None:
+        raise DomainError(_("请先验证您的手机号，再确认志愿者邀请。"), code="phone_not_verified")
+    invitation = (
+        RosterInvitation.objects.select_for_update()
+        .select_related("home_center")
+        .filter(
+            pk=invitation_id, phone_digest=phone_digest(user.phone), expires_at__gt=timezone.now()
+        )
+        .first()
+    )
+    if invitation is None:
+        raise NotInScope(_("邀请不存在或已过期。"), code="invitation_not_found")
+    return invitation
+
+
+@transaction.atomic
+def roster_invitation_accept(*, user: User, invitation_id: int) -> Volunteer:
+    """The phone's owner confirms a roster row: they become the active volunteer the cadre
+    registered, reviewed by the cadre who imported it. Their other invitations go."""
+    invitation = _own_invitation(user, invitation_id)
+    id_number = decrypt_id_number(invitation.id_number_encrypted)
+    id_number, facts = _checked_identity(id_number)
+    township, county = _checked_home(invitation.home_center)
+    volunteer = Volunteer.objects.select_for_update().filter(user=user).first()
+    if volunteer is not None and volunteer.status not in REAPPLYING_STATUSES:
+        raise ConflictError(
+            _("您已有志愿者档案，无需再确认。如需转到其他村（社区），请联系所在实践站。"),
+            code="already_volunteer",
+        )
+    _refuse_taken_id(invitation.id_number_digest, except_volunteer=volunteer)
+    volunteer = volunteer or Volunteer(user=user)
+    volunteer.real_name = invitation.real_name
+    _set_identity(volunteer, id_number, facts)
+    volunteer.home_center = invitation.home_center
+    volunteer.township = township
+    volunteer.county = county
+    volunteer.is_party_member = invitation.is_party_member
+    volunteer.insurer = invitation.insurer
+    volunteer.insurance_number = invitation.insurance_number
+    volunteer.insurance_valid_until = invitation.insurance_valid_until
+    volunteer.status = Volunteer.Status.ACTIVE
+    volunteer.joined_on = timezone.localdate()
+    volunteer.reviewed_by = invitation.invited_by
+    volunteer.reviewed_at = timezone.now()
+    volunteer.review_reason = ""
+    try:
+        with transaction.atomic():
+            volunteer.save()
+    except IntegrityError as exc:
+        raise DomainError(
+            _("该身份证号码已登记为志愿者，不能重复登记。"), code="id_taken", field="id_number"
+        ) from exc
+    volunteer.skills.set(invitation.skills.all())
+    RosterInvitation.objects.filter(phone_digest=invitation.phone_digest).delete()
+    return volunteer
+
+
+@transaction.atomic
+def roster_invitation_decline(*, user: User, invitation_id: int) -> None:
+    """The phone's owner says the row is not theirs or not wanted: it goes, ID number and all."""
+    _own_invitation(user, invitation_id).delete()

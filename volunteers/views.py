@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.phones import mask_phone
-from core.errors import DomainError
+from core.errors import DomainError, NotInScope
 from practice.area_choice import area_choice
 from practice.models import Platform
 from volunteers import selectors, services
@@ -264,3 +264,51 @@ def team_member_remove(request: HttpRequest, team_id: int, membership_id: int) -
     else:
         messages.success(request, _("%(name)s 已离队。") % {"name": membership.volunteer.real_name})
     return redirect("volunteers:team_detail", team_id=team.pk)
+
+
+# --- roster invitations: a cadre's roster row waiting for its person ---------------------
+
+
+@require_GET
+@login_required
+def roster_invitations(request: HttpRequest) -> HttpResponse:
+    """The roster rows that name the signed-in account's phone, to accept or decline. An
+    account whose phone is not verified sees none, only how to verify it."""
+    invitations = list(selectors.roster_invitations_for(request.user))
+    return render(
+        request,
+        "volunteers/invitations.html",
+        {
+            "invitations": invitations,
+            "phone_verified": request.user.phone_verified_at is not None,
+            "current": "invitations",
+        },
+    )
+
+
+@require_POST
+@login_required
+def roster_invitation_answer(request: HttpRequest, invitation_id: int, answer: str) -> HttpResponse:
+    if answer not in ("accept", "decline"):
+        raise Http404
+    try:
+        if answer == "accept":
+            volunteer = services.roster_invitation_accept(
+                user=request.user, invitation_id=invitation_id
+            )
+        else:
+            services.roster_invitation_decline(user=request.user, invitation_id=invitation_id)
+    except NotInScope as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("volunteers:invitations")
+    if answer == "accept":
+        messages.success(
+            request,
+            _("您已确认登记，现为%(center)s的在册志愿者。")
+            % {"center": volunteer.home_center.name},
+        )
+        return redirect("volunteers:home")
+    messages.success(request, _("已谢绝该邀请。"))
+    return redirect("volunteers:invitations")

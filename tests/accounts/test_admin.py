@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
-from accounts.services import cadre_create, resident_register
+from accounts.services import cadre_create, resident_register, user_update
 from tests.conftest import PASSWORD
 from volunteers.identity import compose_id_number
 from volunteers.models import Volunteer
@@ -387,3 +387,108 @@ def test_the_lockout_of_one_phone_leaves_another_unaffected(client, people):
     assert other.status_code == 302
     assert other["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
+
+
+# --- acting on someone above: an account is changed only by a cadre covering all its roles --
+
+
+@pytest.fixture
+def county_cadre_volunteering_in_the_village(people, tree) -> User:
+    """The county cadre also volunteers in 王江社区, so the village cadre sees the account."""
+    volunteer_create(
+        user=people.county_cadre,
+        real_name=people.county_cadre.name,
+        id_number=compose_id_number("430405", datetime.date(1980, 5, 5), 311),
+        home_center=tree.village_a,
+        status=Volunteer.Status.ACTIVE,
+    )
+    return people.county_cadre
+
+
+@pytest.mark.parametrize("persona", ["village_cadre", "township_cadre"])
+def test_a_cadre_below_sees_but_cannot_rename_or_switch_off_an_account_above(
+    client, people, county_cadre_volunteering_in_the_village, persona
+):
+    # given
+    target = county_cadre_volunteering_in_the_village
+    client.force_login(getattr(people, persona))
+    # when
+    listed = client.get(user_url("changelist"))
+    page = client.get(user_url("change", target))
+    response = client.post(
+        user_url("change", target), user_form(target, name="被篡改", is_active="")
+    )
+    # then: shown read-only, the change refused, nothing written
+    assert target.phone in listed_phones(listed)
+    assert page.status_code == 200
+    assert page.context["adminform"].form.fields == {}
+    assert response.status_code == 403
+    kept = User.objects.get(pk=target.pk)
+    assert kept.name == "珠晖区管理员"
+    assert kept.is_active is True
+
+
+@pytest.mark.parametrize("persona", ["city_cadre", "county_cadre"])
+def test_a_cadre_covering_every_role_changes_the_account(
+    client, people, county_cadre_volunteering_in_the_village, persona
+):
+    # given
+    target = county_cadre_volunteering_in_the_village
+    client.force_login(getattr(people, persona))
+    # when
+    response = client.post(user_url("change", target), user_form(target, name="珠晖区管理员二"))
+    # then
+    assert response.status_code == 302
+    assert User.objects.get(pk=target.pk).name == "珠晖区管理员二"
+
+
+def test_a_village_cadre_still_changes_a_volunteer_of_the_village(client, people):
+    # given
+    client.force_login(people.village_cadre)
+    target = people.volunteer
+    # when
+    response = client.post(user_url("change", target), user_form(target, is_active=""))
+    # then
+    assert response.status_code == 302
+    assert User.objects.get(pk=target.pk).is_active is False
+
+
+def test_a_cadre_with_a_second_role_elsewhere_is_changed_only_by_the_city(client, people, tree):
+    # given: the village cadre of 王江社区 also serves in 雁峰区
+    from practice.services import cadre_role_grant
+
+    target = people.village_cadre
+    cadre_role_grant(actor=None, user=target, center=tree.village_b)
+    # when
+    client.force_login(people.county_cadre)
+    county = client.post(user_url("change", target), user_form(target, name="甲"))
+    client.force_login(people.outsider_cadre)
+    outsider = client.post(user_url("change", target), user_form(target, name="乙"))
+    client.force_login(people.city_cadre)
+    city = client.post(user_url("change", target), user_form(target, name="丙"))
+    # then
+    assert (county.status_code, outsider.status_code, city.status_code) == (403, 403, 302)
+    assert User.objects.get(pk=target.pk).name == "丙"
+
+
+def test_the_service_refuses_an_account_above_the_actor(
+    people, county_cadre_volunteering_in_the_village
+):
+    from accounts.selectors import account_editable_by, users_editable_by
+    from core.errors import NotInScope
+
+    # given
+    target = county_cadre_volunteering_in_the_village
+    target.name = "被篡改"
+    # when / then
+    with pytest.raises(NotInScope):
+        user_update(actor=people.village_cadre, user=target, fields=["name"])
+    assert User.objects.get(pk=target.pk).name == "珠晖区管理员"
+    assert not account_editable_by(people.village_cadre, target)
+    assert account_editable_by(people.county_cadre, target)
+    assert set(users_editable_by(people.village_cadre).values_list("phone", flat=True)) == {
+        "13800000004",
+        "13700000001",
+    }
+    assert not account_editable_by(people.county_cadre, people.resident)
+    assert account_editable_by(people.city_cadre, people.resident)

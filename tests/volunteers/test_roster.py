@@ -27,8 +27,8 @@ from accounts.models import User
 from accounts.services import resident_register
 from practice.models import Center
 from tests.conftest import PASSWORD, VOLUNTEER_ID_NUMBER
-from volunteers.identity import compose_id_number
-from volunteers.models import Skill, Volunteer
+from volunteers.identity import compose_id_number, decrypt_id_number, phone_digest
+from volunteers.models import RosterInvitation, Skill, Volunteer
 from volunteers.roster import (
     IMPORT_COLUMNS,
     RosterExportResource,
@@ -277,7 +277,21 @@ def test_a_roster_over_the_row_limit_is_refused_as_a_whole(client, people, tree,
 # --- the confirm: all rows, in one go ------------------------------------------------------
 
 
-def test_a_clean_csv_roster_imports_every_row_after_confirm(client, people, tree):
+def invitation_of(phone: str) -> RosterInvitation:
+    return RosterInvitation.objects.get(phone_digest=phone_digest(phone))
+
+
+def preview_outcomes(response) -> dict[int, str]:
+    """Each clean row's last preview column (what confirming will do), by sheet row."""
+    result = response.context["result"]
+    return {
+        number + 1: row_result.diff[-1]
+        for number, row_result in enumerate(result.rows, start=1)
+        if row_result.diff
+    }
+
+
+def test_a_clean_csv_roster_invites_every_row_after_confirm(client, people, tree):
     # given a clean roster; one phone belongs to a resident without a volunteer profile
     client.force_login(people.county_cadre)
     rows = [*good_rows(tree), row("张群众", "13900000001", id_number(4), tree.village_a.code)]
@@ -286,28 +300,26 @@ def test_a_clean_csv_roster_imports_every_row_after_confirm(client, people, tree
     # when
     preview = upload(client, csv_bytes(rows))
 
-    # then the preview offers the confirm and has written nothing
+    # then the preview offers the confirm, says what will happen, and has written nothing
     assert preview.context["result"].totals["new"] == 4
     assert "confirm_form" in preview.context
+    assert set(preview_outcomes(preview).values()) == {"已发出邀请，待本人确认"}
     assert counts() == (volunteers_before, users_before)
+    assert RosterInvitation.objects.count() == 0
 
     # when
     response = confirm(client, preview)
 
-    # then
+    # then every row waits for its person: no account made, none taken over
     assert response.status_code == 302
     assert response["Location"] == CHANGELIST_URL
-    assert counts() == (volunteers_before + 4, users_before + 3)
-    first = Volunteer.objects.select_related("user").get(user__phone="13600000001")
+    assert counts() == (volunteers_before, users_before)
+    assert RosterInvitation.objects.count() == 4
+    first = invitation_of("13600000001")
     assert first.real_name == "王一"
-    assert first.status == Volunteer.Status.ACTIVE
-    assert first.joined_on == timezone.localdate()
-    assert first.reviewed_by == people.county_cadre
-    assert (first.home_center, first.township, first.county) == (
-        tree.village_a,
-        tree.township_a,
-        tree.county_a,
-    )
+    assert first.phone_masked == "136****0001"
+    assert first.invited_by == people.county_cadre
+    assert first.home_center == tree.village_a
     assert sorted(first.skills.values_list("name", flat=True)) == ["医疗护理", "课业辅导"]
     assert first.is_party_member is True
     assert (first.insurer, first.insurance_number, first.insurance_valid_until) == (
@@ -316,13 +328,11 @@ def test_a_clean_csv_roster_imports_every_row_after_confirm(client, people, tree
         datetime.date(2027, 12, 31),
     )
     assert first.id_number_masked == id_number(1)[:4] + "*" * 10 + id_number(1)[-4:]
-    assert first.user.name == "王一"
-    assert first.user.has_usable_password() is False
+    assert decrypt_id_number(first.id_number_encrypted) == id_number(1)
+    assert id_number(1) not in first.id_number_encrypted
+    assert first.expires_at > timezone.now() + datetime.timedelta(days=29)
+    assert not Volunteer.objects.filter(user=people.resident).exists()
     assert LogEntry.objects.filter(action_flag=ADDITION, user=people.county_cadre).count() == 4
-    reused = Volunteer.objects.get(user__phone="13900000001")
-    assert reused.user == people.resident
-    assert reused.user.check_password(PASSWORD)
-    assert Volunteer.objects.get(user__phone="13600000003").township == tree.township_a2
 
 
 def test_a_clean_xlsx_roster_imports_after_confirm(client, people, tree):
@@ -335,15 +345,12 @@ def test_a_clean_xlsx_roster_imports_after_confirm(client, people, tree):
     response = confirm(client, preview)
 
     assert response.status_code == 302
-    assert set(
-        Volunteer.objects.filter(user__phone__startswith="136").values_list(
-            "user__phone", "insurance_valid_until"
-        )
-    ) == {
-        ("13600000001", datetime.date(2027, 12, 31)),
-        ("13600000002", None),
-        ("13600000003", None),
+    assert set(RosterInvitation.objects.values_list("phone_masked", "insurance_valid_until")) == {
+        ("136****0001", datetime.date(2027, 12, 31)),
+        ("136****0002", None),
+        ("136****0003", None),
     }
+    assert invitation_of("13600000002").real_name == "王二"
 
 
 def test_a_gb18030_csv_from_excel_on_chinese_windows_imports(client, people, tree):
@@ -352,9 +359,11 @@ def test_a_gb18030_csv_from_excel_on_chinese_windows_imports(client, people, tre
     preview = upload(client, csv_bytes(good_rows(tree), encoding="gb18030"))
     confirm(client, preview)
 
-    assert sorted(
-        Volunteer.objects.filter(user__phone__startswith="136").values_list("real_name", flat=True)
-    ) == ["王一", "王三", "王二"]
+    assert sorted(RosterInvitation.objects.values_list("real_name", flat=True)) == [
+        "王一",
+        "王三",
+        "王二",
+    ]
 
 
 def test_a_roster_taken_meanwhile_imports_nothing_at_confirm(client, people, tree):
@@ -588,12 +597,14 @@ def test_the_resource_dry_run_writes_nothing_and_the_real_run_everything(people,
     assert (dry.totals["new"], dry.has_errors(), dry.has_validation_errors()) == (2, False, False)
     assert counts() == before
 
+    assert RosterInvitation.objects.count() == 0
     real = RosterImportResource(actor=people.township_cadre).import_data(
         dataset_of(good_rows(tree)[:2]), dry_run=False
     )
 
     assert real.totals["new"] == 2
-    assert counts() == (before[0] + 2, before[1] + 2)
+    assert counts() == before
+    assert RosterInvitation.objects.count() == 2
 
 
 # --- at scale -------------------------------------------------------------------------------
@@ -623,8 +634,9 @@ def test_a_2000_row_roster_previews_and_imports_well_under_a_minute(client, peop
     # then
     assert preview.context["result"].totals["new"] == 2000
     assert response.status_code == 302
-    assert counts() == (before[0] + 2000, before[1] + 2000)
-    assert Volunteer.objects.filter(skills__name="驾驶").count() == 1000
+    assert counts() == before
+    assert RosterInvitation.objects.count() == 2000
+    assert RosterInvitation.skills.through.objects.filter(skill__name="驾驶").count() == 1000
     print(
         f"\n2,000-row roster: preview {previewed - started:.2f}s "
         f"({len(preview_queries)} queries), confirm {finished - previewed:.2f}s "
@@ -633,3 +645,334 @@ def test_a_2000_row_roster_previews_and_imports_well_under_a_minute(client, peop
     assert finished - started < 60
     assert len(preview_queries) < 60
     assert len(confirm_queries) < 60
+
+
+# --- one answer whatever exists outside the scope; invitations confirmed by the person ------
+
+
+def _verify(user: User) -> User:
+    user.phone_verified_at = timezone.now()
+    user.save(update_fields=["phone_verified_at"])
+    return user
+
+
+def _elsewhere_volunteer(tree, phone: str, number: str, status=Volunteer.Status.ACTIVE):
+    other = resident_register(phone=phone, name="外区志愿者", password=PASSWORD)
+    volunteer_create(
+        user=other, real_name="外区志愿者", id_number=number, home_center=tree.village_b,
+        status=status,
+    )  # fmt: skip
+    return other
+
+
+@pytest.mark.parametrize(
+    "situation",
+    [
+        "nothing",
+        "phone_of_a_volunteer_elsewhere",
+        "id_of_a_volunteer_elsewhere",
+        "pending_volunteer_elsewhere",
+        "unverified_resident",
+        "verified_resident_named_otherwise",
+        "verified_resident_same_name",
+    ],
+)
+def test_the_township_preview_gives_one_answer_whatever_exists_elsewhere(
+    client, people, tree, situation
+):
+    # given: a row for 王江社区 whose phone or ID number may be known outside 衡州路街道
+    phone, number = "13600000001", id_number(1)
+    if situation == "phone_of_a_volunteer_elsewhere":
+        _elsewhere_volunteer(tree, phone, id_number(50, region="430406"))
+    elif situation == "id_of_a_volunteer_elsewhere":
+        _elsewhere_volunteer(tree, "13500000001", number)
+    elif situation == "pending_volunteer_elsewhere":
+        _elsewhere_volunteer(tree, phone, number, status=Volunteer.Status.PENDING)
+    elif situation == "unverified_resident":
+        resident_register(phone=phone, name="王一", password=PASSWORD)
+    elif situation == "verified_resident_named_otherwise":
+        _verify(resident_register(phone=phone, name="王壹", password=PASSWORD))
+    elif situation == "verified_resident_same_name":
+        # a bare resident is answered for by the city only, so even this one is invited
+        _verify(resident_register(phone=phone, name="王一", password=PASSWORD))
+    client.force_login(people.township_cadre)
+    before = counts()
+
+    # when
+    preview = upload(client, csv_bytes([row("王一", phone, number, tree.village_a.code)]))
+    response = confirm(client, preview)
+
+    # then the same page, the same result and nothing of the other area
+    assert row_errors(preview) == {}
+    assert preview_outcomes(preview) == {2: "已发出邀请，待本人确认"}
+    assert response.status_code == 302
+    assert counts() == before
+    assert invitation_of(phone).home_center == tree.village_a
+    page = preview.content.decode()
+    assert "在册" not in page.split("处理方式")[-1]
+    assert "外区志愿者" not in page
+
+
+def test_what_lies_in_the_scope_still_refuses_a_row(client, people, tree):
+    # given the village's own volunteer, by phone and by ID number
+    client.force_login(people.township_cadre)
+    rows = [
+        row("甲", people.volunteer.phone, id_number(1), tree.village_a.code),
+        row("乙", "13600000002", VOLUNTEER_ID_NUMBER, tree.village_a.code),
+    ]
+
+    # when
+    preview = upload(client, csv_bytes(rows))
+
+    # then
+    assert row_errors(preview) == {
+        2: {"手机号": ["该手机号的账号已有志愿者档案（在册）。"]},
+        3: {"身份证号码": ["该身份证号码已登记为志愿者。"]},
+    }
+
+
+@pytest.mark.parametrize(
+    ("verified", "name", "registered_at_once"),
+    [(True, "王江社区管理员", True), (True, " 王江社区管理员  ", True),
+     (True, "王江管理员", False), (False, "王江社区管理员", False)],
+)  # fmt: skip
+def test_only_a_verified_account_in_scope_under_the_same_name_is_adopted(
+    client, people, tree, verified, name, registered_at_once
+):
+    # given: the village cadre's own account, which the county cadre answers for
+    target = people.village_cadre
+    if verified:
+        _verify(target)
+    client.force_login(people.county_cadre)
+
+    # when
+    preview = upload(
+        client, csv_bytes([row(name, target.phone, id_number(1), tree.village_a.code)])
+    )
+    confirm(client, preview)
+
+    # then
+    adopted = Volunteer.objects.filter(user=target).first()
+    if registered_at_once:
+        assert preview_outcomes(preview) == {2: "直接登记为在册志愿者（本辖区已验证手机号的账号）"}
+        assert adopted.status == Volunteer.Status.ACTIVE
+        assert adopted.reviewed_by == people.county_cadre
+        assert RosterInvitation.objects.count() == 0
+    else:
+        assert preview_outcomes(preview) == {2: "已发出邀请，待本人确认"}
+        assert adopted is None
+        assert invitation_of(target.phone).real_name == name.strip()
+
+
+INVITATIONS_URL = reverse("volunteers:invitations")
+
+
+def answer_url(invitation: RosterInvitation, answer: str) -> str:
+    return reverse(
+        "volunteers:invitation_answer", kwargs={"invitation_id": invitation.pk, "answer": answer}
+    )
+
+
+def _invite(people, tree, phone: str = "13900000001", number: str | None = None):
+    roster_import(
+        actor=people.county_cadre,
+        dataset=dataset_of(
+            [row("张群众", phone, number or id_number(4), tree.village_a.code, "驾驶", "是")]
+        ),
+    )
+    return invitation_of(phone)
+
+
+def test_the_phone_owner_accepts_and_becomes_the_volunteer(client, people, tree):
+    # given a resident who verified the phone the roster names
+    resident = _verify(people.resident)
+    invitation = _invite(people, tree)
+    client.force_login(resident)
+
+    # when
+    page = client.get(INVITATIONS_URL)
+    response = client.post(answer_url(invitation, "accept"))
+
+    # then
+    assert page.status_code == 200
+    assert page.context["invitations"] == [invitation]
+    content = page.content.decode()
+    assert "王江社区居委会" in content
+    assert id_number(4) not in content
+    assert response.status_code == 302
+    volunteer = Volunteer.objects.get(user=resident)
+    assert volunteer.status == Volunteer.Status.ACTIVE
+    assert volunteer.home_center == tree.village_a
+    assert (volunteer.township, volunteer.county) == (tree.township_a, tree.county_a)
+    assert volunteer.reviewed_by == people.county_cadre
+    assert volunteer.is_party_member is True
+    assert list(volunteer.skills.values_list("name", flat=True)) == ["驾驶"]
+    assert decrypt_id_number(volunteer.id_number_encrypted) == id_number(4)
+    assert RosterInvitation.objects.count() == 0
+
+
+def test_an_unverified_account_sees_no_invitation_and_cannot_accept(client, people, tree):
+    # given: whoever signed up first with the number has not proved it is theirs
+    invitation = _invite(people, tree)
+    client.force_login(people.resident)
+
+    # when
+    page = client.get(INVITATIONS_URL)
+    response = client.post(answer_url(invitation, "accept"), follow=True)
+
+    # then
+    assert page.context["invitations"] == []
+    assert "请先验证您的手机号" in page.content.decode()
+    assert "请先验证您的手机号，再确认志愿者邀请。" in response.content.decode()
+    assert not Volunteer.objects.filter(user=people.resident).exists()
+    assert RosterInvitation.objects.filter(pk=invitation.pk).exists()
+
+
+def test_someone_elses_invitation_answers_404(client, people, tree):
+    invitation = _invite(people, tree, phone="13600000001")
+    client.force_login(_verify(people.resident))
+
+    assert client.post(answer_url(invitation, "accept")).status_code == 404
+    assert client.post(answer_url(invitation, "decline")).status_code == 404
+    assert client.post(answer_url(invitation, "steal")).status_code == 404
+    assert RosterInvitation.objects.filter(pk=invitation.pk).exists()
+
+
+def test_declining_deletes_the_row_and_its_id_number(client, people, tree):
+    invitation = _invite(people, tree)
+    client.force_login(_verify(people.resident))
+
+    response = client.post(answer_url(invitation, "decline"))
+
+    assert response.status_code == 302
+    assert RosterInvitation.objects.count() == 0
+    assert not Volunteer.objects.filter(user=people.resident).exists()
+
+
+def test_accepting_an_id_number_registered_meanwhile_is_a_clear_error(client, people, tree):
+    # given the row's ID number registered elsewhere after the import
+    invitation = _invite(people, tree)
+    _elsewhere_volunteer(tree, "13500000001", id_number(4))
+    client.force_login(_verify(people.resident))
+
+    # when
+    response = client.post(answer_url(invitation, "accept"), follow=True)
+
+    # then
+    assert "该身份证号码已登记为志愿者" in response.content.decode()
+    assert not Volunteer.objects.filter(user=people.resident).exists()
+
+
+def test_an_expired_invitation_is_gone_and_purged(client, people, tree):
+    from volunteers.services import roster_invitations_purge
+
+    invitation = _invite(people, tree)
+    RosterInvitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now())
+    client.force_login(_verify(people.resident))
+
+    assert client.get(INVITATIONS_URL).context["invitations"] == []
+    assert client.post(answer_url(invitation, "accept")).status_code == 404
+    assert roster_invitations_purge() == 1
+    assert RosterInvitation.objects.count() == 0
+
+
+def test_only_a_verified_owner_is_told_and_only_once_the_import_commits(
+    client, people, tree, django_capture_on_commit_callbacks
+):
+    from core.models import Notification
+
+    # given one verified and one unverified owner
+    _verify(people.resident)
+    resident_register(phone="13500000002", name="未验证", password=PASSWORD)
+    rows = [
+        row("张群众", "13900000001", id_number(4), tree.village_a.code),
+        row("未验证", "13500000002", id_number(5), tree.village_a.code),
+    ]
+    client.force_login(people.county_cadre)
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        preview = upload(client, csv_bytes(rows))
+    after_preview = Notification.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm(client, preview)
+
+    # then
+    assert after_preview == 0
+    told = Notification.objects.get()
+    assert told.user == people.resident
+    assert told.link == INVITATIONS_URL
+    assert "13900000001" not in told.title + told.body
+
+
+def test_a_newer_roster_replaces_the_waiting_row_for_the_same_phone_and_village(people, tree):
+    _invite(people, tree)
+    _invite(people, tree, number=id_number(9))
+
+    assert RosterInvitation.objects.count() == 1
+    assert decrypt_id_number(invitation_of("13900000001").id_number_encrypted) == id_number(9)
+
+
+def test_the_upload_waits_in_the_cache_encrypted(client, people, tree):
+    import redis as redis_client
+    from django.conf import settings
+
+    # given
+    client.force_login(people.county_cadre)
+    # when
+    preview = upload(client, csv_bytes(good_rows(tree)))
+    # then every value the cache holds is free of the roster's numbers
+    redis = redis_client.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    raw = b"".join(redis.get(key) or b"" for key in redis.scan_iter("*roster-upload-*"))
+    assert raw
+    for clear in (id_number(1), "13600000001", "王一"):
+        assert clear.encode() not in raw
+    assert confirm(client, preview).status_code == 302
+
+
+INVITATION_ADMIN_URL = reverse("admin:volunteers_rosterinvitation_changelist")
+
+
+@pytest.mark.parametrize(
+    ("persona", "listed"),
+    [("county_cadre", 1), ("township_cadre", 1), ("village_cadre", 1), ("outsider_cadre", 0)],
+)
+def test_cadres_list_the_waiting_rows_of_their_subtree_masked(
+    client, people, tree, persona, listed
+):
+    # given
+    _invite(people, tree)
+    client.force_login(getattr(people, persona))
+
+    # when
+    response = client.get(INVITATION_ADMIN_URL)
+
+    # then
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == listed
+    page = response.content.decode()
+    assert "13900000001" not in page
+    assert id_number(4) not in page
+    if listed:
+        assert "139****0001" in page
+
+
+def test_the_invitations_page_reads_a_fixed_number_of_queries(
+    client, people, tree, django_assert_num_queries
+):
+    # given two invitations from two villages
+    resident = _verify(people.resident)
+    _invite(people, tree)
+    roster_import(
+        actor=people.county_cadre,
+        dataset=dataset_of(
+            [row("张群众", resident.phone, id_number(7), tree.village_a2.code, "驾驶")]
+        ),
+    )
+    client.force_login(resident)
+    client.get(INVITATIONS_URL)
+
+    # when / then: session, user, invitations with their villages, their skills
+    with django_assert_num_queries(4):
+        response = client.get(INVITATIONS_URL)
+    assert len(response.context["invitations"]) == 2
