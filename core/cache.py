@@ -6,8 +6,8 @@ This one never raises a Redis outage to its caller. While the server is skipped,
 the call that found it sick, the cache answers from a cache in this process's memory
 instead: throttles keep counting (per process, so a little looser), a wake flag holds back
 this process's next wake, and a value written during the outage is read back by the same
-process. When Redis answers again, what it holds is the truth again and the memory copy is
-ignored until the next outage.
+process. When Redis answers again, what it holds is the truth again; the memory copy is
+ignored, and emptied as the next outage begins.
 """
 
 from __future__ import annotations
@@ -46,7 +46,9 @@ class BreakerRedisCache(RedisCache):
             try:
                 result = getattr(super(), operation)(*args, **kwargs)
             except REDIS_OUTAGE as error:
-                self._breaker.failed(error)
+                if self._breaker.failed(error):
+                    # What an earlier outage left in memory may since have changed in Redis.
+                    self._fallback.clear()
             else:
                 self._breaker.succeeded()
                 return result

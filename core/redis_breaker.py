@@ -70,9 +70,10 @@ class RedisBreaker:
             self._open_until = 0.0
         logger.warning("Redis at %s answers again (after %.0f s)", self.server, down_for)
 
-    def failed(self, error: BaseException) -> None:
-        """The server did not answer: skip it for a period. Logged once per outage, not on
-        every probe that finds it still down."""
+    def failed(self, error: BaseException) -> bool:
+        """The server did not answer: skip it for a period. True when this began an outage
+        (the breaker was closed), which is logged once, not on every probe that finds the
+        server still down."""
         now = time.monotonic()
         with self._lock:
             first = self._failing_since is None
@@ -87,6 +88,7 @@ class RedisBreaker:
                 error,
                 _period(),
             )
+        return first
 
 
 def _period() -> float:

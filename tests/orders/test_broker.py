@@ -27,7 +27,6 @@ from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
 from django.db import connection, connections
 from django.utils import timezone
-from kombu import pools as kombu_pools
 
 from config import celery_app
 from core.models import Notification
@@ -39,7 +38,7 @@ from orders.tasks import auto_dispatch_task, dispatch_sweep_task, notify_pending
 from practice.catalogue import service_menu_install
 from practice.models import Service
 from tests.core.conftest import BASE_DIR, VENV_BIN, _die_with_parent, wait_for
-from tests.support.private_redis import PrivateRedis, free_port
+from tests.support.private_redis import PrivateRedis, free_port, reset_publisher
 from volunteers.availability import ALL_SLOTS, SLOT_BITS, slot_bit_at
 from volunteers.models import Volunteer
 
@@ -56,16 +55,6 @@ PUBLISH_BOUND_SECONDS = 2
 REFUSED_BOUND_SECONDS = 2
 
 
-def _reset_publisher() -> None:
-    """Drop the app's pooled broker connections, so the next publish connects to whatever
-    ``broker_url`` now says. kombu keeps its pools in a process-wide registry keyed by URL;
-    closing only the app's pool would leave a closed pool there for the next test on the same
-    port to be handed."""
-    kombu_pools.reset()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
 @pytest.fixture
 def private_redis(tmp_path) -> Iterator[PrivateRedis]:
     """A redis-server of this test's own, with the Celery app publishing to it."""
@@ -73,14 +62,14 @@ def private_redis(tmp_path) -> Iterator[PrivateRedis]:
     saved_url = celery_app.conf.broker_url
     server.start()
     celery_app.conf.broker_url = server.url
-    _reset_publisher()
+    reset_publisher()
     try:
         yield server
     finally:
         server.thaw()
         server.stop()
         celery_app.conf.broker_url = saved_url
-        _reset_publisher()
+        reset_publisher()
 
 
 @pytest.fixture

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import redis
+from kombu import pools as kombu_pools
 
+from config import celery_app
 from tests.core.conftest import _die_with_parent, wait_for
 
 
@@ -21,6 +23,16 @@ def free_port(preferred: int) -> int:
             if probe.connect_ex(("127.0.0.1", port)) != 0:
                 return port
     raise RuntimeError("no free port for a private redis-server")
+
+
+def reset_publisher() -> None:
+    """Drop the app's pooled broker connections, so the next publish connects to whatever
+    ``broker_url`` now says. kombu keeps its pools in a process-wide registry keyed by URL;
+    closing only the app's pool would leave a closed pool there for the next test on the same
+    port to be handed."""
+    kombu_pools.reset()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
 
 
 @dataclass
