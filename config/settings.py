@@ -16,7 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from kombu import Exchange, Queue
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PORTAL_VAR_DIR", str(BASE_DIR / "var")))
@@ -133,12 +133,24 @@ def _next_redis_db(url: str) -> str:
     return urlunsplit(parts._replace(path=f"/{int(current) + 1}"))
 
 
+# A sick Redis must not hold a request up: every connect and reply to Redis (cache and
+# broker) is waited for this long at most, and after one failure the server is skipped for
+# REDIS_BREAKER_SECONDS by each process (core.redis_breaker) instead of waited for again.
+REDIS_SOCKET_TIMEOUT = env_float("REDIS_SOCKET_TIMEOUT", 0.5)
+REDIS_BREAKER_SECONDS = env_float("REDIS_BREAKER_SECONDS", 30)
+
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache behind the breaker: never raises an outage, answers from
+            # this process's memory while Redis is skipped (core/cache.py).
+            "BACKEND": "core.cache.BreakerRedisCache",
             "LOCATION": env_str("CACHE_URL", _next_redis_db(REDIS_URL)),
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "portal"),
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+            },
         }
     }
 else:
@@ -266,8 +278,12 @@ SPECTACULAR_SETTINGS = {
 if REDIS_URL:
     CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "socket_timeout": 5,
-        "socket_connect_timeout": 3,
+        "socket_timeout": REDIS_SOCKET_TIMEOUT,
+        "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+        # A publisher connects once, without kombu's retry loop (2 s sleeps up to the
+        # connection timeout): the breaker, not a wait, handles a Redis that is down. A
+        # worker's consumer has a retry loop of its own (broker_connection_retry).
+        "max_retries": 0,
         # A task held by a worker that died comes back after this many seconds.
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
     }
@@ -318,14 +334,11 @@ CELERY_DB_REUSE_MAX = 10_000
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 60)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 90)
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
-# A web request must not hang on a broker that is down: publish fails fast, and the data it
-# was about is already committed, for a periodic sweep to pick up.
-CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 2,
-    "interval_start": 0,
-    "interval_step": 0.5,
-    "interval_max": 1,
-}
+# A web request must not wait on a broker that is down or hung: a publish is tried once,
+# within the socket timeouts above, and not retried; after a failure core.tasks skips the
+# broker for REDIS_BREAKER_SECONDS. What it was about is already committed, and the outbox
+# and the periodic sweeps pick it up once Redis is back.
+CELERY_TASK_PUBLISH_RETRY = False
 # Beat's record of last runs lives beside the other state, not in whatever directory beat was
 # started from.
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

@@ -7,8 +7,20 @@ from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError, transaction
+from kombu.exceptions import OperationalError as KombuOperationalError
+
+from core.redis_breaker import RedisBreaker, breaker_for
 
 logger = logging.getLogger(__name__)
+
+# What says the broker is unreachable or hung, as kombu and redis-py raise it on a publish.
+BROKER_OUTAGE: tuple[type[BaseException], ...] = (KombuOperationalError, OSError, TimeoutError)
+try:
+    import redis
+
+    BROKER_OUTAGE += (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+except ImportError:  # pragma: no cover - the demo's filesystem broker needs no redis
+    pass
 
 
 def portal_task(name: str) -> Any:
@@ -35,17 +47,42 @@ def heartbeat_task(source: str = "worker") -> None:
     heartbeat_record(source=source)
 
 
+def _broker_breaker(task: Any) -> RedisBreaker:
+    # Read at each publish, not once: tests point the app at a broker of their own.
+    return breaker_for(str(task.app.conf.broker_url))
+
+
+def _publish(task: Any, args: tuple = ()) -> bool:
+    """Publish ``task`` once, without retrying, unless its broker's breaker says the broker
+    is being skipped; False when it was not published. A broker that does not answer opens
+    the breaker, so the next publishes in this process skip it at once instead of each
+    waiting out the socket timeout (core.redis_breaker). Errors that are not the broker's
+    (a bug) are raised to the caller's handler without opening it."""
+    breaker = _broker_breaker(task)
+    if not breaker.allow():
+        logger.debug("broker skipped: %s%r left to its periodic run", task.name, args)
+        return False
+    try:
+        task.apply_async(args=args, retry=False)
+    except BROKER_OUTAGE as error:
+        breaker.failed(error)
+        raise
+    breaker.succeeded()
+    return True
+
+
 def enqueue_on_commit(task: Any, *args: Any) -> None:
     """Send ``task`` once the current transaction commits, never before: a worker must not
     look for rows that are not there yet, nor act on a change that was rolled back.
 
-    A broker that is down must not fail the request whose data is already committed: the
-    error is logged and the periodic sweeps pick the work up from the database.
+    A broker that is down must not fail, nor slow, the request whose data is already
+    committed: the publish is tried once (skipped while the broker's breaker is open), a
+    failure is logged, and the periodic sweeps pick the work up from the database.
     """
 
     def send() -> None:
         try:
-            task.apply_async(args=args)
+            _publish(task, args)
         except Exception:  # noqa: BLE001 - any broker failure; the sweep is the fallback
             logger.warning("could not enqueue %s%r; the periodic sweep will", task.name, args)
 
@@ -72,7 +109,10 @@ def wake_on_commit(task: Any) -> None:
         try:
             if not cache.add(key, 1, timeout=settings.WAKE_FLAG_SECONDS):
                 return
-            task.apply_async()
+            if not _publish(task):
+                # Skipped while the broker is: no run is queued, so no flag may say one is,
+                # or the first change after the broker is back would not wake it.
+                cache.delete(key)
         except Exception:  # noqa: BLE001 - the work is in the database; beat runs it
             logger.warning("could not wake %s; its periodic run will", task.name)
             try:

@@ -27,6 +27,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.services import cadre_create, resident_register
+from core import redis_breaker
 from practice.divisions import load_divisions, parse_divisions
 from practice.models import Center
 from volunteers.catalogue import default_skills_install
@@ -50,6 +51,13 @@ SMALL_TREE_CSV = """code,name,level,parent_code
 430406001,天马山街道,township,430406
 430406001001,天马山社区居委会,village,430406001
 """
+
+
+@pytest.fixture(autouse=True)
+def _redis_breakers_closed():
+    # A test that stopped a Redis leaves its breaker open for this process: the next test
+    # starts with every server answering (before _clear_cache, so the clear reaches Redis).
+    redis_breaker.reset_all()
 
 
 @pytest.fixture(autouse=True)

@@ -15,22 +15,18 @@ from __future__ import annotations
 import datetime
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg2
 import pytest
-import redis
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
 from django.db import connection, connections
 from django.utils import timezone
-from kombu import pools as kombu_pools
 
 from config import celery_app
 from core.models import Notification
@@ -42,6 +38,7 @@ from orders.tasks import auto_dispatch_task, dispatch_sweep_task, notify_pending
 from practice.catalogue import service_menu_install
 from practice.models import Service
 from tests.core.conftest import BASE_DIR, VENV_BIN, _die_with_parent, wait_for
+from tests.support.private_redis import PrivateRedis, free_port, reset_publisher
 from volunteers.availability import ALL_SLOTS, SLOT_BITS, slot_bit_at
 from volunteers.models import Volunteer
 
@@ -51,107 +48,28 @@ pytestmark = [
     pytest.mark.timeout(180),
 ]
 
-# A publish against a broker that refuses or does not answer must give up in this long: one
-# socket timeout (5 s; measured 5.0 s against a frozen server) plus a connect timeout (3 s).
-PUBLISH_BOUND_SECONDS = 12
-REFUSED_BOUND_SECONDS = 6
-
-
-def _free_port(preferred: int) -> int:
-    for port in (preferred, *range(preferred + 1, preferred + 50)):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-            if probe.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    raise RuntimeError("no free port for a private redis-server")
-
-
-def _reset_publisher() -> None:
-    """Drop the app's pooled broker connections, so the next publish connects to whatever
-    ``broker_url`` now says. kombu keeps its pools in a process-wide registry keyed by URL;
-    closing only the app's pool would leave a closed pool there for the next test on the same
-    port to be handed."""
-    kombu_pools.reset()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
-@dataclass
-class PrivateRedis:
-    port: int
-    log_path: Path
-    process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def client(self) -> redis.Redis:
-        return redis.Redis.from_url(self.url, socket_connect_timeout=2, socket_timeout=2)
-
-    def answers(self) -> bool:
-        client = self.client()
-        try:
-            return bool(client.ping())
-        except redis.RedisError:
-            return False
-        finally:
-            client.close()
-
-    def start(self) -> None:
-        assert self.process is None or self.process.poll() is not None
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [
-                    "redis-server",
-                    "--port",
-                    str(self.port),
-                    "--bind",
-                    "127.0.0.1",
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                    "--daemonize",
-                    "no",
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
-            )
-        wait_for(self.answers, timeout=10, what=f"redis-server on port {self.port}")
-
-    def stop(self) -> None:
-        """Kill it: a crash, not a shutdown (SIGKILL also ends a stopped process)."""
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait(timeout=10)
-
-    def freeze(self) -> None:
-        self.process.send_signal(signal.SIGSTOP)
-
-    def thaw(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGCONT)
+# A request that publishes against a broker that refuses or does not answer must still
+# answer within 2 s (issue 9): one try within the socket timeouts (0.5 s each; measured
+# 0.5 s against a frozen server), no retry, and then the breaker skips the broker.
+PUBLISH_BOUND_SECONDS = 2
+REFUSED_BOUND_SECONDS = 2
 
 
 @pytest.fixture
 def private_redis(tmp_path) -> Iterator[PrivateRedis]:
     """A redis-server of this test's own, with the Celery app publishing to it."""
-    server = PrivateRedis(port=_free_port(6391), log_path=tmp_path / "redis.log")
+    server = PrivateRedis(port=free_port(6391), log_path=tmp_path / "redis.log")
     saved_url = celery_app.conf.broker_url
     server.start()
     celery_app.conf.broker_url = server.url
-    _reset_publisher()
+    reset_publisher()
     try:
         yield server
     finally:
         server.thaw()
         server.stop()
         celery_app.conf.broker_url = saved_url
-        _reset_publisher()
+        reset_publisher()
 
 
 @pytest.fixture
@@ -266,11 +184,15 @@ def test_orders_placed_while_redis_is_down_are_saved_and_swept_once_it_is_back(
         assert elapsed < REFUSED_BOUND_SECONDS, f"placing took {elapsed:.1f} s"
         placed.append(order.pk)
 
-    # Each publish was attempted, failed and was logged; none raised into the request.
+    # The first publish was attempted, failed and was logged, and opened the broker's
+    # breaker (said once); the next two skipped the broker instead of trying again. None
+    # raised into the request.
     assert [r.getMessage() for r in caplog.records if r.name == "core.tasks"] == [
-        f"could not enqueue orders.tasks.auto_dispatch_task({pk},); the periodic sweep will"
-        for pk in placed
+        f"could not enqueue orders.tasks.auto_dispatch_task({placed[0]},); the periodic sweep will"
     ]
+    opened = [r.getMessage() for r in caplog.records if r.name == "core.redis_breaker"]
+    assert len(opened) == 1
+    assert opened[0].startswith(f"Redis at 127.0.0.1:{private_redis.port} did not answer")
     # Committed, and nothing dispatched them: no task reached a broker.
     assert (
         list(Order.objects.filter(pk__in=placed).values_list("status", flat=True))
@@ -489,11 +411,12 @@ def test_tasks_are_acknowledged_late_and_publishing_is_bounded():
     assert conf.task_acks_late is True
     assert conf.task_reject_on_worker_lost is True
     assert conf.worker_prefetch_multiplier == 1
-    assert conf.broker_connection_timeout == 3
-    assert conf.broker_transport_options["socket_timeout"] == 5
-    assert conf.broker_transport_options["socket_connect_timeout"] == 3
+    assert conf.broker_transport_options["socket_timeout"] == 0.5
+    assert conf.broker_transport_options["socket_connect_timeout"] == 0.5
+    # One connection attempt and one publish, no retry: the breaker handles what fails.
+    assert conf.broker_transport_options["max_retries"] == 0
+    assert conf.task_publish_retry is False
     assert conf.broker_transport_options["visibility_timeout"] == 3600
-    assert conf.task_publish_retry_policy["max_retries"] == 2
 
 
 def _database_url() -> str:
