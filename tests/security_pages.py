@@ -53,6 +53,8 @@ def page_types(tree, people) -> list[PageType]:
             admin,
             "#volunteer_form",
         ),
+        PageType("admin roster import", "/admin/volunteers/volunteerroster/import/", admin, "form"),
+        PageType("admin roster export", "/admin/volunteers/volunteerroster/export/", admin, "form"),
         PageType("API docs", "/api/v1/docs/", None, "#swagger-ui .information-container"),
     ]
 
