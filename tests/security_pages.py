@@ -53,6 +53,13 @@ def page_types(tree, people) -> list[PageType]:
             admin,
             "#volunteer_form",
         ),
+        PageType("admin tree changelist", "/admin/practice/center/", admin, "#result_list"),
+        PageType(
+            "admin tree change form",
+            f"/admin/practice/center/{tree.village_a.pk}/change/",
+            admin,
+            "#center_form",
+        ),
         PageType("admin roster import", "/admin/volunteers/volunteerroster/import/", admin, "form"),
         PageType("admin roster export", "/admin/volunteers/volunteerroster/export/", admin, "form"),
         PageType("API docs", "/api/v1/docs/", None, "#swagger-ui .information-container"),
