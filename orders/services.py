@@ -211,8 +211,11 @@ def order_accept(*, volunteer: Volunteer, order_id: int) -> Order:
     accept wins: the UPDATE matches only while the order is still dispatched."""
     if volunteer.status != Volunteer.Status.ACTIVE:
         raise DomainError(_("只有在册志愿者可以接单。"), code="volunteer_not_active")
+    # Under the row lock (orders.workflow.transition takes it too): who it is offered to is
+    # decided on the state the UPDATE will see, not one a worker's dispatch just replaced.
     offered = (
-        Order.objects.filter(pk=order_id)
+        Order.objects.select_for_update()
+        .filter(pk=order_id)
         .values("dispatched_volunteer_id", "dispatched_team_id", "status")
         .first()
     )
@@ -292,7 +295,13 @@ def order_expire(*, order_id: int) -> Order | None:
     from now on. None when someone accepted or declined first (a race the CAS settles)."""
     from orders.workflow import IllegalTransition
 
-    held = Order.objects.filter(pk=order_id).values("dispatched_volunteer_id").first()
+    # Locked, so the volunteer noted as lapsed is the one the offer still names.
+    held = (
+        Order.objects.select_for_update()
+        .filter(pk=order_id)
+        .values("dispatched_volunteer_id")
+        .first()
+    )
     try:
         order = transition(
             order_id,

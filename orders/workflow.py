@@ -1,9 +1,12 @@
 """The order state machine: the only code that changes an order's status.
 
-Each transition is one conditional UPDATE (compare-and-swap on the current status) plus an
-event row, inside the caller's transaction. When two requests race for one order, the
-database lets exactly one UPDATE match; the other finds the status already moved and is
-refused with the state it found. A check-then-write in Python would let both through.
+Each transition reads the order's status under a row lock, then makes one conditional UPDATE
+(compare-and-set over the set of states the step is legal from) plus an event row naming the
+state it found, inside the caller's transaction. When two requests race for one order, the
+lock queues them: the second reads the state the first left and goes on if the step is still
+legal from it (a cancel after a worker dispatched the order), or is refused with that state
+(a second accept). A check-then-write in Python would let both through; a compare on the one
+status read before the write would refuse a step that is still legal (a spurious 409).
 """
 
 from __future__ import annotations
@@ -88,13 +91,21 @@ def transition(
     # a caller that catches IllegalTransition must leave its atomic block (order_expire
     # and auto_dispatch do), not go on querying in it.
     with transaction.atomic(savepoint=False):
-        current = Order.objects.filter(pk=order_id).values_list("status", flat=True).first()
+        # FOR UPDATE: a rival step (a worker dispatching the order just placed) either
+        # committed before this read, and the step is judged against the state it left, or
+        # waits until this transaction ends. The status read here is then the one the UPDATE
+        # sees, and the event names it. (SQLite, the demo's, has one writer at a time.)
+        current = (
+            Order.objects.select_for_update()
+            .filter(pk=order_id)
+            .values_list("status", flat=True)
+            .first()
+        )
         if current is None:
             raise NotInScope(_("订单不存在。"), code="order_missing")
-        updated = (
-            Order.objects.filter(pk=order_id, status=current, **condition)
-            .filter(status__in=allowed_from)
-            .update(status=to, updated_at=timezone.now(), **changes)
+        # Compare-and-set over every state the step is legal from, not the one just read.
+        updated = Order.objects.filter(pk=order_id, status__in=allowed_from, **condition).update(
+            status=to, updated_at=timezone.now(), **changes
         )
         if updated != 1:
             raise _refusal(order_id, to, donation=donation)

@@ -1,0 +1,70 @@
+"""Every page type of the portal, each with the persona who may open it: what the security
+header test (tests/core/test_security_headers.py) and the browser's CSP test
+(tests/e2e/test_csp.py) both walk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+from accounts.models import User
+from orders.models import Order
+from practice.catalogue import service_menu_install
+from practice.models import Service
+from tests.conftest import PASSWORD
+from tests.orders.conftest import place
+from volunteers.models import Volunteer
+
+ADMIN_PHONE = "13800000099"
+
+
+@dataclass(frozen=True)
+class PageType:
+    name: str
+    path: str
+    user: User | None
+    # A CSS selector the page draws when it works (in the browser, after its scripts ran).
+    drawn: str
+
+
+def page_types(tree, people) -> list[PageType]:
+    service_menu_install(city=tree.city)
+    errand = Service.objects.get(center=tree.city, name="买菜送药")
+    order = _order(people, errand, tree)
+    wish = _order(people, errand, tree, kind=Order.Kind.WISH, title="想要一个新书包")
+    admin = User.objects.create_superuser(ADMIN_PHONE, PASSWORD, name="系统管理员")
+    volunteer = Volunteer.objects.get(user=people.volunteer)
+    return [
+        PageType("home (service menu)", "/", None, "main.content"),
+        PageType("sign-in", "/accounts/login/", None, "form"),
+        PageType("order form", f"/orders/new/?service={errand.pk}", people.resident, "form"),
+        PageType("order list", "/orders/", people.resident, "main.content"),
+        PageType("order detail", f"/orders/{order.pk}/", people.resident, "main.content"),
+        PageType("wish wall", "/orders/wishes/", people.volunteer, "main.content"),
+        PageType("wish detail", f"/orders/{wish.pk}/", people.resident, "main.content"),
+        PageType("volunteer home", "/volunteer/", people.volunteer, "main.content"),
+        PageType("volunteer tasks", "/volunteer/tasks/", people.volunteer, "main.content"),
+        PageType("dispatch", f"/orders/dispatch/{order.pk}/", people.county_cadre, "main.content"),
+        PageType("admin index", "/admin/", admin, "#content"),
+        PageType("admin changelist", "/admin/orders/order/", admin, "#result_list"),
+        PageType(
+            "admin change form",
+            f"/admin/volunteers/volunteer/{volunteer.pk}/change/",
+            admin,
+            "#volunteer_form",
+        ),
+        PageType("admin tree changelist", "/admin/practice/center/", admin, "#result_list"),
+        PageType(
+            "admin tree change form",
+            f"/admin/practice/center/{tree.village_a.pk}/change/",
+            admin,
+            "#center_form",
+        ),
+        PageType("admin roster import", "/admin/volunteers/volunteerroster/import/", admin, "form"),
+        PageType("admin roster export", "/admin/volunteers/volunteerroster/export/", admin, "form"),
+        PageType("API docs", "/api/v1/docs/", None, "#swagger-ui .information-container"),
+    ]
+
+
+def _order(people, errand, tree, **overrides) -> Order:
+    return place(people, SimpleNamespace(errand=errand), tree.village_a, **overrides)
