@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from accounts.models import User
 from accounts.phones import mask_phone, validate_mainland_mobile
 from accounts.selectors import users_in_scope
 from core.errors import ConflictError, DomainError, NotInScope, clean_or_refuse
-from core.notify import Message, notifications_send_many
+from core.notify import Message, PhoneUnreachable, notifications_send_many, phone_text_send
 from practice.models import Center, Level, Platform
 from practice.scoping import center_in_scope, manages_whole_tree, visible_centers
 from volunteers.availability import ALL_SLOTS
@@ -40,6 +41,8 @@ from volunteers.models import (
     Volunteer,
 )
 from volunteers.selectors import can_manage_members, can_review, volunteers_in_scope
+
+logger = logging.getLogger("portal.volunteers")
 
 # A rejected or departed volunteer may apply again; anyone else already has a profile.
 REAPPLYING_STATUSES = (Volunteer.Status.REJECTED, Volunteer.Status.LEFT)
@@ -769,6 +772,32 @@ def _roster_invitations_write(
     ]
     if messages:
         transaction.on_commit(lambda: notifications_send_many(messages))
+    # Whoever holds a number that no verified account has is told by a text to the number
+    # itself (never to an unverified account, which may be a squatter's). Sent from memory
+    # after commit: the invitation keeps only the phone's digest, so no task could send it.
+    texts = {
+        entry.phone: invitation.home_center.name
+        for invitation, entry in zip(invitations, entries, strict=True)
+        if entry.phone not in owners
+    }
+    if texts:
+        transaction.on_commit(lambda: _roster_invitation_texts_send(texts))
+
+
+def _roster_invitation_texts_send(center_by_phone: dict[str, str]) -> None:
+    for phone, center_name in center_by_phone.items():
+        text = _(
+            "%(center)s将您登记为志愿者。请用本手机号注册或登录门户，在“志愿者邀请”页面确认。"
+        ) % {"center": center_name}
+        try:
+            phone_text_send(phone=phone, text=text)
+        except PhoneUnreachable:
+            # No gateway texts numbers here: the person sees the invitation once they sign
+            # up with this number and verify it.
+            return
+        except Exception:
+            # A gateway failure must not undo a committed import; the invitation waits.
+            logger.exception("roster invitation text not sent to %s", mask_phone(phone))
 
 
 def roster_invitations_purge(*, now: datetime.datetime | None = None) -> int:

@@ -28,16 +28,6 @@ ALLOWED_COLUMNS = frozenset(
         ("practice_center", "contact_phone"),  # a center's public contact number
     }
 )
-# django-axes' sign-in records keep the phone as the user name. Turning it into a keyed
-# digest is another part of the issue (helper H3's branch); until that is merged these
-# columns are skipped here. Remove this set when it is.
-SIGN_IN_RECORDS_PENDING = frozenset(
-    {
-        ("axes_accessattempt", "username"),
-        ("axes_accesslog", "username"),
-        ("axes_accessfailurelog", "username"),
-    }
-)
 # Columns that cannot hold a number in clear by construction (keyed digests, Fernet tokens,
 # password hashes, signed session blobs); their hex and base64 would only give false hits.
 OPAQUE_COLUMN = re.compile(r"(_digest|_encrypted|^password|^session_data)$")
@@ -75,7 +65,7 @@ TEXT_TYPES = ("text", "character varying", "character", "json", "jsonb")
 
 def scan_tables(connection, allowed: Iterable[tuple[str, str]] = ALLOWED_COLUMNS) -> list[Finding]:
     """Every text and JSON column of every table of the public schema, but the allowed."""
-    allowed = set(allowed) | SIGN_IN_RECORDS_PENDING
+    allowed = set(allowed)
     findings: list[Finding] = []
     with connection.cursor() as cursor:
         cursor.execute(

@@ -45,10 +45,15 @@ class Command(BaseCommand):
                     phone=phone, name=name, password=password, center=Center.objects.get(code=code)
                 )
             if not User.objects.filter(phone=DEMO_RESIDENT[0]).exists():
-                resident_register(phone=DEMO_RESIDENT[0], name=DEMO_RESIDENT[1], password=password)
+                resident_register(
+                    phone=DEMO_RESIDENT[0],
+                    name=DEMO_RESIDENT[1],
+                    password=password,
+                    phone_verified=True,
+                )
             phone, name, code = DEMO_VOLUNTEER
             user = User.objects.filter(phone=phone).first() or resident_register(
-                phone=phone, name=name, password=password
+                phone=phone, name=name, password=password, phone_verified=True
             )
             if not Volunteer.objects.filter(user=user).exists():
                 volunteer_create(
