@@ -132,7 +132,9 @@ class PasswordResetApi(APIView):
 
     @extend_schema(
         request=PasswordResetSerializer,
-        responses={200: inline_serializer("PasswordReset", {"detail": serializers.CharField()})},
+        responses={
+            200: inline_serializer("PasswordResetDone", {"detail": serializers.CharField()})
+        },
     )
     def post(self, request: Request) -> Response:
         incoming = PasswordResetSerializer(data=request.data)
