@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
 ERROR_SCHEMA = {
@@ -46,7 +49,57 @@ ERROR_DESCRIPTIONS = {
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
+def _model_path(field: serializers.Field) -> list[models.Field] | None:
+    """The model fields a read-only serializer field's source walks through, or None where
+    it is not a plain path over the serializer's model (a method, "*", a property)."""
+    model = getattr(getattr(field.parent, "Meta", None), "model", None)
+    source = getattr(field, "source", None)
+    if model is None or not source or source == "*":
+        return None
+    path = []
+    for name in source.split("."):
+        if model is None:
+            return None
+        try:
+            model_field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return None
+        path.append(model_field)
+        model = model_field.related_model
+    return path
+
+
+def _may_be_empty(step: models.Field | models.ForeignObjectRel) -> bool:
+    if isinstance(step, models.ForeignObjectRel):
+        return step.one_to_one  # a list for the many sides, never null
+    return step.null
+
+
+def describe_like_the_model(field: serializers.Field) -> None:
+    """A read-only field is described as the model's data come out, not as DRF would check
+    input: DRF drops allow_blank and allow_null from read-only model fields, so a choice the
+    model leaves blank (a standing team's specialty) was described as always one of the
+    choices, and a name read through a relation that may be empty (an order's donor) as
+    never null, though DRF gives null when any step of the path is empty."""
+    if not field.read_only or isinstance(field, serializers.SerializerMethodField):
+        return
+    path = _model_path(field)
+    if not path:
+        return
+    if any(_may_be_empty(step) for step in path):
+        field.allow_null = True
+    last = path[-1]
+    if isinstance(field, serializers.ChoiceField | serializers.CharField) and last.blank:
+        if not isinstance(last, models.ForeignObjectRel):
+            field.allow_blank = True
+
+
 class PortalAutoSchema(AutoSchema):
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        if direction == "response":
+            describe_like_the_model(field)
+        return super()._map_serializer_field(field, direction, bypass_extensions)
+
     def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         if direction != "response":
