@@ -105,6 +105,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before anything reads the query or the form: refuses NUL characters, oversized and
+    # malformed bodies with a 400 in the API's shape or a Chinese page (core/middleware.py).
+    "core.middleware.BadInputMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -215,6 +218,12 @@ else:
 PERSONAL_DATA_KEYS = env_list("PERSONAL_DATA_KEYS", [])
 PERSONAL_DATA_LOOKUP_KEY = env_str("PERSONAL_DATA_LOOKUP_KEY", "")
 
+# Bad input (core/middleware.py, core/parsers.py, docs/deploy.md "Bad input"): a request
+# body other than a file upload is at most 1 MB, a form at most 1,000 fields and 20 files.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_KB", 1024) * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # First, as django-axes requires, so a locked-out phone number is refused before the
@@ -293,8 +302,15 @@ REST_FRAMEWORK = {
     # Fail closed: an endpoint that forgets its permission is private, not public.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["core.api.FilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, plus the error answers every operation can give (core/schema.py).
+    "DEFAULT_SCHEMA_CLASS": "core.schema.PortalAutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    # JSON with a depth and size limit (core/parsers.py); forms as DRF parses them.
+    "DEFAULT_PARSER_CLASSES": [
+        "core.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_RATES": {"auth": env_str("AUTH_THROTTLE_RATE", "30/min")},
     # Unset, DRF keys its throttles on the whole X-Forwarded-For header, which a client
     # can vary at will to dodge them; the same trusted-proxy count as core.http instead.

@@ -18,3 +18,7 @@ urlpatterns = [
     # Browsers ask for /favicon.ico whatever the page says.
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
 ]
+
+# JSON in the API's error shape under /api/, the usual pages elsewhere.
+handler400 = "core.handlers.bad_request"
+handler404 = "core.handlers.not_found"

@@ -2,6 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import (
+    BadRequest,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -11,15 +18,30 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import DomainError
+from core.parsers import BadBody, body_too_large
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF's handler, plus domain errors raised by services turned into 400 or 409, and the
-    two messages DRF leaves untranslated put into Chinese."""
+    """DRF's handler, plus domain errors raised by services turned into 400 or 409, Django's
+    refusals of a malformed or oversized body given in the API's shape, and the two messages
+    DRF leaves untranslated put into Chinese."""
     if isinstance(exc, DomainError):
         if exc.field:
             return Response({exc.field: [exc.message]}, status=exc.http_status)
         return Response({"detail": exc.message, "code": exc.code}, status=exc.http_status)
+    if isinstance(exc, RequestDataTooBig):
+        exc = body_too_large()
+    elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        exc = BadBody(_("提交的字段或文件过多。"), code="too_many_fields")
+    elif isinstance(exc, BadRequest | SuspiciousOperation):
+        # Django's own refusals of a malformed body, when DRF reads it before
+        # core.middleware did; left alone they become Django's HTML 400.
+        exc = BadBody(_("请求内容无法解析，请重新提交。"), code="parse_error")
+    if isinstance(exc, BadBody):
+        # With its code, as a domain error gives it, so a client can tell the reasons apart.
+        return Response(
+            {"detail": str(exc.detail), "code": exc.detail.code}, status=exc.status_code
+        )
     if isinstance(exc, ParseError):
         # DRF words this in English whatever the language ("JSON parse error - ...").
         exc = ParseError(_("请求内容无法解析，请提交有效的 JSON。"))

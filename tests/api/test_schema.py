@@ -115,3 +115,55 @@ def test_the_docs_assets_load_from_this_server(api_client, settings):
         assert response.status_code == 200, url
         on_disk = finders.find(url.removeprefix(settings.STATIC_URL).removeprefix("/static/"))
         assert b"".join(response.streaming_content) == Path(on_disk).read_bytes(), url
+
+
+@pytest.mark.django_db
+def test_every_operation_describes_its_error_answers(api_client):
+    schema = api_client.get(SCHEMA_URL, {"format": "json"}).json()
+    paths = schema["paths"]
+
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            assert {"400", "401"} <= set(responses), (method, path)
+            if "{" in path:
+                assert "404" in responses, (method, path)
+            if method == "post":
+                assert {"409", "413", "415"} <= set(responses), (method, path)
+    assert "403" not in paths["/api/v1/centers/"]["get"]["responses"]
+    assert "403" in paths["/api/v1/orders/"]["get"]["responses"]
+    assert "429" in paths["/api/v1/auth/token/"]["post"]["responses"]
+    assert "429" not in paths["/api/v1/orders/"]["post"]["responses"]
+    error = paths["/api/v1/orders/{id}/accept/"]["post"]["responses"]["409"]
+    assert error["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ErrorBody"
+    }
+
+
+@pytest.mark.django_db
+def test_read_only_fields_are_described_as_the_model_gives_them(api_client):
+    components = api_client.get(SCHEMA_URL, {"format": "json"}).json()["components"]["schemas"]
+
+    # An order nobody claimed has no donor: its name is null, as DRF gives it.
+    assert components["OrderDetail"]["properties"]["donor_name"]["nullable"] is True
+    # A standing team has no specialty: blank, one of the choices otherwise.
+    specialty = components["Team"]["properties"]["specialty"]
+    assert {"$ref": "#/components/schemas/BlankEnum"} in specialty["oneOf"]
+    assert components["BlankEnum"]["enum"] == [""]
+    # A list read through a reverse relation is never null.
+    assert "nullable" not in components["OrderDetail"]["properties"]["events"]
+
+
+@pytest.mark.django_db
+def test_an_api_path_that_matches_nothing_answers_json(api_client):
+    response = api_client.get("/api/v1/nothing-here/")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "未找到。", "code": "not_found"}
+    # An id no route takes (the router refuses dots) is as absent as any other.
+    odd_id = api_client.get("/api/v1/centers/9.0e-67/")
+    assert odd_id.status_code == 404
+    assert odd_id["Content-Type"].startswith("application/json")
+    page = api_client.get("/no-such-page/")
+    assert page.status_code == 404
+    assert page["Content-Type"].startswith("text/html")

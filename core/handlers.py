@@ -1,0 +1,33 @@
+"""Django's error views, answering in the API's error shape under /api/.
+
+A URL under /api/ that matches no route (an id that is not a number, a mistyped path) is
+refused by Django's resolver before any API view runs, and Django's own 404 and 400 pages
+are HTML in English: an API client gets JSON in the shape every other error has, and a page
+reader the Chinese page (templates/400.html) or Django's 404 page as before.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from django.views import defaults
+
+from core.middleware import API_PREFIX
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path_info.startswith(API_PREFIX)
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse({"detail": _("未找到。"), "code": "not_found"}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse(
+            {"detail": _("请求有误，无法处理。"), "code": "bad_request"}, status=400
+        )
+    return defaults.bad_request(request, exception)
