@@ -27,7 +27,6 @@ from django.test import override_settings
 from django.utils import timezone
 
 from accounts.verification import Purpose, verification_code_send
-from config import celery_app
 from orders import selectors
 from orders.models import Order, OrderEvent
 from orders.tasks import dispatch_sweep_task, notify_pending_task
@@ -37,7 +36,11 @@ from tests.accounts.sms import CODE, RecordingPhoneBackend
 from tests.conftest import PASSWORD
 from tests.core.conftest import BASE_DIR, VENV_BIN, _die_with_parent, wait_for
 from tests.orders.test_broker import _database_url
-from tests.support.private_redis import PrivateRedis, free_port, reset_publisher
+from tests.support.private_redis import (
+    PrivateRedis,
+    free_port,
+    private_redis_published_to,
+)
 from volunteers.availability import ALL_SLOTS, SLOT_BITS
 from volunteers.models import Volunteer
 
@@ -136,18 +139,8 @@ class Server:
 def sick_redis(tmp_path) -> Iterator[PrivateRedis]:
     """The private Redis, with this process's Celery app publishing to it too (the sweep and
     the notifier run here once it is back)."""
-    server = PrivateRedis(port=free_port(6481), log_path=tmp_path / "redis.log")
-    saved_url = celery_app.conf.broker_url
-    server.start()
-    celery_app.conf.broker_url = server.url
-    reset_publisher()
-    try:
+    with private_redis_published_to(preferred_port=6481, log_path=tmp_path / "redis.log") as server:
         yield server
-    finally:
-        server.thaw()
-        server.stop()
-        celery_app.conf.broker_url = saved_url
-        reset_publisher()
 
 
 @pytest.fixture

@@ -38,7 +38,10 @@ from orders.tasks import auto_dispatch_task, dispatch_sweep_task, notify_pending
 from practice.catalogue import service_menu_install
 from practice.models import Service
 from tests.core.conftest import BASE_DIR, VENV_BIN, _die_with_parent, wait_for
-from tests.support.private_redis import PrivateRedis, free_port, reset_publisher
+from tests.support.private_redis import (
+    PrivateRedis,
+    private_redis_published_to,
+)
 from volunteers.availability import ALL_SLOTS, SLOT_BITS, slot_bit_at
 from volunteers.models import Volunteer
 
@@ -58,18 +61,8 @@ REFUSED_BOUND_SECONDS = 2
 @pytest.fixture
 def private_redis(tmp_path) -> Iterator[PrivateRedis]:
     """A redis-server of this test's own, with the Celery app publishing to it."""
-    server = PrivateRedis(port=free_port(6391), log_path=tmp_path / "redis.log")
-    saved_url = celery_app.conf.broker_url
-    server.start()
-    celery_app.conf.broker_url = server.url
-    reset_publisher()
-    try:
+    with private_redis_published_to(preferred_port=6391, log_path=tmp_path / "redis.log") as server:
         yield server
-    finally:
-        server.thaw()
-        server.stop()
-        celery_app.conf.broker_url = saved_url
-        reset_publisher()
 
 
 @pytest.fixture

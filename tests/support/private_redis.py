@@ -7,6 +7,8 @@ import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,3 +100,21 @@ class PrivateRedis:
     def thaw(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGCONT)
+
+
+@contextmanager
+def private_redis_published_to(*, preferred_port: int, log_path: Path) -> Iterator[PrivateRedis]:
+    """A private redis-server with this process's Celery app publishing to it, put back as
+    it was (and the server thawed and stopped) however the test ends."""
+    server = PrivateRedis(port=free_port(preferred_port), log_path=log_path)
+    saved_url = celery_app.conf.broker_url
+    server.start()
+    celery_app.conf.broker_url = server.url
+    reset_publisher()
+    try:
+        yield server
+    finally:
+        server.thaw()
+        server.stop()
+        celery_app.conf.broker_url = saved_url
+        reset_publisher()
