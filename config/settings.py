@@ -108,6 +108,7 @@ MIDDLEWARE = [
     # Before anything reads the query or the form: refuses NUL characters, oversized and
     # malformed bodies with a 400 in the API's shape or a Chinese page (core/middleware.py).
     "core.middleware.BadInputMiddleware",
+    "core.middleware.BusyDatabaseMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -168,6 +169,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # spare PostgreSQL a visit to each row; it works the same, and need not say so each start.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
+    # The demo's web process and worker write to one file. A transaction that began as a
+    # read and then writes cannot wait for the other writer: SQLite refuses it at once
+    # ("database is locked", a sign-up lost with its code used up). Taking the write lock
+    # when the transaction begins makes the second writer wait, up to the timeout; WAL lets
+    # readers go on meanwhile. A wait that still runs out is core.middleware's 503.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env_int("SQLITE_BUSY_TIMEOUT_SECONDS", 20),
+            "init_command": "PRAGMA journal_mode=WAL;",
+        }
+    )
 
 REDIS_URL = env_str("REDIS_URL", "")
 

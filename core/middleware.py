@@ -28,6 +28,7 @@ from django.core.exceptions import (
     TooManyFieldsSent,
     TooManyFilesSent,
 )
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.template.loader import render_to_string
@@ -120,3 +121,26 @@ class BadInputMiddleware:
         except Refused as refused:
             return refusal_response(request, refused)
         return self.get_response(request)
+
+
+def _is_busy_database(exc: Exception) -> bool:
+    # SQLite's words when its lock wait ran out (the demo's embedded database): the request
+    # changed nothing and may simply be sent again. Any other database error is a fault.
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc)
+
+
+class BusyDatabaseMiddleware:
+    """A database too busy to take a write answers 503 with a Chinese "try again", in the
+    API's shape under /api/, instead of a 500."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
+        if not _is_busy_database(exc):
+            return None
+        refused = Refused(_("系统繁忙，请稍后再试一次。"), code="busy", status=503)
+        return refusal_response(request, refused)
