@@ -89,6 +89,13 @@ def private_worker(private_redis, transactional_db):
     finally:
         while stack:
             stack.pop().__exit__(None, None, None)
+        # A stopped worker's thread leaves its kept connection (CONN_MAX_AGE) open, and the
+        # test database could not be dropped at the end of the run while it is.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
 
 
 @pytest.fixture
