@@ -9,6 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -519,3 +520,17 @@ def test_the_change_page_labels_fields_and_the_timeline_in_chinese(client, peopl
         assert english not in html, english
     for code in ["placed → dispatched", "dispatched → accepted", "→ placed"]:
         assert code not in html, code
+
+
+@pytest.mark.parametrize(
+    ("model_path", "labels"),
+    [
+        ("orders.Order", {"township": "乡镇（街道）", "county": "县（市、区）"}),
+        ("volunteers.Volunteer", {"township": "所属乡镇（街道）", "county": "所属县（市、区）"}),
+        ("points.HoursEntry", {"township": "所属乡镇（街道）", "county": "所属县（市、区）"}),
+    ],
+)
+def test_every_copied_ancestor_column_has_a_chinese_label(model_path, labels):
+    # The admin pages of all three show these read-only columns under their verbose names.
+    model = apps.get_model(model_path)
+    assert {name: str(model._meta.get_field(name).verbose_name) for name in labels} == labels
