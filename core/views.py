@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import REASON_NO_CSRF_COOKIE, REASON_NO_REFERER
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -43,3 +44,16 @@ def inbox(request: HttpRequest) -> HttpResponse:
         return redirect("inbox")
     notifications = Notification.objects.filter(user=request.user).order_by("-id")[:INBOX_PAGE_SIZE]
     return render(request, "core/inbox.html", {"notifications": notifications})
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """The Chinese page for a form whose CSRF check failed (settings.CSRF_FAILURE_VIEW).
+
+    Django's own view hands a custom template neither the reason nor its flags; the reason
+    is English and for the log (Django has already logged it), so the page gets only the
+    two cases a person can do something about."""
+    context = {
+        "no_cookie": reason == REASON_NO_CSRF_COOKIE,
+        "no_referer": reason == REASON_NO_REFERER,
+    }
+    return render(request, "403_csrf.html", context, status=403)

@@ -45,10 +45,20 @@ class Order(TimeStampedModel):
         db_index=False,
     )
     township = models.ForeignKey(
-        Center, on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
+        Center,
+        verbose_name=_("乡镇（街道）"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        db_index=False,
     )
     county = models.ForeignKey(
-        Center, on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
+        Center,
+        verbose_name=_("县（市、区）"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        db_index=False,
     )
     resident = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -226,18 +236,23 @@ class Order(TimeStampedModel):
 class OrderEvent(models.Model):
     """One transition of one order: who, when, from which state to which, and why."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=16, choices=Order.Status.choices, blank=True)
-    to_status = models.CharField(max_length=16, choices=Order.Status.choices)
+    order = models.ForeignKey(
+        Order, verbose_name=_("订单"), on_delete=models.CASCADE, related_name="events"
+    )
+    from_status = models.CharField(
+        _("原状态"), max_length=16, choices=Order.Status.choices, blank=True
+    )
+    to_status = models.CharField(_("新状态"), max_length=16, choices=Order.Status.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
     )
-    reason = models.CharField(max_length=200, blank=True)
-    at = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(_("原因"), max_length=200, blank=True)
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
     # Null until the people the event concerns have been told (orders.notifications.
     # notify_pending). The event row is the outbox: it is written in the transaction of the
     # change it records, so a broker that is down, or a worker that dies, delays the telling
@@ -259,7 +274,9 @@ class OrderEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.order_id}: {self.from_status or '-'} → {self.to_status}"
+        # Shown above each row of the admin's timeline: the labels a cadre reads, not codes.
+        before = self.get_from_status_display() if self.from_status else "-"
+        return f"#{self.order_id}：{before} → {self.get_to_status_display()}"
 
 
 class OrderRefusal(models.Model):

@@ -38,6 +38,7 @@ class HoursEntry(models.Model):
     )
     township = models.ForeignKey(
         Center,
+        verbose_name=_("所属乡镇（街道）"),
         on_delete=models.PROTECT,
         related_name="+",
         editable=False,
@@ -46,6 +47,7 @@ class HoursEntry(models.Model):
     )
     county = models.ForeignKey(
         Center,
+        verbose_name=_("所属县（市、区）"),
         on_delete=models.PROTECT,
         related_name="+",
         editable=False,

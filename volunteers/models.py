@@ -86,10 +86,20 @@ class Volunteer(TimeStampedModel):
         limit_choices_to={"level": Level.VILLAGE},
     )
     township = models.ForeignKey(
-        Center, on_delete=models.PROTECT, related_name="+", editable=False, null=True
+        Center,
+        verbose_name=_("所属乡镇（街道）"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        null=True,
     )
     county = models.ForeignKey(
-        Center, on_delete=models.PROTECT, related_name="+", editable=False, null=True
+        Center,
+        verbose_name=_("所属县（市、区）"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        null=True,
     )
     skills = models.ManyToManyField(Skill, verbose_name=_("技能"), blank=True)
     platforms = models.JSONField(_("意向服务平台"), default=list, blank=True)

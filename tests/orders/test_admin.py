@@ -4,10 +4,12 @@ and that the list costs the same number of queries however many rows it shows.""
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -493,3 +495,42 @@ def test_the_change_page_names_who_claimed_a_wish(client, tree, people, menu):
 
     assert "认领人（微心愿）" in html
     assert "赵爱心" in html
+
+
+# --- in Chinese ---------------------------------------------------------------------------------
+
+
+def test_the_change_page_labels_fields_and_the_timeline_in_chinese(client, people, orders, helper):
+    # given: an order with a timeline of three steps, seen by its county's cadre
+    order_dispatch(actor=people.county_cadre, order_id=orders.a.pk, volunteer=helper)
+    order_accept(volunteer=helper, order_id=orders.a.pk)
+    client.force_login(people.county_cadre)
+    # when
+    response = client.get(url("change", orders.a))
+    # then: the copied ancestors, the timeline's headers and its transitions read as labels
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "乡镇（街道）" in html
+    assert "县（市、区）" in html
+    headers = re.findall(r'<th class="column-[a-z_]+">([^<]*)<', html)
+    assert [header.strip() for header in headers] == ["时间", "原状态", "新状态", "操作人", "原因"]
+    assert "待派单 → 已派单" in html
+    assert "已派单 → 已接单" in html
+    for english in ["Township", "County", "From status", "To status", "Reason", "Actor"]:
+        assert english not in html, english
+    for code in ["placed → dispatched", "dispatched → accepted", "→ placed"]:
+        assert code not in html, code
+
+
+@pytest.mark.parametrize(
+    ("model_path", "labels"),
+    [
+        ("orders.Order", {"township": "乡镇（街道）", "county": "县（市、区）"}),
+        ("volunteers.Volunteer", {"township": "所属乡镇（街道）", "county": "所属县（市、区）"}),
+        ("points.HoursEntry", {"township": "所属乡镇（街道）", "county": "所属县（市、区）"}),
+    ],
+)
+def test_every_copied_ancestor_column_has_a_chinese_label(model_path, labels):
+    # The admin pages of all three show these read-only columns under their verbose names.
+    model = apps.get_model(model_path)
+    assert {name: str(model._meta.get_field(name).verbose_name) for name in labels} == labels
