@@ -152,3 +152,16 @@ def _copy_of(order: Order) -> dict:
         for field in Order._meta.concrete_fields
         if field.attname not in skip
     }
+
+
+def test_the_admin_order_page_leads_a_placed_order_to_its_dispatch_page(client, tree, people, menu):
+    waiting = place(people, menu, tree.village_a, title="等人接")
+    taken = place(people, menu, tree.village_a, title="已派出")
+    Order.objects.filter(pk=taken.pk).update(status=Order.Status.DISPATCHED)
+    client.force_login(people.township_cadre)
+
+    waiting_page = client.get(reverse("admin:orders_order_change", args=[waiting.pk]))
+    taken_page = client.get(reverse("admin:orders_order_change", args=[taken.pk]))
+
+    assert reverse("orders:dispatch", args=[waiting.pk]) in waiting_page.content.decode()
+    assert reverse("orders:dispatch", args=[taken.pk]) not in taken_page.content.decode()
