@@ -165,3 +165,19 @@ def test_the_admin_order_page_leads_a_placed_order_to_its_dispatch_page(client, 
 
     assert reverse("orders:dispatch", args=[waiting.pk]) in waiting_page.content.decode()
     assert reverse("orders:dispatch", args=[taken.pk]) not in taken_page.content.decode()
+
+
+def test_a_superuser_sees_the_whole_citys_queue(client, tree, people, menu):
+    from accounts.models import User
+
+    _queue(tree, people, menu)
+    root = User.objects.create_superuser(phone="13800000077", name="超管", password="x" * 12)
+    client.force_login(root)
+
+    html = client.get(reverse("admin:index")).content.decode()
+    home = client.get("/").content.decode()
+
+    assert '<td class="queue-waiting">3</td>' in html
+    assert '<td class="queue-flagged">2</td>' in html
+    assert '<td class="queue-expiring">2</td>' in html
+    assert 'title="待派单 / 无人可派">3/2</span>' in home
