@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -188,6 +189,21 @@ class OrderAdmin(ScopedAdmin):
         (_("记录"), {"fields": ["created_at", "updated_at"]}),
     ]
     readonly_fields = ORDER_FIELDS
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Order | None = None,
+    ) -> HttpResponse:
+        # An order waiting for a volunteer is dispatched on the workbench, which ranks the
+        # candidates: the admin page leads there instead of being a dead end.
+        if obj is not None and obj.status == Order.Status.PLACED:
+            context["dispatch_url"] = reverse("orders:dispatch", args=[obj.pk])
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Order]:
         # The contact policy (orders.selectors) decides here as on the page and the API;

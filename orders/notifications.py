@@ -156,8 +156,8 @@ def _message(event: OrderEvent, order: Order) -> tuple[str, str, list[int]]:
 
 
 def notify_flagged(*, order_id: int) -> int:
-    """No candidate up to the county: tell the cadres of the order's township and county of
-    its flag, unless they were told of it already; return how many messages were new."""
+    """No candidate up to the county: tell the cadres of the order's village, township and
+    county of its flag, unless they were told of it already; return how many messages were new."""
     order = _flag_rows().filter(pk=order_id, flagged_at__isnull=False).first()
     if order is None:
         # Dispatched or cancelled since: nothing to ask the cadres for any more.
@@ -187,14 +187,19 @@ def _tell_flags(batch: int) -> int:
 
 
 def _flag_rows() -> QuerySet[Order]:
-    return Order.objects.only("id", "title", "township_id", "county_id", "flagged_at")
+    return Order.objects.only("id", "title", "center_id", "township_id", "county_id", "flagged_at")
 
 
 def _flag_messages(orders: list[Order]) -> list[Message]:
-    """The township's and county's cadres of each order, read for all of them at once. The
-    key names the flag, not only the order: flagged again after a later offer lapsed, an
+    """The village's, township's and county's cadres of each order, read for all of them at
+    once: the village's cadres know the resident and may find a hand nearby. The key names
+    the flag, not only the order: flagged again after a later offer lapsed, an
     order is a new call for a hand, and is told again."""
-    areas = {center for order in orders for center in (order.township_id, order.county_id)}
+    areas = {
+        center
+        for order in orders
+        for center in (order.center_id, order.township_id, order.county_id)
+    }
     cadres: dict[int, list[int]] = {}
     for center_id, user_id in CadreRole.objects.filter(center_id__in=areas).values_list(
         "center_id", "user_id"
@@ -209,5 +214,12 @@ def _flag_messages(orders: list[Order]) -> list[Message]:
             link="/orders/dispatch/",
         )
         for order in orders
-        for user_id in [*cadres.get(order.township_id, []), *cadres.get(order.county_id, [])]
+        # One message each, also for a cadre holding roles at two of the tiers.
+        for user_id in dict.fromkeys(
+            [
+                *cadres.get(order.center_id, []),
+                *cadres.get(order.township_id, []),
+                *cadres.get(order.county_id, []),
+            ]
+        )
     ]

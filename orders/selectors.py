@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -428,3 +429,58 @@ def orders_offered_to(user: User) -> QuerySet[Order]:
         "team_id"
     )
     return Order.objects.filter(Q(dispatched_volunteer=volunteer) | Q(dispatched_team__in=team_ids))
+
+
+# ---------------------------------------------------------------- the cadre's queue
+#
+# Counted on every page a cadre opens (the top bar, the admin index): each count stops at
+# QUEUE_COUNT_CAP rows, so the city's queue costs what a village's does; the page shows
+# "99+" for a count that reached the cap.
+
+QUEUE_COUNT_CAP = 100
+DEFAULT_QUEUE_EXPIRING_MINUTES = 30
+
+
+def capped_counts(querysets: dict[str, QuerySet], *, cap: int = QUEUE_COUNT_CAP) -> dict[str, int]:
+    """How many rows each queryset has, up to ``cap``, all in one statement: a COUNT over a
+    subquery that stops at ``cap`` rows, never an exact COUNT over the whole subtree."""
+    parts: list[str] = []
+    params: list[object] = []
+    for position, queryset in enumerate(querysets.values()):
+        try:
+            sql, part_params = queryset.order_by().values("pk")[:cap].query.sql_with_params()
+        except EmptyResultSet:
+            # A scope that matches nothing (no role) compiles to no SQL at all.
+            parts.append("0")
+            continue
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS capped_{position})")
+        params.extend(part_params)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        row = cursor.fetchone()
+    return dict(zip(querysets, (int(value) for value in row), strict=True))
+
+
+def cadre_queue_counts(
+    user: User,
+    *,
+    roles: Iterable[RoleRow] | None = None,
+    now: datetime.datetime | None = None,
+) -> dict[str, int]:
+    """The cadre's queue, each count capped: ``waiting`` (placed, not flagged), ``flagged``
+    (placed, nobody found up to the county) and ``expiring`` (offered, the accept deadline
+    within ``ORDER_QUEUE_EXPIRING_MINUTES`` or already past and not yet swept)."""
+    now = now or timezone.now()
+    minutes = int(getattr(settings, "ORDER_QUEUE_EXPIRING_MINUTES", DEFAULT_QUEUE_EXPIRING_MINUTES))
+    managed = orders_managed_by(user, roles=roles)
+    return capped_counts(
+        {
+            "waiting": managed.filter(status=Order.Status.PLACED, flagged_at__isnull=True),
+            "flagged": managed.filter(status=Order.Status.PLACED, flagged_at__isnull=False),
+            "expiring": managed.filter(
+                status=Order.Status.DISPATCHED,
+                accept_deadline__isnull=False,
+                accept_deadline__lte=now + datetime.timedelta(minutes=minutes),
+            ),
+        }
+    )

@@ -15,7 +15,13 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, ForeignKey, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -23,7 +29,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from core.admin_actions import reject_with_reason
+from core.admin_actions import RejectReasonForm, reject_with_reason
 from core.errors import DomainError, NotInScope
 from core.http import client_address
 from practice.admin_scoping import ScopedAdmin, ServiceValidatedForm
@@ -31,7 +37,7 @@ from practice.models import Platform
 from practice.scoping import manages_whole_tree
 from volunteers.availability import SLOT_CHOICES, mask_to_slots
 from volunteers.models import PersonalDataReveal, Skill, Team, TeamMembership, Volunteer
-from volunteers.selectors import teams_in_scope, volunteers_in_scope
+from volunteers.selectors import can_review, teams_in_scope, volunteers_in_scope
 from volunteers.services import (
     skill_save,
     skill_validate,
@@ -269,6 +275,16 @@ class VolunteerAdmin(ScopedAdmin):
                 self.admin_site.admin_view(self.reveal_id_number_view),
                 name="{}_{}_reveal_id_number".format(*info),
             ),
+            path(
+                "<path:object_id>/approve/",
+                self.admin_site.admin_view(self.approve_view),
+                name="{}_{}_approve".format(*info),
+            ),
+            path(
+                "<path:object_id>/reject/",
+                self.admin_site.admin_view(self.reject_view),
+                name="{}_{}_reject".format(*info),
+            ),
             *super().get_urls(),
         ]
 
@@ -288,6 +304,101 @@ class VolunteerAdmin(ScopedAdmin):
     ) -> HttpResponse:
         extra_context = {**(extra_context or {}), "reveal_url": self._reveal_url(object_id)}
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Volunteer | None = None,
+    ) -> HttpResponse:
+        # The review buttons only where the review would be allowed: a pending application
+        # and a cadre of the township or above (the service refuses anyone else anyway).
+        if obj is not None and obj.status == Volunteer.Status.PENDING:
+            if can_review(request.user, obj.home_center):
+                context["approve_url"] = self._review_url("approve", obj.pk)
+                context["reject_url"] = self._review_url("reject", obj.pk)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _review_url(self, step: str, object_id: Any) -> str:
+        return reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_{step}",
+            args=[quote(object_id)],
+            current_app=self.admin_site.name,
+        )
+
+    def _change_url(self, object_id: Any) -> str:
+        return reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+            args=[quote(object_id)],
+            current_app=self.admin_site.name,
+        )
+
+    def _reviewed_volunteer(self, request: HttpRequest, object_id: str) -> Volunteer:
+        """The volunteer in the cadre's scope, or 404 (also for an id that is no number)."""
+        volunteer = self.get_object(request, unquote(object_id))
+        if volunteer is None or not self.has_view_permission(request, volunteer):
+            raise Http404
+        return volunteer
+
+    def approve_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The change page's "approve" button: the same service as the list action."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        volunteer = self._reviewed_volunteer(request, object_id)
+        try:
+            volunteer_approve(actor=request.user, volunteer_id=volunteer.pk)
+        except NotInScope as exc:
+            raise Http404 from exc
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                gettext("已批准%(name)s的志愿者申请。") % {"name": volunteer.real_name},
+                messages.SUCCESS,
+            )
+        return HttpResponseRedirect(self._change_url(volunteer.pk))
+
+    def reject_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The change page's "reject" button: a page asking for the reason, whose POST calls
+        the same service as the list action."""
+        volunteer = self._reviewed_volunteer(request, object_id)
+        if request.method == "POST":
+            form = RejectReasonForm(request.POST)
+            if form.is_valid():
+                try:
+                    volunteer_reject(
+                        actor=request.user,
+                        volunteer_id=volunteer.pk,
+                        reason=form.cleaned_data["reason"],
+                    )
+                except NotInScope as exc:
+                    raise Http404 from exc
+                except DomainError as exc:
+                    self.message_user(request, exc.message, messages.ERROR)
+                else:
+                    self.message_user(
+                        request,
+                        gettext("已驳回%(name)s的志愿者申请。") % {"name": volunteer.real_name},
+                        messages.SUCCESS,
+                    )
+                return HttpResponseRedirect(self._change_url(volunteer.pk))
+        else:
+            form = RejectReasonForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("驳回志愿者申请"),
+            "opts": self.opts,
+            "original": volunteer,
+            "volunteer": volunteer,
+            "form": form,
+            "change_url": self._change_url(volunteer.pk),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/volunteers/volunteer/reject.html", context)
 
     def reveal_id_number_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Show the ID number in clear, once, in answer to a POST. A GET (a prefetch, a

@@ -127,7 +127,9 @@ def test_notifying_an_event_twice_sends_once(people, order):
     assert notify_event(event_id=event.pk) == 0
 
 
-def test_an_undispatchable_order_reaches_the_township_and_county_cadres(people, order):
+def test_an_undispatchable_order_reaches_the_village_township_and_county_cadres(
+    people, order, tree
+):
     # given: flagged, its cadres not told yet
     order_flag_undispatchable(order_id=order.pk)
     assert Order.objects.get(pk=order.pk).flag_told_at is None
@@ -140,8 +142,13 @@ def test_an_undispatchable_order_reaches_the_township_and_county_cadres(people, 
 
     assert inbox(people.township_cadre) == ["有订单无志愿者可派，请人工派单"]
     assert inbox(people.county_cadre) == ["有订单无志愿者可派，请人工派单"]
-    assert inbox(people.village_cadre) == []
+    assert inbox(people.village_cadre) == ["有订单无志愿者可派，请人工派单"]
     assert inbox(people.outsider_cadre) == []
+    assert inbox(people.city_cadre) == []
+    # The alert leads to the dispatch workbench.
+    assert set(
+        Notification.objects.filter(key__startswith="order-flagged-").values_list("link", flat=True)
+    ) == {"/orders/dispatch/"}
 
 
 def test_a_flag_is_told_once_and_a_later_flag_of_the_same_order_again(people, order):
@@ -154,7 +161,8 @@ def test_a_flag_is_told_once_and_a_later_flag_of_the_same_order_again(people, or
     order_flag_undispatchable(order_id=order.pk)
     second = notify_pending()
     # then
-    assert (by_task, after_task, second) == (2, 0, 1)
+    # the village's, the township's and the county's cadre, once each
+    assert (by_task, after_task, second) == (3, 0, 1)
     assert inbox(people.county_cadre) == ["有订单无志愿者可派，请人工派单"] * 2
 
 
@@ -183,3 +191,29 @@ def test_the_inbox_page_lists_only_my_messages_and_marks_them_read(client, peopl
 
 def test_the_inbox_requires_sign_in(client):
     assert client.get("/inbox/").status_code == 302
+
+
+def test_a_cadre_of_two_tiers_is_told_of_a_flag_once(people, order, tree):
+    from practice.services import cadre_role_grant
+
+    cadre_role_grant(actor=None, user=people.village_cadre, center=tree.township_a)
+    order_flag_undispatchable(order_id=order.pk)
+
+    assert notify_flagged(order_id=order.pk) == 3
+    assert inbox(people.village_cadre) == ["有订单无志愿者可派，请人工派单"]
+
+
+def test_a_flag_in_another_village_does_not_reach_this_village_cadre(people, order, tree):
+    other = order_place(
+        resident=people.resident,
+        service=order.service,
+        center=tree.village_a2,
+        title="隔壁社区的单",
+        address="新园社区1栋",
+        contact_phone="13900000002",
+    )
+    order_flag_undispatchable(order_id=other.pk)
+    notify_pending()
+
+    assert inbox(people.village_cadre) == []
+    assert inbox(people.township_cadre) == ["有订单无志愿者可派，请人工派单"]

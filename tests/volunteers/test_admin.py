@@ -1224,3 +1224,101 @@ def test_the_reveal_log_is_read_only(client, people, reveals, roster):
     assert deleted.status_code == 403
     assert PersonalDataReveal.objects.count() == 2
     assert PersonalDataReveal.objects.get(pk=reveals.a.pk).client_address == "10.0.0.5"
+
+
+# --- review from the change page --------------------------------------------------------------
+
+
+def test_a_pending_applications_page_has_approve_and_reject_buttons(client, people, roster):
+    client.force_login(people.township_cadre)
+
+    page = client.get(url("volunteer", "change", roster.pending_a2)).content.decode()
+    active = client.get(url("volunteer", "change", roster.active_a)).content.decode()
+
+    assert url("volunteer", "approve", roster.pending_a2) in page
+    assert url("volunteer", "reject", roster.pending_a2) in page
+    assert "批准申请" not in active
+    assert "驳回申请" not in active
+
+
+def test_a_village_cadre_who_may_not_review_gets_no_buttons(client, people, roster):
+    client.force_login(people.village_cadre)
+
+    page = client.get(url("volunteer", "change", roster.pending_a)).content.decode()
+
+    assert "批准申请" not in page
+    assert url("volunteer", "approve", roster.pending_a) not in page
+
+
+def test_the_approve_button_approves_through_the_service(client, people, roster):
+    client.force_login(people.township_cadre)
+
+    response = client.post(url("volunteer", "approve", roster.pending_a2), follow=True)
+
+    assert response.redirect_chain[-1][0] == url("volunteer", "change", roster.pending_a2)
+    assert messages_of(response) == ["已批准新园申请的志愿者申请。"]
+    approved = Volunteer.objects.get(pk=roster.pending_a2.pk)
+    assert approved.status == Volunteer.Status.ACTIVE
+    assert approved.reviewed_by_id == people.township_cadre.pk
+
+
+def test_approving_by_get_changes_nothing(client, people, roster):
+    client.force_login(people.township_cadre)
+
+    response = client.get(url("volunteer", "approve", roster.pending_a2))
+
+    assert response.status_code == 405
+    assert Volunteer.objects.get(pk=roster.pending_a2.pk).status == Volunteer.Status.PENDING
+
+
+def test_the_approve_button_on_an_application_already_reviewed_says_why(client, people, roster):
+    client.force_login(people.township_cadre)
+
+    response = client.post(url("volunteer", "approve", roster.active_a), follow=True)
+
+    assert messages_of(response) == ["该申请当前状态为“在册”，不能再审核。"]
+    assert Volunteer.objects.get(pk=roster.active_a.pk).reviewed_by_id is None
+
+
+def test_the_reject_button_asks_the_reason_then_rejects(client, people, roster):
+    client.force_login(people.township_cadre)
+    target = url("volunteer", "reject", roster.pending_a2)
+
+    asked = client.get(target)
+    empty = client.post(target, {"reason": ""})
+    done = client.post(target, {"reason": "资料不全"}, follow=True)
+
+    assert asked.status_code == 200
+    assert "新园申请" in asked.content.decode()
+    assert empty.status_code == 200
+    assert "请填写驳回原因。" in empty.content.decode()
+    assert messages_of(done) == ["已驳回新园申请的志愿者申请。"]
+    rejected = Volunteer.objects.get(pk=roster.pending_a2.pk)
+    assert rejected.status == Volunteer.Status.REJECTED
+    assert rejected.review_reason == "资料不全"
+
+
+@pytest.mark.parametrize("step", ["approve", "reject"])
+def test_reviewing_from_the_page_out_of_scope_is_404_and_changes_nothing(
+    client, people, roster, step
+):
+    client.force_login(people.outsider_cadre)
+
+    asked = client.get(url("volunteer", step, roster.pending_a3))
+    posted = client.post(url("volunteer", step, roster.pending_a3), {"reason": "不符合条件"})
+
+    assert (asked.status_code, posted.status_code) == (
+        405 if step == "approve" else 404,
+        404,
+    )
+    assert Volunteer.objects.get(pk=roster.pending_a3.pk).status == Volunteer.Status.PENDING
+
+
+def test_reviewing_from_the_page_a_missing_or_bad_id_is_404(client, people, roster):
+    client.force_login(people.city_cadre)
+
+    bad = reverse("admin:volunteers_volunteer_approve", args=["abc"])
+    missing = reverse("admin:volunteers_volunteer_reject", args=[987654])
+
+    assert client.post(bad).status_code == 404
+    assert client.post(missing, {"reason": "不符合条件"}).status_code == 404

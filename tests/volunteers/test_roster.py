@@ -973,7 +973,8 @@ def test_the_invitations_page_reads_a_fixed_number_of_queries(
     client.force_login(resident)
     client.get(INVITATIONS_URL)
 
-    # when / then: session, user, invitations with their villages, their skills
-    with django_assert_num_queries(4):
+    # when / then: session, user, invitations with their villages, their skills; the top
+    # bar's unread count
+    with django_assert_num_queries(5):
         response = client.get(INVITATIONS_URL)
     assert len(response.context["invitations"]) == 2
