@@ -99,16 +99,11 @@ class OrderPlaceForm(DomainErrorForm):
         # uses, and after a wish has renamed its fields.
         for name in ("title", "address", "contact_phone"):
             field = self.fields[name]
-            field.error_messages["required"] = _("请填写%(label)s。") % {"label": field.label}
-            field.error_messages["max_length"] = _("%(label)s不能超过 %(max)d 个字。") % {
-                "label": field.label,
-                "max": field.max_length,
-            }
+            field.error_messages.update(text_messages(field.label, field.max_length))
         description = self.fields["description"]
-        description.error_messages["max_length"] = _("%(label)s不能超过 %(max)d 个字。") % {
-            "label": _("心愿说明") if wish else _("需求描述"),
-            "max": description.max_length,
-        }
+        description.error_messages.update(
+            text_messages(_("心愿说明") if wish else _("需求描述"), description.max_length)
+        )
 
     def clean_contact_phone(self) -> str:
         return rules.clean_contact_number(self.cleaned_data["contact_phone"])
@@ -138,8 +133,21 @@ class OrderPlaceForm(DomainErrorForm):
         del fields["preferred_start"], fields["preferred_end"]
 
 
+def text_messages(label: str, max_length: int) -> dict[str, str]:
+    """A box's "required" and "too long" in the words the services use (``_text``)."""
+    return {
+        "required": _("请填写%(label)s。") % {"label": label},
+        "max_length": _("%(label)s不能超过 %(max)d 个字。") % {"label": label, "max": max_length},
+    }
+
+
 class CancelForm(DomainErrorForm):
-    reason = forms.CharField(label=_("取消原因（可不填）"), required=False, strip=False)
+    reason = forms.CharField(
+        label=_("取消原因（可不填）"),
+        required=False,
+        max_length=200,
+        error_messages=text_messages(_("原因"), 200),
+    )
 
 
 class RateForm(DomainErrorForm):
@@ -153,21 +161,27 @@ class RateForm(DomainErrorForm):
             "invalid_choice": _("评分应为 1 到 5 分。"),
         },
     )
-    comment = forms.CharField(
+    comment = LinesField(
         label=_("评价（可不填）"),
         required=False,
-        strip=False,
+        max_length=500,
+        error_messages=text_messages(_("评价"), 500),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
 class DeclineForm(DomainErrorForm):
-    reason = forms.CharField(label=_("谢绝原因"), required=False, strip=False)
+    reason = forms.CharField(
+        label=_("谢绝原因"), max_length=200, error_messages=text_messages(_("原因"), 200)
+    )
 
 
 class CompleteForm(DomainErrorForm):
-    summary = forms.CharField(
-        label=_("服务小结"), required=False, strip=False, widget=forms.Textarea(attrs={"rows": 3})
+    summary = LinesField(
+        label=_("服务小结"),
+        max_length=1000,
+        error_messages=text_messages(_("服务小结"), 1000),
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 

@@ -21,6 +21,7 @@ from accounts.phones import (
 )
 from core.errors import DomainError
 from orders import rules
+from orders.forms import CancelForm, CompleteForm, DeclineForm, RateForm
 from orders.models import Order
 from orders.services import order_accept, order_dispatch
 from practice.models import Service
@@ -366,3 +367,34 @@ def test_the_window_is_one_rule(settings) -> None:
     assert rules.check_in_opens_at(None) is None
     assert rules.check_in_too_early(booked, now=booked - datetime.timedelta(minutes=31))
     assert rules.check_in_too_early(booked, now=booked - datetime.timedelta(minutes=30)) is None
+
+
+# ---------------------------------------------------------------- the other order forms
+
+
+@pytest.mark.parametrize(
+    ("form_class", "name", "length"),
+    [
+        (CancelForm, "reason", 200),
+        (RateForm, "comment", 500),
+        (DeclineForm, "reason", 200),
+        (CompleteForm, "summary", 1000),
+    ],
+)
+def test_every_order_box_is_capped(form_class, name: str, length: int) -> None:
+    assert f'maxlength="{length}"' in str(form_class()[name])
+
+
+def test_an_overlong_summary_is_refused_beside_its_box(
+    client, tree, people, menu, helper
+) -> None:
+    order = accepted_order(people, menu, tree, helper, booked=timezone.now())
+    client.force_login(people.volunteer)
+    assert client.post(f"/volunteer/tasks/{order.pk}/start/").status_code == 302
+
+    response = client.post(f"/volunteer/tasks/{order.pk}/complete/", {"summary": "长" * 1001})
+
+    assert response.status_code == 400
+    assert errors_of(response) == {"summary": ["服务小结不能超过 1000 个字。"]}
+    order.refresh_from_db()
+    assert order.status == S.IN_SERVICE
