@@ -385,9 +385,7 @@ def test_every_order_box_is_capped(form_class, name: str, length: int) -> None:
     assert f'maxlength="{length}"' in str(form_class()[name])
 
 
-def test_an_overlong_summary_is_refused_beside_its_box(
-    client, tree, people, menu, helper
-) -> None:
+def test_an_overlong_summary_is_refused_beside_its_box(client, tree, people, menu, helper) -> None:
     order = accepted_order(people, menu, tree, helper, booked=timezone.now())
     client.force_login(people.volunteer)
     assert client.post(f"/volunteer/tasks/{order.pk}/start/").status_code == 302
