@@ -58,11 +58,11 @@ def mask_phone(phone: str) -> str:
 # followed by a dash or a space, the local number (7 or 8 digits, perhaps split after its
 # first three or four), an extension perhaps.
 _LANDLINE_WRITTEN = re.compile(
-    r"^\(?(0\d{2,3})\)?[\s\-]*(\d{3,4}[\s\-]?\d{4})(?:(?:[\s\-]+|转|#|分机)(\d{1,6}))?$",
+    r"^\(?(0[1-9]\d{1,2})\)?[\s\-]*(\d{3,4}[\s\-]?\d{4})(?:(?:[\s\-]+|转|#|分机)(\d{1,6}))?$",
     re.ASCII,
 )
 # The one form a landline is kept in: "0734-8888888", "010-88888888-123".
-LANDLINE = re.compile(r"^0\d{2,3}-[2-9]\d{6,7}(?:-\d{1,6})?$", re.ASCII)
+LANDLINE = re.compile(r"^0[1-9]\d{1,2}-[2-9]\d{6,7}(?:-\d{1,6})?$", re.ASCII)
 # Beijing (010) and the big cities of 02x have three-digit area codes; every other has four.
 _THREE_DIGIT_AREA = re.compile(r"^0(?:10|2\d)")
 
