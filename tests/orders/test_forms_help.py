@@ -25,6 +25,8 @@ from orders.forms import CancelForm, CompleteForm, DeclineForm, RateForm
 from orders.models import Order
 from orders.services import order_accept, order_dispatch
 from practice.models import Service
+from volunteers.identity import compose_id_number
+from volunteers.models import Volunteer
 
 from .conftest import PHONE, place
 
@@ -397,3 +399,25 @@ def test_an_overlong_summary_is_refused_beside_its_box(client, tree, people, men
     assert errors_of(response) == {"summary": ["服务小结不能超过 1000 个字。"]}
     order.refresh_from_db()
     assert order.status == S.IN_SERVICE
+
+
+# ---------------------------------------------------------------- the volunteer application
+
+
+def test_the_application_names_a_bad_id_number_with_the_other_errors(client, tree, people) -> None:
+    valid = compose_id_number("430405", datetime.date(1992, 5, 17), 24)
+    mistyped = valid[:17] + ("0" if valid[17] != "0" else "1")
+    client.force_login(people.resident)
+
+    response = client.post(
+        f"/volunteer/apply/?county={tree.county_a.pk}&township={tree.township_a.pk}",
+        {"real_name": "", "id_number": mistyped, "home_center": str(tree.village_a.pk)},
+    )
+
+    assert response.status_code == 200
+    assert errors_of(response) == {
+        "real_name": ["请填写真实姓名。"],
+        "id_number": ["身份证号码校验位不正确，请核对后重新填写。"],
+    }
+    assert mistyped not in text(response)
+    assert not Volunteer.objects.filter(user=people.resident).exists()
