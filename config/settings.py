@@ -436,6 +436,8 @@ WAKE_FLAG_SECONDS = env_int("WAKE_FLAG_SECONDS", 30)
 # the dispatch sweep that catches what no task reached.
 ORDER_ACCEPT_MINUTES = env_int("ORDER_ACCEPT_MINUTES", 30)
 ORDER_MAX_HOURS = env_int("ORDER_MAX_HOURS", 8)
+# Check-in (and the proof of service) opens this long before the booked time: orders.rules.
+CHECK_IN_OPENS_MINUTES_BEFORE = env_int("CHECK_IN_OPENS_MINUTES_BEFORE", 60)
 DISPATCH_SWEEP_BATCH = env_int("DISPATCH_SWEEP_BATCH", 500)
 DISPATCH_SWEEP_GRACE_SECONDS = env_int("DISPATCH_SWEEP_GRACE_SECONDS", 60)
 

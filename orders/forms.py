@@ -1,8 +1,10 @@
 """The order pages' forms: placing, cancelling, rating, declining, completing, dispatching.
 
-The forms only shape input (types, choices); lengths, phone numbers and every rule are the
-services', whose refusals go back beside the field they name (``add_domain_error``), so a
-rule is written once for the pages and the API.
+The placing form checks everything it can before the service is asked, so that every
+error shows at once: what is missing, what is too long (as the service counts it), the
+contact number and the expected time (orders.rules, which the service and the API call
+too). The services stay the last word: their refusals go back beside the field they name
+(``add_domain_error``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
+from orders import rules
 from practice.models import Center
 
 VILLAGE_REQUIRED = _("请选择服务所在的村（社区）。")
@@ -34,6 +37,14 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M")
 
 
+class LinesField(forms.CharField):
+    """Text of several lines. A browser counts a line break as one character against
+    ``maxlength`` and sends two (CR LF): kept as one, the count agrees with the box's."""
+
+    def to_python(self, value: object) -> str:
+        return super().to_python(value).replace("\r\n", "\n")
+
+
 class OrderPlaceForm(DomainErrorForm):
     center = forms.ModelChoiceField(
         label=_("服务所在村（社区）"),
@@ -43,22 +54,25 @@ class OrderPlaceForm(DomainErrorForm):
     )
     title = forms.CharField(
         label=_("标题"),
-        required=False,
-        strip=False,
+        max_length=100,
         widget=forms.TextInput(attrs={"placeholder": _("例如：帮忙代购降压药")}),
     )
-    description = forms.CharField(
-        label=_("需求描述"), required=False, strip=False, widget=forms.Textarea(attrs={"rows": 4})
+    description = LinesField(
+        label=_("需求描述"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     address = forms.CharField(
         label=_("服务地址"),
-        required=False,
-        strip=False,
+        max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
     )
     contact_phone = forms.CharField(
         label=_("联系电话"),
-        required=False,
+        # The longest kept form: "0734-8888888-123456".
+        max_length=20,
+        help_text=_("手机或固定电话，例如 13800138000 或 0734-8888888。"),
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
     preferred_start = forms.DateTimeField(
@@ -81,6 +95,28 @@ class OrderPlaceForm(DomainErrorForm):
         self.fields["center"].queryset = villages
         if wish:
             self._word_as_wish()
+        # "请填写标题。" rather than Django's "这个字段是必填项。", in the words the service
+        # uses, and after a wish has renamed its fields.
+        for name in ("title", "address", "contact_phone"):
+            field = self.fields[name]
+            field.error_messages.update(text_messages(field.label, field.max_length))
+        description = self.fields["description"]
+        description.error_messages.update(
+            text_messages(_("心愿说明") if wish else _("需求描述"), description.max_length)
+        )
+
+    def clean_contact_phone(self) -> str:
+        return rules.clean_contact_number(self.cleaned_data["contact_phone"])
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("preferred_start"), data.get("preferred_end")
+        if start is not None or end is not None:
+            try:
+                rules.check_expected_window(start, end)
+            except forms.ValidationError as exc:
+                self.add_error(None, exc)
+        return data
 
     def _word_as_wish(self) -> None:
         """A micro-wish (微心愿) is a thing asked for, handed over whenever a donor can: the
@@ -97,8 +133,21 @@ class OrderPlaceForm(DomainErrorForm):
         del fields["preferred_start"], fields["preferred_end"]
 
 
+def text_messages(label: str, max_length: int) -> dict[str, str]:
+    """A box's "required" and "too long" in the words the services use (``_text``)."""
+    return {
+        "required": _("请填写%(label)s。") % {"label": label},
+        "max_length": _("%(label)s不能超过 %(max)d 个字。") % {"label": label, "max": max_length},
+    }
+
+
 class CancelForm(DomainErrorForm):
-    reason = forms.CharField(label=_("取消原因（可不填）"), required=False, strip=False)
+    reason = forms.CharField(
+        label=_("取消原因（可不填）"),
+        required=False,
+        max_length=200,
+        error_messages=text_messages(_("原因"), 200),
+    )
 
 
 class RateForm(DomainErrorForm):
@@ -112,21 +161,27 @@ class RateForm(DomainErrorForm):
             "invalid_choice": _("评分应为 1 到 5 分。"),
         },
     )
-    comment = forms.CharField(
+    comment = LinesField(
         label=_("评价（可不填）"),
         required=False,
-        strip=False,
+        max_length=500,
+        error_messages=text_messages(_("评价"), 500),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
 class DeclineForm(DomainErrorForm):
-    reason = forms.CharField(label=_("谢绝原因"), required=False, strip=False)
+    reason = forms.CharField(
+        label=_("谢绝原因"), max_length=200, error_messages=text_messages(_("原因"), 200)
+    )
 
 
 class CompleteForm(DomainErrorForm):
-    summary = forms.CharField(
-        label=_("服务小结"), required=False, strip=False, widget=forms.Textarea(attrs={"rows": 3})
+    summary = LinesField(
+        label=_("服务小结"),
+        max_length=1000,
+        error_messages=text_messages(_("服务小结"), 1000),
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 

@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.phones import validate_contact_number
 from core.models import TimeStampedModel
 from practice.models import Center, Service
 from practice.scoping import AncestorColumns
@@ -70,7 +71,10 @@ class Order(TimeStampedModel):
     title = models.CharField(_("标题"), max_length=100)
     description = models.TextField(_("需求描述"), max_length=1000, blank=True)
     address = models.CharField(_("服务地址"), max_length=200)
-    contact_phone = models.CharField(_("联系电话"), max_length=20)
+    # A mobile or a landline, as orders.rules.clean_contact_number keeps it.
+    contact_phone = models.CharField(
+        _("联系电话"), max_length=20, validators=[validate_contact_number]
+    )
     preferred_start = models.DateTimeField(_("期望开始时间"), null=True, blank=True)
     preferred_end = models.DateTimeField(_("期望结束时间"), null=True, blank=True)
     # Not indexed alone: eight values over millions of rows; the queues that look for one

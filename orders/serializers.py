@@ -1,13 +1,15 @@
 """How orders are read and written through the API.
 
 The input serializers check shapes and types only; what the domain allows (a village, a
-service offered there, a mobile number, the hours a volunteer may claim, a score of 1 to 5)
-is decided by orders.services, so the web pages and the API refuse the same things with the
-same words.
+service offered there, the hours a volunteer may claim, a score of 1 to 5) is decided by
+orders.services, so the web pages and the API refuse the same things with the same words.
+The contact number and the expected time are checked here too, by the rules the service
+calls (orders.rules), so that they are answered with every other field's error.
 """
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +17,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.phones import mask_phone
+from orders import rules
 from orders.models import Order, OrderEvent
 from practice.models import Center, Service
 from volunteers.models import Team, Volunteer
@@ -188,6 +191,19 @@ class OrderPlaceSerializer(serializers.Serializer):
         default=None,
         error_messages={"invalid_choice": _("订单类型无效。")},
     )
+
+    # Checked here as well as by the service, so that a bad number or a past time is
+    # answered along with every other field's error, not on the next try.
+    def validate_contact_phone(self, value: str) -> str:
+        return rules.clean_contact_number(value)
+
+    def validate_preferred_start(self, value: datetime.datetime | None) -> Any:
+        rules.refuse_past(value, field="preferred_start")
+        return value
+
+    def validate_preferred_end(self, value: datetime.datetime | None) -> Any:
+        rules.refuse_past(value, field="preferred_end")
+        return value
 
 
 class OrderDispatchSerializer(serializers.Serializer):

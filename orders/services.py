@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.phones import normalize_phone, validate_mainland_mobile
-from core.errors import DomainError, NotInScope
+from core.errors import ConflictError, DomainError, NotInScope
 from core.tasks import enqueue_on_commit, wake_on_commit
+from orders import rules
 from orders.models import Order, OrderEvent, OrderRefusal
 from orders.workflow import claim_next_in_pool, transition
 from points.services import hours_credit
@@ -74,15 +74,15 @@ def order_place(
     elif kind not in Order.Kind.values:
         raise DomainError(_("订单类型无效。"), code="kind_invalid", field="kind")
     is_wish = kind == Order.Kind.WISH
-    phone = normalize_phone(contact_phone)
     try:
-        validate_mainland_mobile(phone)
+        phone = rules.clean_contact_number(contact_phone)
     except ValidationError as exc:
         raise DomainError(exc.messages[0], code="phone_invalid", field="contact_phone") from exc
-    if preferred_start and preferred_end and preferred_end <= preferred_start:
-        raise DomainError(
-            _("期望结束时间应晚于开始时间。"), code="window_invalid", field="preferred_end"
-        )
+    try:
+        rules.check_expected_window(preferred_start, preferred_end)
+    except ValidationError as exc:
+        field, errors = next(iter(exc.error_dict.items()))
+        raise DomainError(errors[0].messages[0], code="window_invalid", field=field) from exc
     township = center.parent
     if township is not None and township.level == Level.VILLAGE:
         township = township.parent
@@ -330,8 +330,16 @@ def _held_by(volunteer: Volunteer) -> dict[str, object]:
 
 @transaction.atomic
 def order_start(*, volunteer: Volunteer, order_id: int) -> Order:
-    """Check-in: the accepting volunteer starts serving."""
+    """Check-in: the accepting volunteer starts serving, not long before the booked time
+    (orders.rules.check_in_opens_at)."""
     _require_holder(volunteer, order_id)
+    booked = Order.objects.filter(pk=order_id).values("status", "preferred_start").first()
+    # Only an order that could start now is refused for the time: any other is refused by
+    # the transition, naming its state.
+    if booked and booked["status"] == S.ACCEPTED:
+        too_early = rules.check_in_too_early(booked["preferred_start"])
+        if too_early:
+            raise ConflictError(too_early, code="check_in_too_early")
     return transition(
         order_id,
         to=S.IN_SERVICE,

@@ -15,6 +15,7 @@ from accounts.phones import normalize_phone
 from core.errors import DomainError
 from practice.models import Center, Platform
 from volunteers.availability import DAYS, PERIODS, SLOT_CHOICES, slots_to_mask
+from volunteers.identity import normalize_id_number, validate_id_number
 from volunteers.models import Skill, Team, TeamMembership, Volunteer
 
 HOME_REQUIRED = _("请选择所在的村（社区）。")
@@ -132,6 +133,13 @@ class ApplicationForm(PreferencesForm):
         super().__init__(*args, **kwargs)
         # Only the villages of the township chosen in the earlier steps can be picked.
         self.fields["home_center"].queryset = villages
+
+    def clean_id_number(self) -> str:
+        """Checked here too, not only by the service, so that a mistyped number is named
+        beside its box together with whatever else is missing."""
+        id_number = normalize_id_number(self.cleaned_data["id_number"])
+        validate_id_number(id_number)
+        return id_number
 
 
 class MemberAddForm(forms.Form):

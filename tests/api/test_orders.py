@@ -223,8 +223,8 @@ def test_placing_answers_the_whole_order(client_for, people, tree, errand):
             tree,
             errand,
             contact_phone="139-0000-0001",
-            preferred_start="2026-12-01T09:00:00+08:00",
-            preferred_end="2026-12-01T11:00:00+08:00",
+            preferred_start="2030-12-01T09:00:00+08:00",
+            preferred_end="2030-12-01T11:00:00+08:00",
         ),
         format="json",
     )
@@ -258,8 +258,8 @@ def test_placing_answers_the_whole_order(client_for, people, tree, errand):
         "contact_phone": "13900000001",
         "resident_name": "张群众",
         "donor_name": None,
-        "preferred_start": "2026-12-01T09:00:00+08:00",
-        "preferred_end": "2026-12-01T11:00:00+08:00",
+        "preferred_start": "2030-12-01T09:00:00+08:00",
+        "preferred_end": "2030-12-01T11:00:00+08:00",
         "accepted_at": None,
         "started_at": None,
         "completed_at": None,
@@ -361,8 +361,8 @@ def test_the_wish_item_without_a_kind_posts_a_wish(client_for, people, tree, wis
         ),
         (
             {
-                "preferred_start": "2026-12-01T11:00:00+08:00",
-                "preferred_end": "2026-12-01T09:00:00+08:00",
+                "preferred_start": "2030-12-01T11:00:00+08:00",
+                "preferred_end": "2030-12-01T09:00:00+08:00",
             },
             {"preferred_end": ["期望结束时间应晚于开始时间。"]},
         ),

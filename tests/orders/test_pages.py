@@ -245,6 +245,10 @@ def test_the_whole_flow_through_the_pages(client, tree, people, menu, helper) ->
     tasks = text(client.get("/volunteer/tasks/"))
     assert "接单成功" in tasks
     assert f'action="/volunteer/tasks/{order.pk}/start/"' in tasks
+    # the booked Monday comes: check-in opens shortly before it (orders.rules)
+    Order.objects.filter(pk=order.pk).update(
+        preferred_start=timezone.now() + datetime.timedelta(minutes=30)
+    )
     assert client.post(f"/volunteer/tasks/{order.pk}/start/").status_code == 302
     Order.objects.filter(pk=order.pk).update(
         started_at=timezone.now() - datetime.timedelta(hours=1, minutes=30)
