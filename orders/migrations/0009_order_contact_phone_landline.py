@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0007_order_donor_confirmed_at'),
+        ('orders', '0008_order_ancestor_labels'),
     ]
 
     operations = [
