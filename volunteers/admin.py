@@ -8,6 +8,7 @@ response to an explicit, audited POST.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -348,18 +349,26 @@ class VolunteerAdmin(ScopedAdmin):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         volunteer = self._reviewed_volunteer(request, object_id)
+        return self._review_step(
+            request,
+            volunteer,
+            lambda: volunteer_approve(actor=request.user, volunteer_id=volunteer.pk),
+            gettext("已批准%(name)s的志愿者申请。"),
+        )
+
+    def _review_step(
+        self, request: HttpRequest, volunteer: Volunteer, step: Callable[[], object], done: str
+    ) -> HttpResponse:
+        """Take a review step through its service and go back to the change page: out of
+        scope is a 404, a refusal is shown as a message, success says whose application."""
         try:
-            volunteer_approve(actor=request.user, volunteer_id=volunteer.pk)
+            step()
         except NotInScope as exc:
             raise Http404 from exc
         except DomainError as exc:
             self.message_user(request, exc.message, messages.ERROR)
         else:
-            self.message_user(
-                request,
-                gettext("已批准%(name)s的志愿者申请。") % {"name": volunteer.real_name},
-                messages.SUCCESS,
-            )
+            self.message_user(request, done % {"name": volunteer.real_name}, messages.SUCCESS)
         return HttpResponseRedirect(self._change_url(volunteer.pk))
 
     def reject_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -369,23 +378,16 @@ class VolunteerAdmin(ScopedAdmin):
         if request.method == "POST":
             form = RejectReasonForm(request.POST)
             if form.is_valid():
-                try:
-                    volunteer_reject(
+                return self._review_step(
+                    request,
+                    volunteer,
+                    lambda: volunteer_reject(
                         actor=request.user,
                         volunteer_id=volunteer.pk,
                         reason=form.cleaned_data["reason"],
-                    )
-                except NotInScope as exc:
-                    raise Http404 from exc
-                except DomainError as exc:
-                    self.message_user(request, exc.message, messages.ERROR)
-                else:
-                    self.message_user(
-                        request,
-                        gettext("已驳回%(name)s的志愿者申请。") % {"name": volunteer.real_name},
-                        messages.SUCCESS,
-                    )
-                return HttpResponseRedirect(self._change_url(volunteer.pk))
+                    ),
+                    gettext("已驳回%(name)s的志愿者申请。"),
+                )
         else:
             form = RejectReasonForm()
         context = {
