@@ -100,6 +100,7 @@ def celery_worker(redis_broker_url, transactional_db) -> Iterator[object]:
     from celery.contrib.testing.worker import start_worker
 
     from config import celery_app
+    from tests.support.private_redis import end_other_database_sessions
 
     # Leftovers from an earlier, interrupted run must not be executed in this test.
     celery_app.control.purge()
@@ -115,6 +116,7 @@ def celery_worker(redis_broker_url, transactional_db) -> Iterator[object]:
             yield worker
     finally:
         celery_app.control.purge()
+        end_other_database_sessions()
 
 
 # --- The filesystem broker: worker and beat as subprocesses ---------------------------------

@@ -40,6 +40,7 @@ from practice.models import Service
 from tests.core.conftest import BASE_DIR, VENV_BIN, _die_with_parent, wait_for
 from tests.support.private_redis import (
     PrivateRedis,
+    end_other_database_sessions,
     private_redis_published_to,
 )
 from volunteers.availability import ALL_SLOTS, SLOT_BITS, slot_bit_at
@@ -89,13 +90,7 @@ def private_worker(private_redis, transactional_db):
     finally:
         while stack:
             stack.pop().__exit__(None, None, None)
-        # A stopped worker's thread leaves its kept connection (CONN_MAX_AGE) open, and the
-        # test database could not be dropped at the end of the run while it is.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
+        end_other_database_sessions()
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import redis
+from django.db import connection
 from kombu import pools as kombu_pools
 
 from config import celery_app
@@ -118,3 +119,14 @@ def private_redis_published_to(*, preferred_port: int, log_path: Path) -> Iterat
         server.stop()
         celery_app.conf.broker_url = saved_url
         reset_publisher()
+
+
+def end_other_database_sessions() -> None:
+    """End every session on the test database but this one. A stopped embedded worker's
+    thread leaves its kept connection open (Celery's fixup reuses connections between tasks),
+    and the test database could not be dropped at the end of the run while it is."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
