@@ -299,7 +299,10 @@ VERIFICATION_CODES_PER_PHONE_HOUR = env_int("VERIFICATION_CODES_PER_PHONE_HOUR",
 VERIFICATION_CODES_PER_ADDRESS_DAY = env_int("VERIFICATION_CODES_PER_ADDRESS_DAY", 20)
 
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+# Chinese only: the portal's own words are written in Chinese and have no English
+# translation, so offering English let a browser that asks for it get Django's own strings
+# (the admin's "Add", "Change", "View") in English among Chinese ones.
+LANGUAGES = [("zh-hans", _("简体中文"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
