@@ -196,3 +196,12 @@ class DispatchForm(DomainErrorForm):
         if bool(data.get("volunteer")) == bool(data.get("team")):
             raise forms.ValidationError(_("请选择派给一名志愿者或一支队伍。"))
         return data
+
+
+class WishFulfilForm(DomainErrorForm):
+    note = forms.CharField(
+        label=_("说明（选填）"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("例如：书包和文具已送到家中")}),
+    )

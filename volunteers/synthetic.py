@@ -50,7 +50,7 @@ from core.errors import DomainError
 from practice.models import Center, Level, Platform
 from volunteers.identity import _lookup_key, cipher, compose_id_number
 from volunteers.models import Skill, Team, TeamMembership, Volunteer
-from volunteers.services import _checked_home
+from volunteers.services.profiles import _checked_home
 
 URBAN_COUNTY_CODES = frozenset({"430405", "430406", "430407", "430408", "430412"})
 URBAN_MULTIPLIER = 3

@@ -1,4 +1,4 @@
-"""How the volunteer's task buttons report each outcome (orders/views.py ``_task_step``):
+"""How the volunteer's task buttons report each outcome (orders/views/tasks.py ``_task_step``):
 done, refused by the order's state, refused beside what was typed, or out of reach."""
 
 from __future__ import annotations

@@ -519,7 +519,7 @@ def test_moving_a_township_to_another_county_moves_its_volunteers_county(tree, p
 
 def test_a_concurrent_application_is_decided_by_the_unique_digest(tree, people, monkeypatch):
     # given: the other application commits between the check and the insert
-    monkeypatch.setattr("volunteers.services._refuse_taken_id", lambda *args, **kwargs: None)
+    monkeypatch.setattr("volunteers.services.profiles._refuse_taken_id", lambda *args, **kwargs: None)
 
     # when
     error = refused(DomainError, apply, people, tree, id_number=VOLUNTEER_ID_NUMBER)

@@ -624,7 +624,7 @@ def test_current_members_cost_one_query_however_many(tree, people, teams):
 
 def test_a_concurrent_add_is_decided_by_the_unique_constraint(tree, people, teams, monkeypatch):
     # given: the other add lands between the check and the insert, so the check passes
-    monkeypatch.setattr("volunteers.services.team_member_validate", lambda **kwargs: None)
+    monkeypatch.setattr("volunteers.services.teams.team_member_validate", lambda **kwargs: None)
 
     # when
     error = refused(

@@ -1,0 +1,151 @@
+"""What the order pages share: paging, reading one order the user may see, and the order
+page itself with the forms residents and donors post to it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from core.errors import ConflictError, DomainError
+from orders.forms import (
+    CancelForm,
+    DomainErrorForm,
+    RateForm,
+    WishFulfilForm,
+)
+from orders.models import Order, OrderEvent
+from orders.selectors import (
+    orders_for,
+    orders_managed_by,
+    with_contact_visibility,
+)
+from practice.scoping import is_cadre
+
+S = Order.Status
+
+
+PAGE_SIZE = 20
+
+
+# Before service starts the resident may still withdraw (the state machine has the last word).
+CANCELLABLE = (S.PLACED, S.DISPATCHED, S.ACCEPTED)
+
+
+ORDER_RELATED = ("service", "center", "township", "county")
+
+
+def parse_int(raw: str | None) -> int | None:
+    # isascii: "²" is a digit to isdigit() and a ValueError to int().
+    return int(raw) if raw and raw.isascii() and raw.isdigit() else None
+
+
+def paginate(request: HttpRequest, items: QuerySet[Order], param: str = "page") -> Page:
+    """The page of ``items`` that ``param`` in the query string asks for, with the query
+    strings of the pages before and after it. They keep every other parameter, so that
+    paging keeps the wall's area, and paging one list of a page keeps the other's place."""
+    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get(param))
+
+    def query(number: int) -> str:
+        params = request.GET.copy()
+        params[param] = str(number)
+        return params.urlencode()
+
+    page.previous_query = query(page.previous_page_number()) if page.has_previous() else ""
+    page.next_query = query(page.next_page_number()) if page.has_next() else ""
+    return page
+
+
+def readable_order(request: HttpRequest, order_id: int, *, managed: bool = False) -> Order:
+    visible = orders_managed_by(request.user) if managed else orders_for(request.user)
+    order = (
+        with_contact_visibility(visible, request.user)
+        .select_related(
+            *ORDER_RELATED, "accepted_by", "dispatched_team", "dispatched_volunteer", "donor"
+        )
+        .filter(pk=order_id)
+        .first()
+    )
+    if order is None:
+        raise Http404
+    return order
+
+
+def order_page(
+    request: HttpRequest,
+    order: Order,
+    *,
+    cancel_form: CancelForm | None = None,
+    rate_form: RateForm | None = None,
+    fulfil_form: WishFulfilForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    events = OrderEvent.objects.filter(order=order).select_related("actor").order_by("at", "id")
+    owner = order.resident_id == request.user.pk
+    donor = order.donor_id is not None and order.donor_id == request.user.pk
+    claim_pending = (
+        order.kind == Order.Kind.WISH
+        and order.status == S.ACCEPTED
+        and order.donor_id is not None
+        and order.donor_confirmed_at is None
+    )
+    # The poster, or a cadre whose scope covers the wish (the service asks the same).
+    can_confirm = claim_pending and (
+        owner
+        or (is_cadre(request.user) and orders_managed_by(request.user).filter(pk=order.pk).exists())
+    )
+    return render(
+        request,
+        "orders/detail.html",
+        {
+            "order": order,
+            "events": events,
+            "owner": owner,
+            "contact_visible": order.contact_visible,
+            "claim_pending": claim_pending,
+            "can_confirm": can_confirm,
+            "can_dispatch": order.status == S.PLACED and is_cadre(request.user),
+            "cancel_form": (cancel_form or CancelForm())
+            if owner and order.status in CANCELLABLE
+            else None,
+            "rate_form": (rate_form or RateForm())
+            if owner and order.status == S.COMPLETED
+            else None,
+            "donor": donor,
+            "fulfil_form": (fulfil_form or WishFulfilForm())
+            if donor and order.status == S.ACCEPTED
+            else None,
+        },
+        status=status,
+    )
+
+
+def order_page_step(
+    request: HttpRequest,
+    order: Order,
+    form: DomainErrorForm,
+    step: Callable[[dict[str, Any]], object],
+    *,
+    done: str,
+    form_name: str,
+) -> HttpResponse:
+    """A form on the order page (cancel, rate, fulfil): run ``step`` with the cleaned data.
+    A refusal because of the order's state (409) is a message on the order page, since
+    nothing typed can fix it; any other refusal goes beside what was typed (400)."""
+    if form.is_valid():
+        try:
+            step(form.cleaned_data)
+        except ConflictError as exc:
+            messages.error(request, exc.message)
+            return redirect("orders:detail", order_id=order.pk)
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, done)
+            return redirect("orders:detail", order_id=order.pk)
+    return order_page(request, order, status=400, **{form_name: form})

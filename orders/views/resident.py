@@ -1,0 +1,161 @@
+"""The residents' pages: place an order, follow it, cancel it, rate it."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.errors import DomainError
+from orders import services
+from orders.forms import (
+    CancelForm,
+    OrderPlaceForm,
+    RateForm,
+)
+from orders.models import Order
+from orders.selectors import (
+    orders_for,
+)
+from orders.views.common import (
+    order_page,
+    order_page_step,
+    paginate,
+    parse_int,
+    readable_order,
+)
+from orders.wishes import wishes_claimed_by
+from practice.area_choice import area_choice
+from practice.models import Service
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def order_new(request: HttpRequest) -> HttpResponse:
+    """Place an order for a service of the menu (群众点单), or post a micro-wish (微心愿)
+    when the menu item is a wish item: the same steps in a wish's words."""
+    service_id = parse_int(request.POST.get("service") or request.GET.get("service"))
+    service = Service.objects.filter(pk=service_id, is_active=True).first() if service_id else None
+    if service is None:
+        return render(request, "orders/unknown_service.html", status=400)
+    last = (
+        Order.objects.filter(resident=request.user).select_related("center").order_by("-id").first()
+    )
+    # A resident who ordered before starts from the village of their last order.
+    area = area_choice(request.GET, previous=last.center if last is not None else None)
+    initial = {"contact_phone": request.user.phone}
+    if last is not None:
+        initial.update(center=last.center_id, address=last.address)
+    form = OrderPlaceForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        villages=area.villages,
+        wish=service.is_wish,
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                # No kind: the service says whether this is a wish.
+                order = services.order_place(
+                    resident=request.user,
+                    service=service,
+                    center=data["center"],
+                    title=data["title"],
+                    description=data["description"],
+                    address=data["address"],
+                    contact_phone=data["contact_phone"],
+                    preferred_start=data.get("preferred_start"),
+                    preferred_end=data.get("preferred_end"),
+                )
+            except DomainError as exc:
+                form.add_domain_error(exc)
+            else:
+                if order.kind == Order.Kind.WISH:
+                    messages.success(request, _("心愿已发布，爱心人士认领后会联系您。"))
+                else:
+                    messages.success(request, _("下单成功，实践站将尽快为您派单。"))
+                return redirect("orders:detail", order_id=order.pk)
+        status = 400
+    return render(
+        request,
+        "orders/new.html",
+        {
+            "form": form,
+            "service": service,
+            "area_query": area.chosen_query(service=service.pk),
+            **area.as_context(),
+        },
+        status=status,
+    )
+
+
+@require_GET
+@login_required
+def order_list(request: HttpRequest) -> HttpResponse:
+    """The resident's own orders, newest first; below, the micro-wishes they claimed as a
+    donor, latest claim first (paged on their own, ``claimed_page``)."""
+    # One orders_for for both lists: it reads the user's roles when it is built.
+    visible = orders_for(request.user)
+    orders = (
+        visible.filter(resident=request.user).select_related("service", "center").order_by("-id")
+    )
+    claimed = wishes_claimed_by(request.user, visible)
+    return render(
+        request,
+        "orders/list.html",
+        {"page": paginate(request, orders), "claimed": paginate(request, claimed, "claimed_page")},
+    )
+
+
+@require_GET
+@login_required
+def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
+    """One order and its timeline: who moved it from which state to which, and when."""
+    return order_page(request, readable_order(request, order_id))
+
+
+def _own(request: HttpRequest, order_id: int) -> Order:
+    order = readable_order(request, order_id)
+    if order.resident_id != request.user.pk:
+        raise Http404
+    return order
+
+
+@require_POST
+@login_required
+def order_cancel(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = _own(request, order_id)
+    return order_page_step(
+        request,
+        order,
+        CancelForm(request.POST),
+        lambda data: services.order_cancel(
+            resident=request.user, order_id=order.pk, reason=data["reason"]
+        ),
+        done=_("订单已取消。"),
+        form_name="cancel_form",
+    )
+
+
+@require_POST
+@login_required
+def order_rate(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = _own(request, order_id)
+    return order_page_step(
+        request,
+        order,
+        RateForm(request.POST),
+        lambda data: services.order_rate(
+            resident=request.user,
+            order_id=order.pk,
+            score=data["score"],
+            comment=data["comment"],
+        ),
+        done=_("感谢您的评价！"),
+        form_name="rate_form",
+    )

@@ -1,0 +1,313 @@
+"""Volunteer profiles: applying, review, preferences, insurance, revealing an ID number,
+and the cadre's direct creation."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from core.errors import ConflictError, DomainError, NotInScope
+from practice.models import Center, Level, Platform
+from volunteers.availability import ALL_SLOTS
+from volunteers.identity import (
+    IdentityFacts,
+    decrypt_id_number,
+    encrypt_id_number,
+    id_number_digest,
+    normalize_id_number,
+    validate_id_number,
+)
+from volunteers.models import (
+    PersonalDataReveal,
+    Skill,
+    Volunteer,
+)
+from volunteers.selectors import can_review, volunteers_in_scope
+
+logger = logging.getLogger("portal.volunteers")
+
+
+# A rejected or departed volunteer may apply again; anyone else already has a profile.
+REAPPLYING_STATUSES = (Volunteer.Status.REJECTED, Volunteer.Status.LEFT)
+
+
+def _checked_identity(raw_id_number: object) -> tuple[str, IdentityFacts]:
+    id_number = normalize_id_number(raw_id_number)
+    try:
+        facts = validate_id_number(id_number)
+    except ValidationError as exc:
+        raise DomainError(
+            exc.messages[0], code=exc.code or "id_invalid", field="id_number"
+        ) from exc
+    return id_number, facts
+
+
+def _checked_home(home_center: Center) -> tuple[Center, Center]:
+    """The home's township and county, refusing anything but an active village."""
+    if home_center.level != Level.VILLAGE or not home_center.is_active:
+        raise DomainError(_("请选择所在的村（社区）。"), code="home_not_village", field="center")
+    township = home_center.parent
+    if township is not None and township.level == Level.VILLAGE:
+        # A base under a village serves that village.
+        township = township.parent
+    county = township.parent if township is not None else None
+    if township is None or county is None:
+        raise DomainError(
+            _("该村（社区）不在完整的阵地体系中。"), code="home_orphan", field="center"
+        )
+    return township, county
+
+
+def _checked_platforms(platforms: Iterable[str]) -> list[str]:
+    chosen = list(dict.fromkeys(platforms))
+    unknown = [code for code in chosen if code not in Platform.values]
+    if unknown:
+        raise DomainError(
+            _("未知的服务平台：%(codes)s") % {"codes": "、".join(unknown)},
+            code="platform_unknown",
+            field="platforms",
+        )
+    return chosen
+
+
+def _checked_availability(availability: int) -> int:
+    if not 0 <= availability <= ALL_SLOTS:
+        raise DomainError(_("可服务时段无效。"), code="availability_invalid", field="availability")
+    return availability
+
+
+def _checked_skills(skills: Iterable[Skill]) -> list[Skill]:
+    chosen = list(skills)
+    if any(not skill.is_active for skill in chosen):
+        raise DomainError(_("所选技能已停用。"), code="skill_inactive", field="skills")
+    return chosen
+
+
+def _set_identity(volunteer: Volunteer, id_number: str, facts: IdentityFacts) -> None:
+    volunteer.id_number_encrypted = encrypt_id_number(id_number)
+    volunteer.id_number_digest = id_number_digest(id_number)
+    volunteer.id_number_first4 = id_number[:4]
+    volunteer.id_number_last4 = id_number[-4:]
+    volunteer.birth_date = facts.birth_date
+    volunteer.gender = facts.gender
+
+
+def _refuse_taken_id(digest: str, *, except_volunteer: Volunteer | None = None) -> None:
+    taken = Volunteer.objects.filter(id_number_digest=digest)
+    if except_volunteer is not None:
+        taken = taken.exclude(pk=except_volunteer.pk)
+    if taken.exists():
+        raise DomainError(
+            _("该身份证号码已登记为志愿者，不能重复申请。如有疑问请联系所在实践站。"),
+            code="id_taken",
+            field="id_number",
+        )
+
+
+@transaction.atomic
+def volunteer_apply(
+    *,
+    user: User,
+    real_name: str,
+    id_number: str,
+    home_center: Center,
+    skills: Iterable[Skill] = (),
+    platforms: Iterable[str] = (),
+    availability: int = 0,
+    is_party_member: bool = False,
+) -> Volunteer:
+    """A signed-in resident applies to be a volunteer; the application waits for review by
+    a cadre of the home's township or above."""
+    real_name = (real_name or "").strip()
+    if not real_name:
+        raise DomainError(_("请填写真实姓名。"), code="name_required", field="real_name")
+    if len(real_name) > 50:
+        raise DomainError(_("姓名不能超过 50 个字。"), code="name_too_long", field="real_name")
+    id_number, facts = _checked_identity(id_number)
+    township, county = _checked_home(home_center)
+    chosen_skills = _checked_skills(skills)
+    chosen_platforms = _checked_platforms(platforms)
+    availability = _checked_availability(availability)
+    volunteer = Volunteer.objects.select_for_update().filter(user=user).first()
+    if volunteer is not None and volunteer.status not in REAPPLYING_STATUSES:
+        message = (
+            _("您的志愿者申请正在审核中，请耐心等待。")
+            if volunteer.status == Volunteer.Status.PENDING
+            else _("您已是注册志愿者，无需重复申请。")
+        )
+        raise ConflictError(message, code="already_applied")
+    digest = id_number_digest(id_number)
+    _refuse_taken_id(digest, except_volunteer=volunteer)
+    volunteer = volunteer or Volunteer(user=user)
+    volunteer.real_name = real_name
+    _set_identity(volunteer, id_number, facts)
+    volunteer.home_center = home_center
+    volunteer.township = township
+    volunteer.county = county
+    volunteer.platforms = chosen_platforms
+    volunteer.availability = availability
+    volunteer.is_party_member = is_party_member
+    volunteer.status = Volunteer.Status.PENDING
+    volunteer.reviewed_by = None
+    volunteer.reviewed_at = None
+    volunteer.review_reason = ""
+    try:
+        with transaction.atomic():
+            volunteer.save()
+    except IntegrityError as exc:
+        # The same ID number applied twice at the same moment: the unique digest decides.
+        raise DomainError(
+            _("该身份证号码已登记为志愿者，不能重复申请。"), code="id_taken", field="id_number"
+        ) from exc
+    volunteer.skills.set(chosen_skills)
+    return volunteer
+
+
+def _reviewable(actor: User, volunteer_id: int) -> Volunteer:
+    """Lock the volunteer for review, or answer as if it did not exist."""
+    volunteer = (
+        volunteers_in_scope(actor)
+        .select_for_update(of=("self",))
+        .select_related("home_center")
+        .filter(pk=volunteer_id)
+        .first()
+    )
+    if volunteer is None:
+        raise NotInScope(_("志愿者不存在或不在您的管辖范围内。"), code="volunteer_not_in_scope")
+    if not can_review(actor, volunteer.home_center):
+        raise DomainError(
+            _("志愿者申请由乡镇（街道）及以上实践中心审核。"), code="review_forbidden"
+        )
+    if volunteer.status != Volunteer.Status.PENDING:
+        raise ConflictError(
+            _("该申请当前状态为“%(status)s”，不能再审核。")
+            % {"status": volunteer.get_status_display()},
+            code="not_pending",
+        )
+    return volunteer
+
+
+@transaction.atomic
+def volunteer_approve(*, actor: User, volunteer_id: int) -> Volunteer:
+    volunteer = _reviewable(actor, volunteer_id)
+    volunteer.status = Volunteer.Status.ACTIVE
+    volunteer.joined_on = timezone.localdate()
+    volunteer.reviewed_by = actor
+    volunteer.reviewed_at = timezone.now()
+    volunteer.review_reason = ""
+    volunteer.save(
+        update_fields=[
+            "status", "joined_on", "reviewed_by", "reviewed_at", "review_reason", "updated_at"
+        ]
+    )  # fmt: skip
+    return volunteer
+
+
+@transaction.atomic
+def volunteer_reject(*, actor: User, volunteer_id: int, reason: str) -> Volunteer:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("请填写不通过的原因。"), code="reason_required", field="reason")
+    if len(reason) > 200:
+        raise DomainError(_("原因不能超过 200 个字。"), code="reason_too_long", field="reason")
+    volunteer = _reviewable(actor, volunteer_id)
+    volunteer.status = Volunteer.Status.REJECTED
+    volunteer.reviewed_by = actor
+    volunteer.reviewed_at = timezone.now()
+    volunteer.review_reason = reason
+    volunteer.save(
+        update_fields=["status", "reviewed_by", "reviewed_at", "review_reason", "updated_at"]
+    )
+    return volunteer
+
+
+@transaction.atomic
+def volunteer_update_preferences(
+    *,
+    volunteer: Volunteer,
+    skills: Iterable[Skill],
+    platforms: Iterable[str],
+    availability: int,
+) -> Volunteer:
+    """The volunteer's own edit of what they can do and when."""
+    volunteer.platforms = _checked_platforms(platforms)
+    volunteer.availability = _checked_availability(availability)
+    volunteer.save(update_fields=["platforms", "availability", "updated_at"])
+    volunteer.skills.set(_checked_skills(skills))
+    return volunteer
+
+
+@transaction.atomic
+def volunteer_update_insurance(
+    *,
+    actor: User,
+    volunteer: Volunteer,
+    insurer: str,
+    insurance_number: str,
+    valid_until: datetime.date | None,
+) -> Volunteer:
+    if not volunteers_in_scope(actor).filter(pk=volunteer.pk).exists():
+        raise NotInScope(_("志愿者不存在或不在您的管辖范围内。"), code="volunteer_not_in_scope")
+    volunteer.insurer = insurer.strip()
+    volunteer.insurance_number = insurance_number.strip()
+    volunteer.insurance_valid_until = valid_until
+    volunteer.save(
+        update_fields=["insurer", "insurance_number", "insurance_valid_until", "updated_at"]
+    )
+    return volunteer
+
+
+@transaction.atomic
+def volunteer_reveal_id_number(
+    *, actor: User, volunteer: Volunteer, client_address: str | None = None
+) -> str:
+    """The ID number in clear, for a cadre in scope; every reveal is written to the audit
+    log in the same transaction, so there is no reveal without its record."""
+    if actor.pk == volunteer.user_id:
+        return decrypt_id_number(volunteer.id_number_encrypted)
+    if not volunteers_in_scope(actor).filter(pk=volunteer.pk).exists():
+        raise NotInScope(_("志愿者不存在或不在您的管辖范围内。"), code="volunteer_not_in_scope")
+    PersonalDataReveal.objects.create(
+        actor=actor,
+        volunteer=volunteer,
+        field=PersonalDataReveal.Field.ID_NUMBER,
+        client_address=client_address,
+    )
+    return decrypt_id_number(volunteer.id_number_encrypted)
+
+
+@transaction.atomic
+def volunteer_create(
+    *,
+    user: User,
+    real_name: str,
+    id_number: str,
+    home_center: Center,
+    status: str = Volunteer.Status.PENDING,
+    joined_on: datetime.date | None = None,
+) -> Volunteer:
+    """A volunteer profile made by the system (seed data, roster import), not by applying."""
+    id_number, facts = _checked_identity(id_number)
+    township, county = _checked_home(home_center)
+    if Volunteer.objects.filter(user=user).exists():
+        raise DomainError(_("该用户已是志愿者。"), code="already_volunteer")
+    _refuse_taken_id(id_number_digest(id_number))
+    volunteer = Volunteer(
+        user=user,
+        real_name=(real_name or user.name).strip(),
+        home_center=home_center,
+        township=township,
+        county=county,
+        status=status,
+        joined_on=joined_on,
+    )
+    _set_identity(volunteer, id_number, facts)
+    volunteer.save()
+    return volunteer
