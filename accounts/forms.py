@@ -43,20 +43,6 @@ class PhoneAuthenticationForm(AuthenticationForm):
         return normalize_phone(self.cleaned_data["username"])
 
 
-class AdminLoginForm(PhoneAuthenticationForm):
-    """The admin's sign-in: cadres enter by their roles, not by Django's is_staff flag,
-    which Django's own admin login form insists on."""
-
-    def confirm_login_allowed(self, user: User) -> None:
-        super().confirm_login_allowed(user)
-        from practice.scoping import is_cadre
-
-        if not (user.is_superuser or is_cadre(user)):
-            raise forms.ValidationError(
-                _("该账号没有管理后台的权限，请使用干部账号登录。"), code="not_cadre"
-            )
-
-
 def _phone_field() -> forms.CharField:
     return forms.CharField(
         label=_("手机号"),

@@ -1,3 +1,6 @@
+"""The accounts' admin. Here, not in accounts: it is scoped by cadre roles and volunteer
+homes, which sit above the user model (volunteers/admin.py registers it)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -8,9 +11,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from accounts.selectors import account_editable_by, users_in_scope
-from accounts.services import user_update
 from practice.admin_scoping import ScopedAdmin
+from volunteers.account_selectors import account_editable_by, users_in_scope
+from volunteers.account_services import user_update
 
 CADRE_EDITABLE = ["name", "is_active"]
 

@@ -1,10 +1,28 @@
+"""The portal's admin site: cadres enter by their roles (practice), sign in by phone
+(accounts), and see every app's pages. It sits in config, above all the apps it gathers."""
+
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import AdminLoginForm
+from accounts.forms import PhoneAuthenticationForm
+from accounts.models import User
+from practice.scoping import is_cadre
+
+
+class AdminLoginForm(PhoneAuthenticationForm):
+    """The admin's sign-in: cadres enter by their roles, not by Django's is_staff flag,
+    which Django's own admin login form insists on."""
+
+    def confirm_login_allowed(self, user: User) -> None:  # type: ignore[override]
+        super().confirm_login_allowed(user)
+        if not (user.is_superuser or is_cadre(user)):
+            raise forms.ValidationError(
+                _("该账号没有管理后台的权限，请使用干部账号登录。"), code="not_cadre"
+            )
 
 
 class PortalAdminSite(admin.AdminSite):
@@ -16,8 +34,6 @@ class PortalAdminSite(admin.AdminSite):
     def has_permission(self, request: HttpRequest) -> bool:
         # A cadre's right to the admin comes from holding a role at a center; what they see
         # there is narrowed to that subtree by each ModelAdmin.
-        from practice.scoping import is_cadre
-
         # Asked many times per admin page (every has_*_permission): answer once per request.
         cached = getattr(request, "_portal_admin_allowed", None)
         if cached is None:
