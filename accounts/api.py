@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in
+from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -21,7 +24,7 @@ from core.http import client_address
 
 
 class PhoneField(serializers.CharField):
-    def to_internal_value(self, data: object) -> str:
+    def to_internal_value(self, data: Any) -> str:
         return normalize_phone(super().to_internal_value(data))
 
 
@@ -40,7 +43,7 @@ class TokenObtainApi(APIView):
         request=TokenRequestSerializer,
         responses={200: inline_serializer("Token", {"token": serializers.CharField()})},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: Request) -> Response | HttpResponse:
         incoming = TokenRequestSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         # django-axes tracks failures on the Django request, not DRF's wrapper.

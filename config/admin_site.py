@@ -17,7 +17,7 @@ class AdminLoginForm(PhoneAuthenticationForm):
     """The admin's sign-in: cadres enter by their roles, not by Django's is_staff flag,
     which Django's own admin login form insists on."""
 
-    def confirm_login_allowed(self, user: User) -> None:  # type: ignore[override]
+    def confirm_login_allowed(self, user: User) -> None:
         super().confirm_login_allowed(user)
         if not (user.is_superuser or is_cadre(user)):
             raise forms.ValidationError(
@@ -39,5 +39,5 @@ class PortalAdminSite(admin.AdminSite):
         if cached is None:
             user = request.user
             cached = bool(user.is_active and (user.is_superuser or is_cadre(user)))
-            request._portal_admin_allowed = cached
+            setattr(request, "_portal_admin_allowed", cached)  # noqa: B010  (not a field)
         return cached

@@ -7,11 +7,11 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import AccountSerializer
+from accounts.http import AuthenticatedRequest
 from practice.models import Center
 from volunteers.account_selectors import Role, user_roles
 from volunteers.models import Team, Volunteer
@@ -42,7 +42,8 @@ class MeVolunteerSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(MeTeamSerializer(many=True))
     def get_teams(self, volunteer: Volunteer) -> list[dict[str, object]]:
-        return MeTeamSerializer(teams_of_volunteer(volunteer).order_by("id"), many=True).data
+        teams = teams_of_volunteer(volunteer).order_by("id")
+        return MeTeamSerializer(teams, many=True).data  # type: ignore[return-value]  # many=True gives a ReturnList; the stubs say ReturnDict
 
 
 class MeSerializer(AccountSerializer):
@@ -58,7 +59,7 @@ class MeApi(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses=MeSerializer)
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:  # type: ignore[override]
         user = request.user
         roles = user_roles(user)
         body = dict(AccountSerializer(user).data)
