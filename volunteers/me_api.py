@@ -59,7 +59,7 @@ class MeApi(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses=MeSerializer)
-    def get(self, request: AuthenticatedRequest) -> Response:  # type: ignore[override]
+    def get(self, request: AuthenticatedRequest) -> Response:
         user = request.user
         roles = user_roles(user)
         body = dict(AccountSerializer(user).data)
