@@ -202,7 +202,5 @@ def verification_code_check(
         message = _("验证码错误次数过多，已作废，请重新获取。")
     else:
         attempts = verification.attempts if verification is not None else max_attempts
-        message = _("验证码不正确，还可再试 %(left)d 次。") % {
-            "left": max_attempts - attempts
-        }
+        message = _("验证码不正确，还可再试 %(left)d 次。") % {"left": max_attempts - attempts}
     raise DomainError(message, code=f"code_{outcome}", field="code")

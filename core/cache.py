@@ -69,9 +69,7 @@ class BreakerRedisCache(RedisCache):
     ) -> None:
         return self._guarded("set", key, value, timeout, version=version)
 
-    def touch(
-        self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
-    ) -> bool:
+    def touch(self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
         return self._guarded("touch", key, timeout, version=version)
 
     def delete(self, key: Any, version: int | None = None) -> bool:

@@ -132,6 +132,4 @@ def manages_whole_tree(user: object) -> bool:
         return False
     if getattr(user, "is_superuser", False):
         return True
-    return CadreRole.objects.filter(
-        user=account_of(user), center__parent__isnull=True
-    ).exists()
+    return CadreRole.objects.filter(user=account_of(user), center__parent__isnull=True).exists()

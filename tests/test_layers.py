@@ -110,7 +110,7 @@ def _string(node: ast.expr | None) -> str | None:
 
 
 def _label_of(reference: str) -> str | None:
-    """"volunteers.Skill" and "volunteers.skill" name app volunteers; "Skill" and "self"
+    """ "volunteers.Skill" and "volunteers.skill" name app volunteers; "Skill" and "self"
     name the app the code is in (None)."""
     if "." not in reference:
         return None
@@ -146,8 +146,7 @@ def references_in(source: str, path: str) -> list[Reference]:
             if match:
                 add(node, match["label"], repr(node.value))
         elif isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id in ("dependencies", "run_before")
-            for t in node.targets
+            isinstance(t, ast.Name) and t.id in ("dependencies", "run_before") for t in node.targets
         ):
             kind = next(t.id for t in node.targets if isinstance(t, ast.Name))
             if isinstance(node.value, ast.List | ast.Tuple):
@@ -174,9 +173,7 @@ def violations(
         target = packages.get(ref.label.lstrip("!"))
         if target is None or target not in layers.order:
             continue  # Django's and third-party apps sit below every layer.
-        allowed = (
-            layers.allows(target, package) if reverse else layers.allows(package, target)
-        )
+        allowed = layers.allows(target, package) if reverse else layers.allows(package, target)
         if not allowed and (ref.path, target) not in HISTORICAL:
             out.append(f"{ref.path}:{ref.line}: {package} names {target}: {ref.what}")
     return out
