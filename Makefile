@@ -24,5 +24,13 @@ demo: setup
 test: setup
 	DATABASE_URL=$(DATABASE_URL) REDIS_URL=$(REDIS_URL) $(BIN)/pytest $(PYTEST_ARGS)
 
+# Every gate of docs/layers.md. The format check runs last, so that the others' verdicts are
+# shown even while the tree waits for a `ruff format .`.
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/pytest -q -p no:cacheprovider tests/test_layers.py
+	DATABASE_URL=$(DATABASE_URL) REDIS_URL=$(REDIS_URL) \
+		$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/ruff format --check .

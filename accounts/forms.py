@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
@@ -34,27 +34,14 @@ class PhoneAuthenticationForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         # AuthenticationForm caps the field at the model's 11 characters, which would stop a
         # browser from taking "+86 138 0013 8000"; the number is normalised in clean.
-        self.fields["username"].max_length = 20
-        self.fields["username"].widget.attrs["maxlength"] = "20"
+        username = cast(forms.CharField, self.fields["username"])
+        username.max_length = 20
+        username.widget.attrs["maxlength"] = "20"
 
     def clean_username(self) -> str:
         # Normalised before authenticate(), so "138 0013 8000" and "13800138000" are one
         # account for the lockout counter as well.
         return normalize_phone(self.cleaned_data["username"])
-
-
-class AdminLoginForm(PhoneAuthenticationForm):
-    """The admin's sign-in: cadres enter by their roles, not by Django's is_staff flag,
-    which Django's own admin login form insists on."""
-
-    def confirm_login_allowed(self, user: User) -> None:
-        super().confirm_login_allowed(user)
-        from practice.scoping import is_cadre
-
-        if not (user.is_superuser or is_cadre(user)):
-            raise forms.ValidationError(
-                _("该账号没有管理后台的权限，请使用干部账号登录。"), code="not_cadre"
-            )
 
 
 def _phone_field() -> forms.CharField:
@@ -110,7 +97,8 @@ class _ServiceForm(forms.Form):
 
 class _PasswordsMatch(_ServiceForm):
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("password") and cleaned.get("password") != cleaned.get("password_again"):
             self.add_error("password_again", _("两次输入的密码不一致。"))
         return cleaned

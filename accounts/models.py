@@ -45,7 +45,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     name = models.CharField(_("姓名"), max_length=50)
     is_active = models.BooleanField(_("启用"), default=True)
     # Django's own staff flag is kept for technical operators only; cadres reach the admin
-    # through their roles (see core.admin_site).
+    # through their roles (see config.admin_site).
     is_staff = models.BooleanField(_("系统运维人员"), default=False)
     date_joined = models.DateTimeField(_("注册时间"), default=timezone.now)
     # Set when the owner proved they hold the phone (a code sent to it). Until then the

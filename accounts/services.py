@@ -11,10 +11,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts.models import User
 from accounts.phones import normalize_phone
-from accounts.selectors import account_editable_by
-from core.errors import DomainError, NotInScope, clean_or_refuse
-from practice.models import Center
-from practice.services import cadre_role_grant
+from core.errors import DomainError, clean_or_refuse
 
 
 def _checked_user(*, phone: str, name: str, password: str | None) -> User:
@@ -105,12 +102,13 @@ def password_change(*, user: User, old_password: str, new_password: str) -> User
 
 
 @transaction.atomic
-def cadre_create(
-    *, phone: str, center: Center, name: str | None = None, password: str | None = None
+def account_ensure(
+    *, phone: str, name: str | None = None, password: str | None = None
 ) -> tuple[User, bool]:
-    """Give the account with ``phone`` a cadre role at ``center``, creating the account if
-    there is none (then ``name`` and ``password`` are required). Returns the user and
-    whether it was created. Run by deployers, outside any cadre's scope."""
+    """The account with ``phone``, created if there is none (then ``name`` and ``password``
+    are required), its name and password changed to those given. Returns the user and
+    whether it was created. For deployers (practice's ``cadre_create``), outside any
+    cadre's scope."""
     phone = normalize_phone(phone)
     user = User.objects.filter(phone=phone).first()
     created = user is None
@@ -138,30 +136,4 @@ def cadre_create(
             changed.append("password")
         if changed:
             user.save(update_fields=changed)
-    cadre_role_grant(actor=None, user=user, center=center)
     return user, created
-
-
-@transaction.atomic
-def user_update(*, actor: User, user: User, fields: list[str]) -> User:
-    """Save the admin's changes to ``user``; the caller has scoped ``user`` to ``actor``.
-
-    Only a cadre whose scope covers every role of the account may change it
-    (``account_editable_by``). Cadres may change names and switch accounts on and off,
-    never the technical flags, and never their own active flag (a cadre locking themself
-    out needs a colleague).
-    """
-    if not account_editable_by(actor, user):
-        raise NotInScope(_("该账号不在您的管理范围内，不能修改。"), code="account_not_editable")
-    allowed = {"name", "is_active"} if not actor.is_superuser else set(fields)
-    refused = set(fields) - allowed
-    if refused:
-        raise DomainError(
-            _("您无权修改这些字段：%(fields)s") % {"fields": ", ".join(sorted(refused))}
-        )
-    if user.pk == actor.pk and "is_active" in fields and not user.is_active:
-        raise DomainError(_("不能停用您本人的账号。"), code="deactivate_self", field="is_active")
-    clean_or_refuse(user, exclude=["password", "last_login"])
-    if fields:
-        user.save(update_fields=fields)
-    return user

@@ -152,7 +152,7 @@ class AccountDelayBackend:
         if until is not None:
             setattr(request, DELAYED_UNTIL, until)
             # axes's middleware (and the token endpoint) answer with the lockout page.
-            request.axes_locked_out = True
+            setattr(request, "axes_locked_out", True)  # noqa: B010  (axes reads it back)
             raise PermissionDenied
         setattr(request, PASSWORD_TRIED, True)
         return None
@@ -161,7 +161,9 @@ class AccountDelayBackend:
     # login() without a backend) would otherwise pick it for the session.
 
 
-def on_login_failed(sender: Any, credentials: dict[str, Any], request=None, **kwargs: Any) -> None:
+def on_login_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
     if request is None or not getattr(request, PASSWORD_TRIED, False):
         return
     # One authenticate() call is one guess, whatever else listens to the signal.
@@ -169,7 +171,7 @@ def on_login_failed(sender: Any, credentials: dict[str, Any], request=None, **kw
     until = signin_failure_record(credentials.get("username"))
     if until is not None:
         setattr(request, DELAYED_UNTIL, until)
-        request.axes_locked_out = True
+        setattr(request, "axes_locked_out", True)  # noqa: B010  (axes reads it back)
 
 
 def on_logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:

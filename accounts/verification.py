@@ -194,14 +194,13 @@ def verification_code_check(
                 verification.voided_at = now
             verification.save(update_fields=["attempts", "voided_at"])
             outcome = "voided" if verification.voided_at else "wrong"
-    if outcome == "used":
+    if outcome == "used" and verification is not None:
         return verification
     if outcome == "none":
         message = _("验证码无效或已过期，请重新获取。")
     elif outcome == "voided":
         message = _("验证码错误次数过多，已作废，请重新获取。")
     else:
-        message = _("验证码不正确，还可再试 %(left)d 次。") % {
-            "left": max_attempts - verification.attempts
-        }
+        attempts = verification.attempts if verification is not None else max_attempts
+        message = _("验证码不正确，还可再试 %(left)d 次。") % {"left": max_attempts - attempts}
     raise DomainError(message, code=f"code_{outcome}", field="code")

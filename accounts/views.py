@@ -7,6 +7,8 @@ again as it stands (a lost code is asked for again from the second step).
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -16,16 +18,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import PasswordChangeForm, PasswordResetForm, PhoneCodeRequestForm, SignUpForm
+from accounts.http import AuthenticatedHttpRequest
 from accounts.phones import mask_phone, normalize_phone
 from accounts.verification import Purpose, code_minutes
 from core.http import client_address
 
 SEND_STEP = "send_code"
 
+FinalForm = TypeVar("FinalForm", SignUpForm, PasswordResetForm)
+
 
 def _two_steps(
-    request: HttpRequest, *, purpose: str, final_form_class: type, template: str
-) -> tuple[HttpResponse | None, object]:
+    request: HttpRequest, *, purpose: str, final_form_class: type[FinalForm], template: str
+) -> tuple[HttpResponse | None, FinalForm | None]:
     """Run the code step if it was asked for; return the page to show, or the final
     form (bound when it was submitted) for the caller to complete."""
     if request.method == "POST" and SEND_STEP in request.POST:
@@ -54,8 +59,8 @@ def signup(request: HttpRequest) -> HttpResponse:
     page, form = _two_steps(
         request, purpose=Purpose.SIGNUP, final_form_class=SignUpForm, template=template
     )
-    if page is not None:
-        return page
+    if page is not None or form is None:
+        return page or redirect("accounts:signup")
     if form.is_valid():
         user = form.save()
         if user is not None:
@@ -71,8 +76,8 @@ def password_reset(request: HttpRequest) -> HttpResponse:
     page, form = _two_steps(
         request, purpose=Purpose.RESET, final_form_class=PasswordResetForm, template=template
     )
-    if page is not None:
-        return page
+    if page is not None or form is None:
+        return page or redirect("accounts:password_reset")
     if form.is_valid() and form.save() is not None:
         messages.success(request, _("密码已重置，请用新密码登录。"))
         return redirect("accounts:login")
@@ -82,7 +87,7 @@ def password_reset(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def password_change(request: HttpRequest) -> HttpResponse:
+def password_change(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = PasswordChangeForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid() and form.save() is not None:
         # The password is part of the session's hash: keep this browser signed in.

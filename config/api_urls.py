@@ -3,7 +3,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import (
-    MeApi,
     PasswordResetApi,
     RegisterApi,
     TokenObtainApi,
@@ -12,6 +11,7 @@ from accounts.api import (
 from orders.api import OrderViewSet
 from practice.api import CenterViewSet, ServiceViewSet
 from volunteers.api import TeamViewSet, VolunteerViewSet
+from volunteers.me_api import MeApi
 
 router = DefaultRouter()
 router.register("centers", CenterViewSet, basename="center")

@@ -1,4 +1,6 @@
+import logging
 import os
+from typing import Any
 
 from celery import Celery
 from celery.signals import after_setup_logger, after_setup_task_logger, task_postrun, task_prerun
@@ -12,7 +14,7 @@ app.autodiscover_tasks()
 
 @task_prerun.connect
 @task_postrun.connect
-def _close_old_database_connections(**_kwargs) -> None:
+def _close_old_database_connections(**_kwargs: Any) -> None:
     """Treat each task as Django treats a request: keep the connection while it is younger
     than CONN_MAX_AGE and still usable, drop it otherwise. (Celery's own Django fixup would
     close it around every task; CELERY_DB_REUSE_MAX in settings turns that off.)"""
@@ -23,7 +25,7 @@ def _close_old_database_connections(**_kwargs) -> None:
 
 @after_setup_logger.connect
 @after_setup_task_logger.connect
-def _mask_personal_data_in_worker_logs(logger, **_kwargs) -> None:
+def _mask_personal_data_in_worker_logs(logger: logging.Logger, **_kwargs: Any) -> None:
     """A worker replaces the root logger's handlers with its own (worker_hijack_root_logger)
     and so drops the filter settings put there: put it back on Celery's handlers."""
     from core.logging import add_filter_to_handlers

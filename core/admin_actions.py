@@ -6,6 +6,7 @@ means stays in each ModelAdmin, since it is its own service's call.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.contrib import admin
@@ -14,6 +15,9 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
 
 
 class RejectReasonForm(forms.Form):
@@ -32,9 +36,9 @@ def reject_with_reason(
     reject: Callable[[str], None],
     rows: Iterable[tuple[int, str]],
     action_name: str,
-    title: str,
-    intro: str,
-    reason_help: str,
+    title: StrOrPromise,
+    intro: StrOrPromise,
+    reason_help: StrOrPromise,
 ) -> TemplateResponse | None:
     """The action ``action_name`` in two passes. First, a page listing the selected
     ``rows`` (id, label) and asking for the reason; its POST comes back to the action with

@@ -40,7 +40,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, BadBody):
         # With its code, as a domain error gives it, so a client can tell the reasons apart.
         return Response(
-            {"detail": str(exc.detail), "code": exc.detail.code}, status=exc.status_code
+            {"detail": str(exc.detail), "code": exc.get_codes()}, status=exc.status_code
         )
     if isinstance(exc, ParseError):
         # DRF words this in English whatever the language ("JSON parse error - ...").

@@ -12,6 +12,7 @@ ignored, and emptied as the next outage begins.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import redis
@@ -31,7 +32,8 @@ FALLBACK_MAX_ENTRIES = 10_000
 class BreakerRedisCache(RedisCache):
     def __init__(self, server: Any, params: dict[str, Any]) -> None:
         super().__init__(server, params)
-        self._breaker = breaker_for(self._servers[0])
+        # The server list is RedisCache's own attribute, which the stubs do not declare.
+        self._breaker = breaker_for(self._servers[0])  # type: ignore[attr-defined]
         fallback_params = {
             key: value
             for key, value in params.items()
@@ -54,35 +56,41 @@ class BreakerRedisCache(RedisCache):
                 return result
         return getattr(self._fallback, operation)(*args, **kwargs)
 
-    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+    def add(
+        self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> bool:
         return self._guarded("add", key, value, timeout, version=version)
 
-    def get(self, key, default=None, version=None):
+    def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
         return self._guarded("get", key, default, version=version)
 
-    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+    def set(
+        self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> None:
         return self._guarded("set", key, value, timeout, version=version)
 
-    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+    def touch(self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
         return self._guarded("touch", key, timeout, version=version)
 
-    def delete(self, key, version=None):
+    def delete(self, key: Any, version: int | None = None) -> bool:
         return self._guarded("delete", key, version=version)
 
-    def get_many(self, keys, version=None):
+    def get_many(self, keys: Iterable[Any], version: int | None = None) -> dict[Any, Any]:
         return self._guarded("get_many", keys, version=version)
 
-    def has_key(self, key, version=None):
+    def has_key(self, key: Any, version: int | None = None) -> bool:
         return self._guarded("has_key", key, version=version)
 
-    def incr(self, key, delta=1, version=None):
+    def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
         return self._guarded("incr", key, delta, version=version)
 
-    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+    def set_many(
+        self, data: dict[Any, Any], timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> list[Any]:
         return self._guarded("set_many", data, timeout, version=version)
 
-    def delete_many(self, keys, version=None):
+    def delete_many(self, keys: Iterable[Any], version: int | None = None) -> None:
         return self._guarded("delete_many", keys, version=version)
 
-    def clear(self):
+    def clear(self) -> None:
         return self._guarded("clear")

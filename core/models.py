@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -35,8 +36,12 @@ class Notification(models.Model):
     """One message in a user's in-app inbox. ``key`` names the event it reports, unique per
     user, so a task that runs twice notifies once."""
 
+    # By the setting, not "accounts.User": core sits below accounts (docs/layers.md).
     user = models.ForeignKey(
-        "accounts.User", verbose_name=_("收件人"), on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("收件人"),
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     key = models.CharField(max_length=64)
     title = models.CharField(_("标题"), max_length=100)

@@ -12,7 +12,8 @@ in the API's error shape.
 from __future__ import annotations
 
 import codecs
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import IO, Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -40,6 +41,7 @@ def nesting_depth(document: Any, *, limit: int) -> int:
     pending: list[tuple[Any, int]] = [(document, 1)]
     while pending:
         value, depth = pending.pop()
+        children: Iterable[Any]
         if isinstance(value, dict):
             children = value.values()
         elif isinstance(value, list):
@@ -61,7 +63,12 @@ def body_too_large() -> RequestBodyTooLarge:
 
 
 class BoundedJSONParser(JSONParser):
-    def parse(self, stream, media_type=None, parser_context=None) -> Any:
+    def parse(
+        self,
+        stream: IO[Any],
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> Any:
         parser_context = parser_context or {}
         encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE

@@ -7,7 +7,7 @@ They are added here rather than by hand on each view, so a view added later is d
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
@@ -95,12 +95,16 @@ def describe_like_the_model(field: serializers.Field) -> None:
 
 
 class PortalAutoSchema(AutoSchema):
-    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+    def _map_serializer_field(
+        self, field: Any, direction: Literal["request", "response"], bypass_extensions: bool = False
+    ) -> Any:
         if direction == "response":
             describe_like_the_model(field)
         return super()._map_serializer_field(field, direction, bypass_extensions)
 
-    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+    def _get_response_bodies(
+        self, direction: Literal["request", "response"] = "response"
+    ) -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         if direction != "response":
             return responses

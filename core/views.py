@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import REASON_NO_CSRF_COOKIE, REASON_NO_REFERER
@@ -39,10 +40,13 @@ INBOX_PAGE_SIZE = 50
 @require_http_methods(["GET", "POST"])
 def inbox(request: HttpRequest) -> HttpResponse:
     """The signed-in user's messages, newest first; POST marks them all read."""
+    user_id = request.user.pk
+    if user_id is None:  # Never, behind login_required; but the type cannot say so.
+        return redirect_to_login(request.get_full_path())
     if request.method == "POST":
-        notifications_mark_read(user_id=request.user.pk)
+        notifications_mark_read(user_id=user_id)
         return redirect("inbox")
-    notifications = Notification.objects.filter(user=request.user).order_by("-id")[:INBOX_PAGE_SIZE]
+    notifications = Notification.objects.filter(user_id=user_id).order_by("-id")[:INBOX_PAGE_SIZE]
     return render(request, "core/inbox.html", {"notifications": notifications})
 
 

@@ -9,6 +9,7 @@ from functools import cached_property
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from accounts.http import account_of
 from core.models import Notification
 from orders.selectors import QUEUE_COUNT_CAP, cadre_queue_counts, capped_counts
 from practice.models import CadreRole
@@ -25,11 +26,11 @@ class PortalWork:
     cadre); two more only for a cadre or a superuser (their roles, then the queue)."""
 
     def __init__(self, user: object) -> None:
-        self.user = user
+        self.user = account_of(user)
 
     @cached_property
     def _basics(self) -> dict[str, int]:
-        if not getattr(self.user, "is_authenticated", False):
+        if self.user is None:
             return {"unread": 0, "roles": 0}
         return capped_counts(
             {
@@ -49,7 +50,7 @@ class PortalWork:
 
     @cached_property
     def queue(self) -> dict[str, str] | None:
-        if not self.is_dispatcher:
+        if not self.is_dispatcher or self.user is None:
             return None
         roles = None
         if not getattr(self.user, "is_superuser", False):

@@ -9,6 +9,8 @@ too). The services stay the last word: their refusals go back beside the field t
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +23,9 @@ VILLAGE_REQUIRED = _("请选择服务所在的村（社区）。")
 TIME_INVALID = _("请按“年-月-日 时:分”填写时间。")
 # What a datetime-local box sends, and what people type where the browser has none.
 TIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
 
 
 class DomainErrorForm(forms.Form):
@@ -42,11 +47,11 @@ class LinesField(forms.CharField):
     ``maxlength`` and sends two (CR LF): kept as one, the count agrees with the box's."""
 
     def to_python(self, value: object) -> str:
-        return super().to_python(value).replace("\r\n", "\n")
+        return (super().to_python(value) or "").replace("\r\n", "\n")
 
 
 class OrderPlaceForm(DomainErrorForm):
-    center = forms.ModelChoiceField(
+    center: forms.ModelChoiceField[Center] = forms.ModelChoiceField(
         label=_("服务所在村（社区）"),
         queryset=Center.objects.none(),
         empty_label=_("请选择"),
@@ -90,17 +95,19 @@ class OrderPlaceForm(DomainErrorForm):
         error_messages={"invalid": TIME_INVALID},
     )
 
-    def __init__(self, *args, villages: QuerySet[Center], wish: bool = False, **kwargs) -> None:
+    def __init__(
+        self, *args: Any, villages: QuerySet[Center], wish: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["center"].queryset = villages
+        cast(forms.ModelChoiceField, self.fields["center"]).queryset = villages
         if wish:
             self._word_as_wish()
         # "请填写标题。" rather than Django's "这个字段是必填项。", in the words the service
         # uses, and after a wish has renamed its fields.
         for name in ("title", "address", "contact_phone"):
-            field = self.fields[name]
+            field = cast(forms.CharField, self.fields[name])
             field.error_messages.update(text_messages(field.label, field.max_length))
-        description = self.fields["description"]
+        description = cast(forms.CharField, self.fields["description"])
         description.error_messages.update(
             text_messages(_("心愿说明") if wish else _("需求描述"), description.max_length)
         )
@@ -108,8 +115,9 @@ class OrderPlaceForm(DomainErrorForm):
     def clean_contact_phone(self) -> str:
         return rules.clean_contact_number(self.cleaned_data["contact_phone"])
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("preferred_start"), data.get("preferred_end")
         if start is not None or end is not None:
             try:
@@ -133,7 +141,7 @@ class OrderPlaceForm(DomainErrorForm):
         del fields["preferred_start"], fields["preferred_end"]
 
 
-def text_messages(label: str, max_length: int) -> dict[str, str]:
+def text_messages(label: StrOrPromise | None, max_length: int | None) -> dict[str, str]:
     """A box's "required" and "too long" in the words the services use (``_text``)."""
     return {
         "required": _("请填写%(label)s。") % {"label": label},
@@ -191,8 +199,9 @@ class DispatchForm(DomainErrorForm):
     volunteer = forms.IntegerField(required=False, min_value=1)
     team = forms.IntegerField(required=False, min_value=1)
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if bool(data.get("volunteer")) == bool(data.get("team")):
             raise forms.ValidationError(_("请选择派给一名志愿者或一支队伍。"))
         return data

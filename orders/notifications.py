@@ -17,7 +17,7 @@ S = Order.Status
 
 
 def _offered_to(order: Order) -> list[int]:
-    if order.dispatched_volunteer_id:
+    if order.dispatched_volunteer is not None:
         return [order.dispatched_volunteer.user_id]
     if order.dispatched_team_id:
         return list(
@@ -102,7 +102,7 @@ def _wish_messages(event: OrderEvent, order: Order) -> list[tuple[str, str, list
     """A wish a donor claimed: the donor hears what a volunteer would of their task (and is
     told their own claim and fulfilment were recorded), the resident hears of the claim."""
     subject = f"#{order.pk} {order.title}"
-    donor = [order.donor_id]
+    donor = [order.donor_id] if order.donor_id is not None else []
     to = event.to_status
     if to == S.ACCEPTED and event.from_status == S.ACCEPTED:
         # The claim confirmed (orders.services.wish_claim_confirm): the contact is open now.
@@ -130,7 +130,7 @@ def _wish_messages(event: OrderEvent, order: Order) -> list[tuple[str, str, list
 
 
 def _message(event: OrderEvent, order: Order) -> tuple[str, str, list[int]]:
-    holder = [order.accepted_by.user_id] if order.accepted_by_id else []
+    holder = [order.accepted_by.user_id] if order.accepted_by is not None else []
     subject = f"#{order.pk} {order.title}"
     to = event.to_status
     if to == S.DISPATCHED:

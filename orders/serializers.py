@@ -88,7 +88,7 @@ class OrderEventSerializer(serializers.ModelSerializer):
     def get_by(self, event: OrderEvent) -> str | None:
         # None is the automatic dispatcher or the deadline sweep. The resident's own steps
         # name them only to whom the contact policy shows them (``hidden_actor_id``).
-        if not event.actor_id:
+        if not event.actor_id or event.actor is None:
             return None
         if event.actor_id == self.context.get("hidden_actor_id"):
             return mask_name(event.actor.name)
@@ -160,7 +160,8 @@ class OrderDetailSerializer(OrderSerializer):
         context = {**self.context}
         if not self._visible(order):
             context["hidden_actor_id"] = order.resident_id
-        return OrderEventSerializer(order.events.all(), many=True, context=context).data
+        events = order.events.all()
+        return OrderEventSerializer(events, many=True, context=context).data  # type: ignore[return-value]  # many=True gives a ReturnList; the stubs say ReturnDict
 
 
 class OrderPlaceSerializer(serializers.Serializer):
@@ -171,7 +172,7 @@ class OrderPlaceSerializer(serializers.Serializer):
             "incorrect_type": _("请选择服务项目。"),
         },
     )
-    center = serializers.PrimaryKeyRelatedField(
+    center: serializers.PrimaryKeyRelatedField[Center] = serializers.PrimaryKeyRelatedField(
         queryset=Center.objects.all(),
         error_messages={
             "does_not_exist": _("所选的村（社区）不存在。"),

@@ -7,6 +7,7 @@ input is, and enqueue the follow-up tasks on commit.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -231,7 +232,7 @@ def order_accept(*, volunteer: Volunteer, order_id: int) -> Order:
         )
         if not (to_me or to_my_team):
             raise NotInScope(_("订单不存在。"), code="order_not_offered")
-        condition = (
+        condition: dict[str, object] = (
             {"dispatched_volunteer": volunteer}
             if to_me
             else {"dispatched_team_id": offered["dispatched_team_id"]}
@@ -454,7 +455,7 @@ def order_flag_undispatchable(*, order_id: int, at: datetime.datetime | None = N
 # which wishes keep.
 
 
-def _wish_for_claim(donor: User, order_id: int) -> dict[str, object]:
+def _wish_for_claim(donor: User, order_id: int) -> Mapping[str, object]:
     """The facts a claim is checked against. A wish in any state answers: it was on the wall
     to everyone while it was open, and the donor who lost a race must learn who won. Any
     other order stays absent (404) unless the reader may already see it."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -39,6 +39,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     S.CANCELLED: frozenset(),
     S.REJECTED: frozenset(),
 }
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise as StrPromise
 
 
 # A micro-wish claimed by a donor skips dispatch, and needs no check-in: a donation is handed
@@ -129,7 +132,7 @@ def _refusal(order_id: int, to: str, *, donation: bool = False) -> IllegalTransi
     )
 
 
-ACTION_NAMES = {
+ACTION_NAMES: dict[str, StrPromise] = {
     S.DISPATCHED: gettext_lazy("派单"),
     S.ACCEPTED: gettext_lazy("接单"),
     S.PLACED: gettext_lazy("退回重新派单"),
@@ -139,7 +142,7 @@ ACTION_NAMES = {
     S.CANCELLED: gettext_lazy("取消"),
     S.REJECTED: gettext_lazy("驳回"),
 }
-DONATION_ACTION_NAMES = {
+DONATION_ACTION_NAMES: dict[str, StrPromise] = {
     S.ACCEPTED: gettext_lazy("认领"),
     S.COMPLETED: gettext_lazy("标记为已实现"),
 }
@@ -235,7 +238,7 @@ def _claim_next_portable(*, volunteer_id: int, actor_id: int | None) -> int | No
             transition(
                 order_id,
                 to=S.ACCEPTED,
-                actor=User.objects.filter(pk=actor_id).first(),
+                actor=User.objects.filter(pk=actor_id).first() if actor_id else None,
                 only_from=frozenset({S.DISPATCHED}),
                 extra_condition={"dispatched_team_id__in": teams.values("team_id")},
                 accepted_by_id=volunteer_id,
@@ -313,7 +316,7 @@ def dispatch_to_best(
         placed=sql_literal(S.PLACED),
         dispatched=sql_literal(S.DISPATCHED),
     )
-    params = candidate_params(
+    params: dict[str, Any] = candidate_params(
         order_id=order_id, service_id=None, tier_id=None, slot_bit=slot_bit, today=today, limit=1
     )
     params.update(deadline=deadline, now=timezone.now())
@@ -351,10 +354,10 @@ def _prepared(cursor: Any, name: str, sql: str) -> tuple[str, list[str]]:
             ordered.append(key)
     raw = connection.connection
     session = (id(raw), raw.get_backend_pid())
-    known = getattr(connection, "portal_prepared", None)
+    known: tuple[tuple[int, int], set[str]] | None = getattr(connection, "portal_prepared", None)
     if known is None or known[0] != session:
         known = (session, set())
-        connection.portal_prepared = known
+        setattr(connection, "portal_prepared", known)  # noqa: B010  (ours, on Django's object)
     done = known[1]
     if name not in done:
         positional = _PARAMETER.sub(lambda match: f"${ordered.index(match.group(1)) + 1}", sql)

@@ -14,10 +14,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import quote
-from django.db.models import ForeignKey, Model, QuerySet
+from django.core.exceptions import PermissionDenied
+from django.db.models import ForeignKey, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
+from accounts.http import account_of
+from accounts.models import User
 from core.errors import DomainError, NotInScope
 from practice.models import Center
 from practice.scoping import scope_queryset, visible_centers
@@ -29,11 +32,13 @@ class ServiceValidatedForm(forms.ModelForm):
 
     actor: ClassVar[Any] = None
 
-    def validate_with_service(self, instance: Model) -> None:
+    # Any: each form judges its own model (a Center, a Service, a Team...).
+    def validate_with_service(self, instance: Any) -> None:
         raise NotImplementedError
 
     def _post_clean(self) -> None:
-        super()._post_clean()
+        # Django's own hook after the model's validation; the stubs do not declare it.
+        super()._post_clean()  # type: ignore[misc]
         if self.errors:
             return
         try:
@@ -125,8 +130,20 @@ class ScopedAdmin(admin.ModelAdmin):
             kwargs["queryset"] = visible_centers(request.user).order_by("tree_id", "lft")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm]:
         form = super().get_form(request, obj, change=change, **kwargs)
         if issubclass(form, ServiceValidatedForm):
             form = type(form.__name__, (form,), {"actor": request.user})
         return form
+
+
+def admin_actor(request: HttpRequest) -> User:
+    """The account behind an admin request: the admin site lets only signed-in cadres and
+    superusers reach a ModelAdmin (config.admin_site), which the request's type cannot say.
+    Should an anonymous request get here all the same, it is refused, not handed on."""
+    account = account_of(request.user)
+    if account is None:
+        raise PermissionDenied
+    return account

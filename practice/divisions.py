@@ -25,7 +25,7 @@ PARENT_LEVEL = {
 }
 # How many leading digits a division shares with its parent's code.
 SHARED_PREFIX = {Level.COUNTY: 4, Level.TOWNSHIP: 6, Level.VILLAGE: 9}
-NAME_MAX_LENGTH = Center._meta.get_field("name").max_length
+NAME_MAX_LENGTH: int = Center._meta.get_field("name").max_length or 0
 
 
 @dataclass(frozen=True)

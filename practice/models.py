@@ -50,7 +50,7 @@ center_code_validator = RegexValidator(
 )
 
 
-class Center(MPTTModel, TimeStampedModel):
+class Center(MPTTModel, TimeStampedModel):  # type: ignore[django-manager-missing]  # mptt: no types
     """A practice center, institute, station or base: one node of the four-tier tree.
 
     Official divisions carry their statistical division code; bases carry a code of their

@@ -13,15 +13,17 @@ from typing import TypeVar
 
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 
+from accounts.http import account_of
 from practice.models import CadreRole, Center, Level
 
 M = TypeVar("M", bound=Model)
 
 
 def is_cadre(user: object) -> bool:
-    if not getattr(user, "is_authenticated", False):
+    account = account_of(user)
+    if account is None:
         return False
-    return CadreRole.objects.filter(user=user).exists()
+    return CadreRole.objects.filter(user=account).exists()
 
 
 def _covering_roles(user: object, via: str) -> Exists:
@@ -33,7 +35,7 @@ def _covering_roles(user: object, via: str) -> Exists:
     prefix = f"{via}__" if via else ""
     return Exists(
         CadreRole.objects.filter(
-            user=user,
+            user=account_of(user),
             center__tree_id=OuterRef(f"{prefix}tree_id"),
             center__lft__lte=OuterRef(f"{prefix}lft"),
             center__rght__gte=OuterRef(f"{prefix}rght"),
@@ -76,7 +78,7 @@ def _ancestor_filter(
     """
     allowed = Q(pk__in=[])
     if roles is None:
-        roles = CadreRole.objects.filter(user=user).values_list(*ROLE_COLUMNS)
+        roles = CadreRole.objects.filter(user=account_of(user)).values_list(*ROLE_COLUMNS)
     for center_id, level, tree_id, lft, rght in roles:
         if level == Level.CITY:
             allowed |= Q(**{f"{columns.county}__parent_id": center_id})
@@ -130,4 +132,4 @@ def manages_whole_tree(user: object) -> bool:
         return False
     if getattr(user, "is_superuser", False):
         return True
-    return CadreRole.objects.filter(user=user, center__parent__isnull=True).exists()
+    return CadreRole.objects.filter(user=account_of(user), center__parent__isnull=True).exists()

@@ -7,6 +7,7 @@ from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.services import account_ensure
 from core.errors import DomainError, NotInScope, clean_or_refuse
 from practice.ancestry import refresh_copied_ancestors
 from practice.models import DEFAULT_KIND, LEVEL_AT_DEPTH, CadreRole, Center, Kind, Level, Service
@@ -160,3 +161,15 @@ def cadre_role_revoke(*, actor: User | None, role: CadreRole) -> None:
     if actor is not None and role.user_id == actor.pk and not actor.is_superuser:
         raise DomainError(_("不能撤销您本人的任职。"), code="revoke_own_role")
     role.delete()
+
+
+@transaction.atomic
+def cadre_create(
+    *, phone: str, center: Center, name: str | None = None, password: str | None = None
+) -> tuple[User, bool]:
+    """Give the account with ``phone`` a cadre role at ``center``, creating the account if
+    there is none (then ``name`` and ``password`` are required). Returns the user and
+    whether it was created. Run by deployers, outside any cadre's scope."""
+    user, created = account_ensure(phone=phone, name=name, password=password)
+    cadre_role_grant(actor=None, user=user, center=center)
+    return user, created

@@ -29,10 +29,11 @@ from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from accounts.services import cadre_create, resident_register
+from accounts.services import resident_register
 from core import redis_breaker
 from practice.divisions import load_divisions, parse_divisions
 from practice.models import Center
+from practice.services import cadre_create
 from volunteers.catalogue import default_skills_install
 from volunteers.identity import compose_id_number
 from volunteers.models import Volunteer

@@ -685,4 +685,4 @@ class PersonalDataRevealAdmin(ScopedAdmin):
 
 
 # The roster import and export live in their own admin module, on a proxy model.
-from volunteers import roster_admin  # noqa: E402, F401
+from volunteers import account_admin, roster_admin  # noqa: E402, F401

@@ -6,7 +6,7 @@ refusal is put back on the form beside the field it names (see ``add_domain_erro
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -70,7 +70,8 @@ class PreferencesForm(forms.Form):
         that fits a phone; ``checked`` follows what was submitted or stored."""
         field = self["availability"]
         if self.is_bound:
-            chosen = set(self.data.getlist(field.html_name))
+            # Bound to the request's QueryDict, whatever the stubs' Mapping says.
+            chosen = set(self.data.getlist(field.html_name))  # type: ignore[attr-defined]
         else:
             chosen = set(field.initial or [])
         cells = [
@@ -111,7 +112,7 @@ class ApplicationForm(PreferencesForm):
         ),
         widget=IdNumberInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
-    home_center = forms.ModelChoiceField(
+    home_center: forms.ModelChoiceField[Center] = forms.ModelChoiceField(
         label=_("所在村（社区）"),
         queryset=Center.objects.none(),
         empty_label=_("请选择"),
@@ -132,7 +133,7 @@ class ApplicationForm(PreferencesForm):
     def __init__(self, *args: Any, villages: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Only the villages of the township chosen in the earlier steps can be picked.
-        self.fields["home_center"].queryset = villages
+        cast(forms.ModelChoiceField, self.fields["home_center"]).queryset = villages
 
     def clean_id_number(self) -> str:
         """Checked here too, not only by the service, so that a mistyped number is named

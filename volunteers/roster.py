@@ -356,7 +356,7 @@ class RosterCSV(base_formats.CSV):
     that row numbers stay those of the file."""
 
     def create_dataset(self, in_stream: str | bytes, **kwargs: Any) -> tablib.Dataset:
-        text = in_stream
+        text = in_stream if isinstance(in_stream, str) else ""
         if isinstance(in_stream, bytes):
             try:
                 text = in_stream.decode("utf-8-sig")
@@ -425,7 +425,9 @@ class RosterUploadStorage(CacheStorage):
 class RosterResult(Result):
     """A Result whose bad rows carry their spreadsheet row numbers and masked values."""
 
-    def append_invalid_row(self, number: int, row: Mapping[str, Any], validation_error):
+    def append_invalid_row(
+        self, number: int, row: Mapping[str, Any], validation_error: ValidationError
+    ) -> None:
         self.invalid_rows.append(
             InvalidRow(
                 number=number + FIRST_LINE - 1,
@@ -479,7 +481,7 @@ class RosterImportResource(resources.Resource):
     def get_diff_headers(self) -> list[str]:
         return [*IMPORT_COLUMNS, _(OUTCOME)]
 
-    def import_data(self, dataset: tablib.Dataset, dry_run: bool = False, **kwargs: Any):
+    def import_data(self, dataset: tablib.Dataset, dry_run: bool = False, **kwargs: Any) -> Any:
         self.dry_run = dry_run
         self.reading = None
         self._new_rows = []
@@ -517,7 +519,9 @@ class RosterImportResource(resources.Resource):
         return row_result
 
     def after_import(self, dataset: tablib.Dataset, result: Result, **kwargs: Any) -> None:
-        if self.reading is None or result.has_errors() or result.has_validation_errors():
+        if self.reading is None or self.actor is None:
+            return  # nothing was read (before_import refuses an import without a cadre)
+        if result.has_errors() or result.has_validation_errors():
             return
         connection = connections[self.get_db_connection_name()]
         if self.dry_run and not connection.features.supports_transactions:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -24,7 +25,7 @@ from import_export.forms import ExportForm
 from import_export.results import Result
 
 from accounts.phones import mask_phone
-from practice.admin_scoping import ScopedAdmin
+from practice.admin_scoping import ScopedAdmin, admin_actor
 from volunteers.models import RosterInvitation, Volunteer, VolunteerRoster
 from volunteers.roster import (
     RosterCSV,
@@ -93,7 +94,7 @@ class VolunteerRosterAdmin(ImportExportMixin, ScopedAdmin):
         return obj is None and self._is_admin_user(request)
 
     def has_import_permission(self, request: HttpRequest) -> bool:
-        return self._is_admin_user(request) and can_import_roster(request.user)
+        return self._is_admin_user(request) and can_import_roster(admin_actor(request))
 
     def has_export_permission(self, request: HttpRequest) -> bool:
         return self._is_admin_user(request)
@@ -203,7 +204,7 @@ class RosterInvitationAdmin(ScopedAdmin):
     def id_number_masked(self, obj: RosterInvitation) -> str:
         return obj.id_number_masked
 
-    def get_queryset(self, request: HttpRequest):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).filter(expires_at__gt=timezone.now())
 
     def has_add_permission(self, request: HttpRequest) -> bool:

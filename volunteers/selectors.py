@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from accounts.http import account_of
 from accounts.models import User
 from practice.models import CadreRole, Center, Level
 from practice.scoping import scope_queryset
@@ -19,9 +20,10 @@ LEADING_ROLES = (TeamMembership.Role.LEADER, TeamMembership.Role.DEPUTY)
 def volunteer_of(user: object) -> Volunteer | None:
     """The user's volunteer profile, whatever its status, or None: the one lookup of it for
     every surface (pages, API, /me/, the order flow)."""
-    if not getattr(user, "is_authenticated", False):
+    account = account_of(user)
+    if account is None:
         return None
-    return Volunteer.objects.filter(user=user).first()
+    return Volunteer.objects.filter(user=account).first()
 
 
 def active_volunteer_of(user: object) -> Volunteer | None:

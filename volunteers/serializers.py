@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -92,7 +92,7 @@ class VolunteerApplySerializer(serializers.Serializer):
 
     real_name = StrictCharField(max_length=50)
     id_number = StrictCharField(max_length=30)
-    center = serializers.PrimaryKeyRelatedField(
+    center: serializers.PrimaryKeyRelatedField[Center] = serializers.PrimaryKeyRelatedField(
         queryset=Center.objects.filter(is_active=True),
         error_messages={
             "does_not_exist": _("所选的村（社区）不存在。"),
@@ -205,7 +205,8 @@ class TeamDetailSerializer(TeamSerializer):
 
     @extend_schema_field(TeamMemberSerializer(many=True))
     def get_members(self, team: Team) -> list[dict[str, Any]]:
-        return TeamMemberSerializer(self.context["members"], many=True, context=self.context).data
+        members = self.context["members"]
+        return TeamMemberSerializer(members, many=True, context=self.context).data  # type: ignore[return-value]  # many=True gives a ReturnList; the stubs say ReturnDict
 
 
 class TeamMemberAddSerializer(serializers.Serializer):
@@ -223,4 +224,5 @@ class TeamMemberAddSerializer(serializers.Serializer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Which volunteers may be added depends on the reader and the team: the view says.
-        self.fields["volunteer"].queryset = self.context.get("joinable", Volunteer.objects.none())
+        volunteer = cast(serializers.PrimaryKeyRelatedField, self.fields["volunteer"])
+        volunteer.queryset = self.context.get("joinable", Volunteer.objects.none())

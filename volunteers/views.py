@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.phones import mask_phone
 from core.errors import DomainError, NotInScope
 from practice.area_choice import area_choice
@@ -51,7 +52,7 @@ def _slot_labels(mask: int) -> list[str]:
 
 @require_GET
 @login_required
-def volunteer_home(request: HttpRequest) -> HttpResponse:
+def volunteer_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The volunteer's phone page: their profile, standing, hours, points and stars; for
     anyone else, the way to apply."""
     volunteer = (
@@ -78,7 +79,7 @@ def volunteer_home(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def volunteer_apply(request: HttpRequest) -> HttpResponse:
+def volunteer_apply(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A resident applies to be a volunteer; the township reviews the application."""
     volunteer = _own_profile(request)
     if (
@@ -140,7 +141,7 @@ def _standing_profile(request: HttpRequest) -> Volunteer | None:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def volunteer_preferences(request: HttpRequest) -> HttpResponse:
+def volunteer_preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The volunteer edits their skills, platforms and weekly time slots."""
     volunteer = _standing_profile(request)
     if volunteer is None:
@@ -169,7 +170,7 @@ def volunteer_preferences(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def team_list(request: HttpRequest) -> HttpResponse:
+def team_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The teams the volunteer belongs to, with their role in each."""
     volunteer = _standing_profile(request)
     if volunteer is None:
@@ -201,7 +202,7 @@ def team_list(request: HttpRequest) -> HttpResponse:
     return render(request, "volunteers/teams.html", {"rows": rows})
 
 
-def _managed_team(request: HttpRequest, team_id: int) -> Team:
+def _managed_team(request: AuthenticatedHttpRequest, team_id: int) -> Team:
     """The team, if the user may manage its members; 404 for every other case, so nobody
     learns which teams exist."""
     team = get_object_or_404(
@@ -225,7 +226,7 @@ def _team_page(request: HttpRequest, team: Team, form: MemberAddForm) -> HttpRes
 
 @require_GET
 @login_required
-def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
+def team_detail(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
     """A leader's page of the team: current members, add one by phone, remove one."""
     team = _managed_team(request, team_id)
     return _team_page(request, team, MemberAddForm(team=team))
@@ -233,7 +234,7 @@ def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def team_member_add(request: HttpRequest, team_id: int) -> HttpResponse:
+def team_member_add(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
     team = _managed_team(request, team_id)
     form = MemberAddForm(request.POST, team=team)
     if form.is_valid():
@@ -252,7 +253,9 @@ def team_member_add(request: HttpRequest, team_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def team_member_remove(request: HttpRequest, team_id: int, membership_id: int) -> HttpResponse:
+def team_member_remove(
+    request: AuthenticatedHttpRequest, team_id: int, membership_id: int
+) -> HttpResponse:
     team = _managed_team(request, team_id)
     membership = get_object_or_404(
         selectors.current_members(team).select_related("team"), pk=membership_id
@@ -271,7 +274,7 @@ def team_member_remove(request: HttpRequest, team_id: int, membership_id: int) -
 
 @require_GET
 @login_required
-def roster_invitations(request: HttpRequest) -> HttpResponse:
+def roster_invitations(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The roster rows that name the signed-in account's phone, to accept or decline. An
     account whose phone is not verified sees none, only how to verify it."""
     invitations = list(selectors.roster_invitations_for(request.user))
@@ -288,7 +291,9 @@ def roster_invitations(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def roster_invitation_answer(request: HttpRequest, invitation_id: int, answer: str) -> HttpResponse:
+def roster_invitation_answer(
+    request: AuthenticatedHttpRequest, invitation_id: int, answer: str
+) -> HttpResponse:
     if answer not in ("accept", "decline"):
         raise Http404
     try:

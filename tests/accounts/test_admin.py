@@ -12,8 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
-from accounts.services import cadre_create, resident_register, user_update
+from accounts.services import resident_register
+from practice.services import cadre_create
 from tests.conftest import PASSWORD
+from volunteers.account_services import user_update
 from volunteers.identity import compose_id_number
 from volunteers.models import Volunteer
 from volunteers.services import volunteer_create
@@ -474,8 +476,8 @@ def test_a_cadre_with_a_second_role_elsewhere_is_changed_only_by_the_city(client
 def test_the_service_refuses_an_account_above_the_actor(
     people, county_cadre_volunteering_in_the_village
 ):
-    from accounts.selectors import account_editable_by, users_editable_by
     from core.errors import NotInScope
+    from volunteers.account_selectors import account_editable_by, users_editable_by
 
     # given
     target = county_cadre_volunteering_in_the_village

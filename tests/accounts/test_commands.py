@@ -10,9 +10,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from accounts.management.commands import create_cadre
 from accounts.models import User
 from practice.catalogue import STARTING_MENU
+from practice.management.commands import create_cadre
 from practice.models import CadreRole, Service
 from practice.scoping import visible_centers
 from tests.conftest import PASSWORD

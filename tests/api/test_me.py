@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.services import cadre_create
+from practice.services import cadre_create
 from tests.conftest import VOLUNTEER_ID_NUMBER
 from volunteers.identity import compose_id_number
 from volunteers.models import Team, TeamMembership, Volunteer

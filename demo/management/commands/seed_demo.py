@@ -9,8 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import cadre_create, resident_register
+from accounts.services import resident_register
 from practice.models import Center
+from practice.services import cadre_create
 from volunteers.identity import compose_id_number
 from volunteers.models import Team, TeamMembership, Volunteer
 from volunteers.services import team_member_add, team_save, volunteer_create

@@ -8,9 +8,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
 from accounts.phones import normalize_phone, validate_mainland_mobile
-from accounts.services import cadre_create
 from core.errors import DomainError
 from practice.models import Center
+from practice.services import cadre_create
 
 
 class Command(BaseCommand):

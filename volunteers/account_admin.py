@@ -1,3 +1,6 @@
+"""The accounts' admin. Here, not in accounts: it is scoped by cadre roles and volunteer
+homes, which sit above the user model (volunteers/admin.py registers it)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -8,9 +11,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from accounts.selectors import account_editable_by, users_in_scope
-from accounts.services import user_update
-from practice.admin_scoping import ScopedAdmin
+from practice.admin_scoping import ScopedAdmin, admin_actor
+from volunteers.account_selectors import account_editable_by, users_in_scope
+from volunteers.account_services import user_update
 
 CADRE_EDITABLE = ["name", "is_active"]
 
@@ -29,13 +32,16 @@ class UserAdmin(ScopedAdmin):
         queryset = admin.ModelAdmin.get_queryset(self, request).prefetch_related(
             "cadre_roles__center"
         )
-        return users_in_scope(request.user, queryset)
+        return users_in_scope(admin_actor(request), queryset)
 
     @admin.display(description=_("任职阵地"))
     def cadre_centers(self, user: User) -> str:
         return "、".join(role.center.name for role in user.cadre_roles.all())
 
-    def get_fields(self, request: HttpRequest, obj: User | None = None) -> list[str]:
+    # A list of names is a valid field list; the stubs' list of unions is invariant.
+    def get_fields(  # type: ignore[override]
+        self, request: HttpRequest, obj: User | None = None
+    ) -> list[str]:
         fields = ["phone", "name", "is_active", "date_joined", "last_login"]
         if request.user.is_superuser:
             fields += ["is_staff", "is_superuser"]
@@ -54,7 +60,7 @@ class UserAdmin(ScopedAdmin):
     def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         # An account seen through one role may hold another above the cadre: it is shown,
         # read-only, and only a cadre whose scope covers all of its roles may change it.
-        if obj is not None and not account_editable_by(request.user, obj):
+        if obj is not None and not account_editable_by(admin_actor(request), obj):
             return False
         return super().has_change_permission(request, obj)
 
@@ -66,4 +72,4 @@ class UserAdmin(ScopedAdmin):
         return False
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
-        user_update(actor=request.user, user=obj, fields=list(form.changed_data))
+        user_update(actor=admin_actor(request), user=obj, fields=list(form.changed_data))
