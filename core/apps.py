@@ -1,3 +1,4 @@
+from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
@@ -14,3 +15,10 @@ class PortalAdminConfig(admin_apps.AdminConfig):
     # Named explicitly in INSTALLED_APPS; this app's own config stays CoreConfig.
     default = False
     default_site = "core.admin_site.PortalAdminSite"
+
+
+class AxesConfig(AxesAppConfig):
+    """django-axes (sign-in protection) under a Chinese name in the admin: its own app
+    config has none, so the admin showed "Axes"."""
+
+    verbose_name = _("登录保护")
