@@ -6,7 +6,7 @@ PORT ?= 8000
 DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
 REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: demo test setup lint
+.PHONY: demo test setup lint messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,3 +34,8 @@ lint: setup
 	DATABASE_URL=$(DATABASE_URL) REDIS_URL=$(REDIS_URL) \
 		$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/ruff format --check .
+
+# The translation catalogue (locale/zh_Hans) made again from the sources, and its .mo
+# (core/catalogue.py; needs Debian's gettext for makemessages). Commit both files.
+messages: setup
+	$(BIN)/python -m core.catalogue

@@ -90,7 +90,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "mptt",
-    "axes",
+    "core.apps.AxesConfig",  # django-axes, named in Chinese
     "import_export",
     "core",
     "accounts",

@@ -22,3 +22,4 @@ urlpatterns = [
 # JSON in the API's error shape under /api/, the usual pages elsewhere.
 handler400 = "core.handlers.bad_request"
 handler404 = "core.handlers.not_found"
+handler500 = "core.handlers.server_error"

@@ -22,7 +22,7 @@ from accounts.phones import mask_phone
 from core.admin_actions import reject_with_reason
 from core.errors import DomainError
 from orders.dispatch import auto_dispatch, is_night
-from orders.models import Order, OrderEvent
+from orders.models import Order, OrderEvent, status_label
 from orders.selectors import with_contact_visibility
 from orders.serializers import mask_address
 from orders.services import auto_dispatch_enabled, order_reject
@@ -84,7 +84,7 @@ class OrderEventInline(admin.TabularInline):
     """The order's timeline: written by orders.workflow only, shown as it is."""
 
     model = OrderEvent
-    fields = ["at", "from_status", "to_status", "actor_name", "reason"]
+    fields = ["at", "from_shown", "to_shown", "actor_name", "reason"]
     readonly_fields = fields
     extra = 0
     max_num = 0
@@ -94,7 +94,16 @@ class OrderEventInline(admin.TabularInline):
     verbose_name_plural = _("订单时间线")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[OrderEvent]:
-        return super().get_queryset(request).select_related("actor")
+        # The order for its statuses' words (a wish's are its own).
+        return super().get_queryset(request).select_related("actor", "order")
+
+    @admin.display(description=_("原状态"))
+    def from_shown(self, event: OrderEvent) -> str:
+        return event.get_from_status_display() or "-"
+
+    @admin.display(description=_("新状态"))
+    def to_shown(self, event: OrderEvent) -> str:
+        return event.get_to_status_display()
 
     @admin.display(description=_("操作人"))
     def actor_name(self, event: OrderEvent) -> str:
@@ -131,7 +140,7 @@ class OrderAdmin(ScopedAdmin):
         "title",
         "service",
         "center",
-        "status",
+        "status_shown",
         "created_at",
         "accepted_by",
         "flagged",
@@ -170,7 +179,7 @@ class OrderAdmin(ScopedAdmin):
             _("派单与服务"),
             {
                 "fields": [
-                    "status",
+                    "status_shown",
                     "flagged_at",
                     "dispatched_volunteer",
                     "dispatched_team",
@@ -188,7 +197,7 @@ class OrderAdmin(ScopedAdmin):
         (_("评价"), {"fields": ["rating", "rating_comment"]}),
         (_("记录"), {"fields": ["created_at", "updated_at"]}),
     ]
-    readonly_fields = ORDER_FIELDS
+    readonly_fields = [*ORDER_FIELDS, "status_shown"]
 
     def render_change_form(
         self,
@@ -222,6 +231,11 @@ class OrderAdmin(ScopedAdmin):
         if getattr(order, "contact_visible", False):
             return order.contact_phone
         return mask_phone(order.contact_phone)
+
+    # The status in the order's words: a wish waiting for a donor is 待认领, not 待派单.
+    @admin.display(description=_("状态"), ordering="status")
+    def status_shown(self, order: Order) -> str:
+        return order.get_status_display()
 
     @admin.display(description=_("无人可派"), boolean=True, ordering="flagged_at")
     def flagged(self, order: Order) -> bool:
@@ -311,7 +325,11 @@ class OrderAdmin(ScopedAdmin):
             if auto_dispatch(order_id=order.pk):
                 dispatched += 1
                 continue
-            after = Order.objects.filter(pk=order.pk).values("status", "flagged_at").first()
+            after = (
+                Order.objects.filter(pk=order.pk)
+                .values("status", "flagged_at", "kind", "donor_id")
+                .first()
+            )
             if after and after["status"] == S.PLACED and after["flagged_at"] is not None:
                 flagged.append(_label(order))
             elif after and after["status"] == S.PLACED and is_night(timezone.now()):
@@ -325,7 +343,11 @@ class OrderAdmin(ScopedAdmin):
                     order,
                     gettext("订单当前状态为“%(status)s”，不能%(action)s。")
                     % {
-                        "status": S(after["status"]).label,
+                        "status": status_label(
+                            after["status"],
+                            wish=after["kind"] == Order.Kind.WISH,
+                            donated=after["donor_id"] is not None,
+                        ),
                         "action": ACTION_NAMES[S.DISPATCHED],
                     },
                 )

@@ -123,7 +123,7 @@ def _is_cadre(user: User) -> bool:
 def _refused(order: Order, to: str) -> IllegalTransition:
     """The 409 the state machine gives, for a step refused before reaching it (a volunteer
     offered the order asking to start it before accepting)."""
-    label = Order.Status(order.status).label
+    label = order.get_status_display()
     return IllegalTransition(
         _("订单当前状态为“%(status)s”，不能%(action)s。")
         % {"status": label, "action": ACTION_NAMES[to]},

@@ -153,6 +153,9 @@ def sweep(*, now: datetime.datetime | None = None) -> tuple[int, int]:
         Order.objects.filter(
             status=Order.Status.PLACED, flagged_at__isnull=True, updated_at__lt=quiet_since
         )
+        # A wish nobody could take in this slot is never flagged (order_flag_undispatchable)
+        # and waits for a donor: it is tried again in the next slot, not every run.
+        .exclude(kind=Order.Kind.WISH, dispatch_tried_at__gte=current_slot_start)
         .order_by("created_at")
         .values_list("pk", flat=True)[:batch]
     )

@@ -236,6 +236,33 @@ class Order(TimeStampedModel):
     def __str__(self) -> str:
         return f"#{self.pk} {self.title}"
 
+    # Django's generated get_status_display, in wish words for a micro-wish: templates, the
+    # API's status_name and the admin all read this one.
+    def get_status_display(self) -> str:
+        return status_label(
+            self.status, wish=self.kind == self.Kind.WISH, donated=self.donor_id is not None
+        )
+
+
+# A micro-wish waits to be claimed, not dispatched, and a donor claims and fulfils it: what a
+# person reads of a wish's status says so. The codes stay (the API contract fixes them);
+# a wish taken by a volunteer the ordinary way keeps the order words once offered.
+WISH_STATUS_LABELS = {Order.Status.PLACED: _("待认领")}
+DONATION_STATUS_LABELS = {
+    Order.Status.ACCEPTED: _("已认领"),
+    Order.Status.COMPLETED: _("已实现"),
+}
+
+
+def status_label(status: str, *, wish: bool, donated: bool = False) -> str:
+    """The words for ``status`` of an order, of a wish, or of a wish a donor holds."""
+    if wish:
+        if donated and status in DONATION_STATUS_LABELS:
+            return str(DONATION_STATUS_LABELS[status])
+        if status in WISH_STATUS_LABELS:
+            return str(WISH_STATUS_LABELS[status])
+    return str(Order.Status(status).label)
+
 
 class OrderEvent(models.Model):
     """One transition of one order: who, when, from which state to which, and why."""
@@ -282,6 +309,20 @@ class OrderEvent(models.Model):
         before = self.get_from_status_display() if self.from_status else "-"
         return f"#{self.order_id}：{before} → {self.get_to_status_display()}"
 
+    # In the order's words (a wish's in wish words). Read through order.events the order is
+    # the one already loaded; elsewhere select_related("order").
+    def _label(self, status: str) -> str:
+        order = self.order
+        return status_label(
+            status, wish=order.kind == Order.Kind.WISH, donated=order.donor_id is not None
+        )
+
+    def get_from_status_display(self) -> str:
+        return self._label(self.from_status) if self.from_status else ""
+
+    def get_to_status_display(self) -> str:
+        return self._label(self.to_status)
+
 
 class OrderRefusal(models.Model):
     """A volunteer who declined an order, or let the offer lapse: re-dispatch skips them."""
@@ -293,6 +334,9 @@ class OrderRefusal(models.Model):
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        # Named for the superuser's permission list, the one place a person reads it.
+        verbose_name = _("谢绝记录")
+        verbose_name_plural = _("谢绝记录")
         constraints = [
             models.UniqueConstraint(fields=["order", "volunteer"], name="one_refusal_per_offer")
         ]

@@ -428,12 +428,16 @@ def order_flag_undispatchable(*, order_id: int, at: datetime.datetime | None = N
     cadres, and note when it was tried so the sweep tries it again in a later slot.
 
     The cadres are told once: True only when this call flagged it. A retry that finds nobody
-    again moves ``dispatch_tried_at`` alone."""
+    again moves ``dispatch_tried_at`` alone.
+
+    A micro-wish is never flagged: it waits on the wall for a donor, and nobody free to
+    take it the volunteer way is no call for a cadre's hand ("无志愿者可派"). It is only
+    noted as tried, so the sweep offers it to volunteers again in a later slot, silently."""
     tried_at = at or timezone.now()
     flagged = bool(
-        Order.objects.filter(pk=order_id, status=S.PLACED, flagged_at__isnull=True).update(
-            flagged_at=timezone.now(), dispatch_tried_at=tried_at, flag_told_at=None
-        )
+        Order.objects.filter(pk=order_id, status=S.PLACED, flagged_at__isnull=True)
+        .exclude(kind=Order.Kind.WISH)
+        .update(flagged_at=timezone.now(), dispatch_tried_at=tried_at, flag_told_at=None)
     )
     if flagged:
         from orders.tasks import notify_pending_task
@@ -561,7 +565,7 @@ def wish_claim_confirm(*, actor: User, order_id: int) -> Order:
 
         raise IllegalTransition(
             _("微心愿当前状态为“%(status)s”，没有待确认的认领。")
-            % {"status": Order.Status(order.status).label},
+            % {"status": order.get_status_display()},
             code=f"not_allowed_in_{order.status}",
         )
     if order.donor_confirmed_at is not None:

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from core.errors import ConflictError, NotInScope
 from core.tasks import wake_on_commit
-from orders.models import Order, OrderEvent
+from orders.models import Order, OrderEvent, status_label
 from orders.tasks import notify_pending_task
 
 S = Order.Status
@@ -122,8 +122,14 @@ def transition(
 
 
 def _refusal(order_id: int, to: str, *, donation: bool = False) -> IllegalTransition:
-    status = Order.objects.filter(pk=order_id).values_list("status", flat=True).first()
-    label = Order.Status(status).label if status else "?"
+    row = Order.objects.filter(pk=order_id).values_list("status", "kind", "donor_id").first()
+    status = row[0] if row else None
+    # In the order's words: a wish waiting for a donor is 待认领.
+    label = (
+        status_label(status, wish=row[1] == Order.Kind.WISH, donated=row[2] is not None)
+        if row
+        else "?"
+    )
     names = DONATION_ACTION_NAMES if donation else ACTION_NAMES
     return IllegalTransition(
         _("订单当前状态为“%(status)s”，不能%(action)s。")

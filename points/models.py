@@ -79,4 +79,7 @@ class HoursEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.volunteer} +{self.hours}h ({self.source} {self.source_id})"
+        # Read by cadres (the admin's titles and breadcrumbs): the source's label, not its code.
+        return (
+            f"{self.volunteer} +{self.hours} 小时（{self.get_source_display()} #{self.source_id}）"
+        )

@@ -139,7 +139,7 @@ def test_a_wish_goes_from_posted_to_claimed_fulfilled_and_rated(
     # then the wish's own page says the claim waits for the poster's confirmation
     expect(phone).to_have_url(f"{live_server.url}/orders/{wish.pk}/")
     expect(phone.locator(".messages")).to_contain_text("认领成功")
-    expect(phone.locator("h1 .order-status")).to_have_text("已接单")
+    expect(phone.locator("h1 .order-status")).to_have_text("已认领")
     expect(phone.locator(".claim-pending")).to_contain_text("认领待确认")
     expect(phone.locator(".facts")).not_to_contain_text(CONTACT)
     expect(phone.locator(".facts")).not_to_contain_text(ADDRESS)
@@ -168,13 +168,13 @@ def test_a_wish_goes_from_posted_to_claimed_fulfilled_and_rated(
     phone.get_by_label("说明（选填）").fill("旧笔记本电脑已送到家中，已装好网课软件。")
     phone.get_by_role("button", name="标记为已实现").click()
     expect(phone.locator(".messages")).to_contain_text("微心愿已标记为实现")
-    expect(phone.locator("h1 .order-status")).to_have_text("已完成")
+    expect(phone.locator("h1 .order-status")).to_have_text("已实现")
     phone.screenshot(path="/tmp/e2e-wish-fulfilled.png", full_page=True)
 
     # then the resident finds it among their orders, rates it and reads the whole timeline
     resident.goto("/orders/")
     resident.get_by_role("link", name=TITLE).click()
-    expect(resident.locator("h1 .order-status")).to_have_text("已完成")
+    expect(resident.locator("h1 .order-status")).to_have_text("已实现")
     expect(resident.locator("dd.donor")).to_have_text("爱心人士")
     expect(resident.locator("dd.summary")).to_have_text("旧笔记本电脑已送到家中，已装好网课软件。")
     resident.get_by_label("5 分").check()
@@ -183,7 +183,7 @@ def test_a_wish_goes_from_posted_to_claimed_fulfilled_and_rated(
     expect(resident.locator(".messages")).to_contain_text("感谢您的评价！")
     expect(resident.locator("dd.rating")).to_have_text("5 分")
     expect(resident.locator(".timeline .move")).to_have_text(
-        ["待派单", "待派单 → 已接单", "已接单 → 已接单", "已接单 → 已完成", "已完成 → 已评价"]
+        ["待认领", "待认领 → 已认领", "已认领 → 已认领", "已认领 → 已实现", "已实现 → 已评价"]
     )
     expect(resident.locator(".timeline .who")).to_have_text(
         ["张群众", "爱心人士", "张群众", "爱心人士", "张群众"]

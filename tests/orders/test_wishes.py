@@ -162,7 +162,7 @@ def test_a_volunteer_claims_a_wish_offered_to_a_team_and_the_members_are_told_40
     )
     with pytest.raises(IllegalTransition) as refused:
         order_accept(volunteer=team.members[0], order_id=wish.pk)
-    assert refused.value.message == "订单当前状态为“已接单”，不能接单。"
+    assert refused.value.message == "订单当前状态为“已认领”，不能接单。"
     assert Order.objects.get(pk=wish.pk).donor_id == people.volunteer.pk
 
 
@@ -219,7 +219,7 @@ def test_a_second_claim_is_a_409_naming_the_state(wish, donor):
         wish_claim(donor=make_donor(2), order_id=wish.pk)
 
     assert refused.value.code == "not_allowed_in_accepted"
-    assert refused.value.message == "订单当前状态为“已接单”，不能认领。"
+    assert refused.value.message == "订单当前状态为“已认领”，不能认领。"
     assert snapshot(wish.pk) == before
 
 
@@ -326,7 +326,7 @@ def test_fulfilling_twice_is_a_409(wish, donor):
     with pytest.raises(IllegalTransition) as refused:
         wish_fulfil(donor=donor, order_id=wish.pk, note="再来一次")
 
-    assert refused.value.message == "订单当前状态为“已完成”，不能标记为已实现。"
+    assert refused.value.message == "订单当前状态为“已实现”，不能标记为已实现。"
     assert snapshot(wish.pk) == before
 
 
@@ -511,7 +511,7 @@ def test_the_loser_of_a_page_claim_is_told_the_state(client, wish, donor):
     response = client.post(f"/orders/wishes/{wish.pk}/claim/", follow=True)
 
     assert response.redirect_chain == [("/orders/wishes/", 302)]
-    assert "订单当前状态为“已接单”，不能认领。" in text(response)
+    assert "订单当前状态为“已认领”，不能认领。" in text(response)
     assert Order.objects.get(pk=wish.pk).donor_id == donor.pk
 
 
@@ -782,7 +782,7 @@ def test_my_orders_lists_the_wishes_i_claimed_linked_to_their_page(client, peopl
     assert "我认领的心愿" in claimed
     assert f'href="/orders/{mine.pk}/"' in claimed
     assert "想要书包" in claimed
-    assert "已接单" in claimed
+    assert "已认领" in claimed
     assert "送达后请在订单页标记为已实现。" in claimed
     assert "想要台灯" not in page
     assert "想要字典" not in page
@@ -835,7 +835,7 @@ def test_my_orders_still_lists_a_claimed_wish_after_it_is_fulfilled_or_cancelled
     # latest claim first, each with its state
     assert re.findall(r"<strong>([^<]*)</strong></a> <span[^>]*>([^<]*)</span>", claimed) == [
         ("想要台灯", "已取消"),
-        ("想要书包", "已完成"),
+        ("想要书包", "已实现"),
     ]
     assert "送达后请在订单页标记为已实现。" not in claimed
 
@@ -1159,7 +1159,7 @@ def test_a_refused_claim_goes_back_to_the_area_the_donor_was_looking_at(
 
     # then
     assert response.redirect_chain == [(back_to, 302)]
-    assert "订单当前状态为“已接单”，不能认领。" in text(response)
+    assert "订单当前状态为“已认领”，不能认领。" in text(response)
 
 
 def test_a_refused_claim_drops_what_is_no_area_id(client, tree, wish, people):
@@ -1208,7 +1208,7 @@ def test_api_claim_and_fulfil_status_codes(wish, donor, people):
     late = api_as(make_donor(2)).post(url + "claim/")
     assert late.status_code == 409
     assert late.json() == {
-        "detail": "订单当前状态为“已接单”，不能认领。",
+        "detail": "订单当前状态为“已认领”，不能认领。",
         "code": "not_allowed_in_accepted",
         "status": "accepted",
     }
