@@ -40,7 +40,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.core import signals  # noqa: E402
-from django.db import close_old_connections, connection  # noqa: E402
+from django.db import close_old_connections, connection, reset_queries  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
@@ -162,6 +162,8 @@ def main() -> None:
     # the queries of a request can be counted).
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
+    # Django empties the query log as each request starts, which would hide the count.
+    signals.request_started.disconnect(reset_queries)
     users = personas()
     clients: dict[str, Client] = {}
     tokens: dict[str, str] = {}
