@@ -1,0 +1,235 @@
+"""Every list a cadre or a client opens, as each tier, at city scale.
+
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_scale_h1
+    export REDIS_URL=redis://127.0.0.1:6379/2
+    .venv/bin/python bench/bench_lists.py [--runs 15] [--seconds 5] [--only 订单] [--no-wrk]
+
+The pages come from bench/lists_orders.py and, where present, bench/lists_people.py. For
+each page, as its persona (seed_demo's cadres 13800000001-4 for city, county, township and
+village; for "volunteer" the volunteer who most recently accepted an order, for "resident"
+the resident of the newest order):
+
+- median ms of one client: Django's test client in this process, ``--runs`` requests after
+  two to warm up, and the queries of one request;
+- requests/s at 8 connections (wrk, ``--seconds`` each) against gunicorn (4 sync workers,
+  persistent connections, bench.settings), beside the bare list of bench/urls.py measured
+  in the same run (before the pages and after them; the lower of the two is the ceiling).
+
+Prints one Markdown table for docs/benchmarks.md. Nothing is written to the database except
+the personas' API tokens and sessions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core import signals  # noqa: E402
+from django.db import close_old_connections, connection, reset_queries  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from rest_framework.authtoken.models import Token  # noqa: E402
+
+from accounts.models import User  # noqa: E402
+from bench.list_pages import ListPage  # noqa: E402
+from bench.lists_orders import pages as order_pages  # noqa: E402
+
+GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
+PORT = 8771
+CADRE_PHONES = {
+    "city": "13800000001",
+    "county": "13800000002",
+    "township": "13800000003",
+    "village": "13800000004",
+}
+
+
+def all_pages() -> list[ListPage]:
+    found = order_pages()
+    try:
+        from bench.lists_people import pages as people_pages
+    except ImportError:
+        pass
+    else:
+        found += people_pages()
+    return found
+
+
+def personas() -> dict[str, User]:
+    users = {name: User.objects.get(phone=phone) for name, phone in CADRE_PHONES.items()}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT v.user_id FROM orders_order o JOIN volunteers_volunteer v "
+            "ON v.id = o.accepted_by_id ORDER BY o.id DESC LIMIT 1"
+        )
+        users["volunteer"] = User.objects.get(pk=cursor.fetchone()[0])
+        cursor.execute(
+            "SELECT o.resident_id FROM orders_order o "
+            "WHERE NOT EXISTS (SELECT 1 FROM practice_cadrerole r WHERE r.user_id = o.resident_id)"
+            " ORDER BY o.id DESC LIMIT 1"
+        )
+        users["resident"] = User.objects.get(pk=cursor.fetchone()[0])
+    return users
+
+
+def measure_one(client: Client, page: ListPage, headers: dict[str, str], runs: int):
+    for _ in range(2):
+        response = client.get(page.path, **headers)
+        if response.status_code != 200:
+            sys.exit(f"{page.label} as {page.persona}: HTTP {response.status_code}")
+    with CaptureQueriesContext(connection) as queries:
+        client.get(page.path, **headers)
+    if os.environ.get("BENCH_SHOW_SQL"):
+        for query in queries.captured_queries:
+            print(f"  {query['time']}s {query['sql'][:600]}")
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        client.get(page.path, **headers)
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples), len(queries.captured_queries)
+
+
+def wrk(url: str, header: str | None, seconds: int) -> float:
+    command = ["wrk", "-t", "2", "-c", "8", "-d", f"{seconds}s"]
+    if header:
+        command += ["-H", header]
+    output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if errors:
+        sys.exit(f"{url}: {errors.group(1)} failed responses\n{output}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+
+
+def start_server() -> subprocess.Popen:
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        DATABASE_CONN_MAX_AGE="600",
+        DEBUG="false",
+    )
+    server = subprocess.Popen(
+        [
+            GUNICORN,
+            "--workers",
+            "4",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--log-level",
+            "warning",
+            "config.wsgi",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.monotonic() + 30
+    while subprocess.run(
+        ["curl", "-fs", "-o", "/dev/null", f"http://127.0.0.1:{PORT}/healthz/"]
+    ).returncode:
+        if time.monotonic() > deadline:
+            server.terminate()
+            sys.exit("gunicorn did not answer within 30 s")
+        time.sleep(0.5)
+    return server
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--only", default="", help="only pages whose label contains this")
+    parser.add_argument("--persona", default="", help="only this persona")
+    parser.add_argument("--no-wrk", action="store_true")
+    args = parser.parse_args()
+
+    settings.ALLOWED_HOSTS = ["*"]
+    # Keep one connection across the requests, as gunicorn's persistent ones do (and so that
+    # the queries of a request can be counted).
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    # Django empties the query log as each request starts, which would hide the count.
+    signals.request_started.disconnect(reset_queries)
+    users = personas()
+    clients: dict[str, Client] = {}
+    tokens: dict[str, str] = {}
+    for name, user in users.items():
+        clients[name] = Client()
+        clients[name].force_login(user)
+        tokens[name] = Token.objects.get_or_create(user=user)[0].key
+
+    selected = [
+        page
+        for page in all_pages()
+        if args.only in page.label and (not args.persona or page.persona == args.persona)
+    ]
+    rows = []
+    for page in selected:
+        if page.api:
+            headers = {"HTTP_AUTHORIZATION": f"Token {tokens[page.persona]}"}
+            client = Client()
+        else:
+            headers = {}
+            client = clients[page.persona]
+        median, queries = measure_one(client, page, headers, args.runs)
+        rows.append([page, median, queries, None])
+        print(f"# {page.persona:9} {page.label}: {median:.1f} ms, {queries} queries", flush=True)
+
+    bare = None
+    if not args.no_wrk:
+        server = start_server()
+        base = f"http://127.0.0.1:{PORT}"
+        try:
+            bare_url = f"{base}/bench/bare-orders/"
+            wrk(bare_url, None, 3)  # warm every worker's connection
+            bare_before = wrk(bare_url, None, args.seconds)
+            for row in rows:
+                page = row[0]
+                if page.api:
+                    header = f"Authorization: Token {tokens[page.persona]}"
+                else:
+                    header = f"Cookie: {settings.SESSION_COOKIE_NAME}=" + (
+                        clients[page.persona].cookies[settings.SESSION_COOKIE_NAME].value
+                    )
+                row[3] = wrk(base + page.path, header, args.seconds)
+                print(f"# {page.persona:9} {page.label}: {row[3]:.0f} req/s", flush=True)
+            bare_after = wrk(bare_url, None, args.seconds)
+            bare = min(bare_before, bare_after)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+    print()
+    if bare is not None:
+        print(
+            f"Bare list (bench/urls.py), 8 connections: {bare:.0f} requests/s "
+            f"(lower of before {bare_before:.0f} and after {bare_after:.0f}).\n"
+        )
+    print("| list | persona | median ms (1 client) | queries | req/s at 8 conn. | ratio to bare |")
+    print("|---|---|---|---|---|---|")
+    for page, median, queries, rate in rows:
+        rate_text = f"{rate:.0f}" if rate is not None else "-"
+        ratio = f"{rate / bare:.2f}" if rate is not None and bare else "-"
+        goal = "" if median < 100 and (bare is None or rate is None or rate >= 0.8 * bare) else " ✗"
+        print(
+            f"| {page.label} `{page.path}` | {page.persona} | {median:.1f}{goal} | {queries} "
+            f"| {rate_text} | {ratio} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
