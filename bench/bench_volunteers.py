@@ -6,7 +6,8 @@
 
 With --generate it migrates the database named by DATABASE_URL (use a scratch one), loads
 the tree and the demo cadres (seed_demo), and runs ``generate_volunteers --volunteers
-1440000 --teams 4994`` (a command of the bench app, under bench/settings.py) under /usr/bin/time -v, reporting wall time and peak memory. Then,
+1440000 --teams 4994`` (a command of the bench app, under bench/settings.py) under
+/usr/bin/time -v, reporting wall time and peak memory. Then,
 with or without --generate, it times the scoped list a county, a township and a village
 cadre see: ``volunteers_in_scope(cadre).filter(real_name__startswith=...)
 .order_by('-id')[:20]``, median of 50 runs, for no search, a common surname and a full

@@ -137,6 +137,40 @@ def _resolved(path: str, values: dict[str, str]) -> str:
     return path.format(**values) if "{" in path else path
 
 
+LARGE_TABLES = (
+    "accounts_user",
+    "volunteers_volunteer",
+    "volunteers_teammembership",
+    "volunteers_volunteer_skills",
+    "points_hoursentry",
+)
+
+
+def _explained(connection, statements: list[tuple[str, object]]) -> tuple[float, set[str]]:
+    """The database's own execution time of a page's reads (EXPLAIN ANALYZE of each
+    SELECT, run again), and the large tables any of them reads whole. Less disturbed by a
+    busy machine than the page's wall time, and it shows where an index is missing."""
+    import json
+
+    total = 0.0
+    scanned: set[str] = set()
+    for sql, params in statements:
+        if not sql.lstrip().upper().startswith("SELECT"):
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
+            (document,) = cursor.fetchone()
+        result = (json.loads(document) if isinstance(document, str) else document)[0]
+        total += result["Execution Time"]
+        nodes = [result["Plan"]]
+        while nodes:
+            node = nodes.pop()
+            nodes.extend(node.get("Plans", []))
+            if node["Node Type"] == "Seq Scan" and node.get("Relation Name") in LARGE_TABLES:
+                scanned.add(node["Relation Name"])
+    return total, scanned
+
+
 def main() -> None:
     import django
 
@@ -160,9 +194,13 @@ def main() -> None:
         token, _created = Token.objects.get_or_create(user=user)
         clients[(persona, False)] = session
         clients[(persona, True)] = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    explain = "--explain" in sys.argv
     print(f"{rounds} rounds, median; load average {os.getloadavg()}")
     print()
-    print("| page | persona | median (ms) | statements | status | goal < 100 ms |")
+    if explain:
+        print("| page | persona | database (ms) | statements | status | seq scan of |")
+    else:
+        print("| page | persona | median (ms) | statements | status | goal < 100 ms |")
     print("|---|---|---|---|---|---|")
     for page in pages():
         if only and only not in page.label:
@@ -170,14 +208,22 @@ def main() -> None:
         client = clients[(page.persona, page.api)]
         path = _resolved(page.path, values)
         # Django empties its own query log when a request starts: count at the driver.
-        statements = []
-        with connection.execute_wrapper(
-            lambda execute, sql, params, many, context: (
-                statements.append(sql),
-                execute(sql, params, many, context),
-            )[1]
-        ):
+        statements: list[tuple[str, object]] = []
+
+        def counted(execute, sql, params, many, context, statements=statements):
+            statements.append((sql, params))
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(counted):
             response = client.get(path)
+        if explain:
+            database_ms, scanned = _explained(connection, statements)
+            print(
+                f"| {page.label} | {page.persona} | {database_ms:.1f} | {len(statements)} | "
+                f"{response.status_code} | {', '.join(sorted(scanned)) or '-'} |",
+                flush=True,
+            )
+            continue
         samples = []
         for _ in range(rounds):
             started = time.perf_counter()

@@ -6,12 +6,7 @@ with sequential scans switched off)."""
 from __future__ import annotations
 
 import pytest
-from django.urls import reverse
 
-from accounts.models import User
-from accounts.services import resident_register, user_update
-from core.paginators import CappedCountPaginator
-from tests.conftest import PASSWORD
 from tests.support.list_plans import get_with_queries, scanned_whole
 
 pytestmark = pytest.mark.django_db

@@ -15,10 +15,6 @@ from django.db import connection
 from accounts.models import User
 from accounts.phones import MAINLAND_MOBILE, validate_mainland_mobile
 from accounts.services import resident_register
-from practice.models import Center, Level
-from volunteers.identity import decrypt_id_number, id_number_digest, validate_id_number
-from volunteers.models import Team, TeamMembership, Volunteer
-from volunteers.services import volunteer_create
 from bench.management.commands.generate_volunteers import Command as GenerateVolunteers
 from bench.synthetic import (
     PHONE_PREFIXES,
@@ -27,6 +23,10 @@ from bench.synthetic import (
     id_number_for,
     phone_for,
 )
+from practice.models import Center, Level
+from volunteers.identity import decrypt_id_number, id_number_digest, validate_id_number
+from volunteers.models import Team, TeamMembership, Volunteer
+from volunteers.services import volunteer_create
 
 pytestmark = pytest.mark.django_db
 

@@ -19,8 +19,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
-from practice.models import Center
 from bench.synthetic import NoTreeError, generate
+from practice.models import Center
 
 # Below this, starting worker processes costs more than it saves.
 WORKERS_FROM = 50_000
