@@ -613,7 +613,9 @@ class TeamMembershipAdmin(CityScaleList, ScopedAdmin):
         # The teams in scope first (a few thousand at most), then their memberships: a
         # tree test on every one of 1.6 million memberships, newest first, read a village
         # cadre's whole table for its page.
-        teams = teams_in_scope(request.user).values("pk")
+        # The ids as literals (one small query): given a subquery, PostgreSQL could not
+        # tell how few memberships a village's teams hold and walked the primary key.
+        teams = list(teams_in_scope(request.user).values_list("pk", flat=True))
         return admin.ModelAdmin.get_queryset(self, request).filter(team__in=teams)
 
     def get_form(

@@ -59,8 +59,8 @@ API_PAGES = [
 # Statements of one admin page at every tier: the session and its user, the admin's
 # permission test, the top bar's, the scope's roles, the capped count, the page; the
 # volunteer lists two more (the skill filter's choices, the roles test of the review
-# buttons' column), the team list its centers' choices.
-ADMIN_STATEMENTS = {"volunteers": 10, "roster": 10}
+# buttons' column); the memberships one more, the ids of the teams in scope.
+ADMIN_STATEMENTS = {"volunteers": 10, "roster": 10, "memberships": 9}
 EXPECTED: dict[tuple[str, str], int] = {
     (label, persona): ADMIN_STATEMENTS.get(label.split()[0], 8)
     for label, _path, _params in ADMIN_PAGES
