@@ -6,7 +6,8 @@
 
 With --generate it migrates the database named by DATABASE_URL (use a scratch one), loads
 the tree and the demo cadres (seed_demo), and runs ``generate_volunteers --volunteers
-1440000 --teams 4994`` under /usr/bin/time -v, reporting wall time and peak memory. Then,
+1440000 --teams 4994`` (a command of the bench app, under bench/settings.py) under
+/usr/bin/time -v, reporting wall time and peak memory. Then,
 with or without --generate, it times the scoped list a county, a township and a village
 cadre see: ``volunteers_in_scope(cadre).filter(real_name__startswith=...)
 .order_by('-id')[:20]``, median of 50 runs, for no search, a common surname and a full
@@ -26,7 +27,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# The bench app (generate_volunteers, bench.synthetic) is installed by bench/settings.py.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 
 import django  # noqa: E402
 
@@ -62,7 +64,10 @@ def generate() -> None:
     ]  # fmt: skip
     print(f"load average before: {os.getloadavg()}")
     started = time.monotonic()
-    process = subprocess.run(command, capture_output=True, text=True, check=True)  # noqa: S603
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"}
+    process = subprocess.run(  # noqa: S603
+        command, capture_output=True, text=True, check=True, env=environment
+    )
     wall = time.monotonic() - started
     print(process.stdout)
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", process.stderr)

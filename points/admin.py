@@ -8,20 +8,24 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from accounts.search import PersonSearch
 from points.models import HoursEntry
+from practice.admin_lists import CityScaleList
 from practice.admin_scoping import ScopedAdmin
 
 
 @admin.register(HoursEntry)
-class HoursEntryAdmin(ScopedAdmin):
+class HoursEntryAdmin(CityScaleList, ScopedAdmin):
     # The copied columns (HoursEntry.scope_ancestors): an index range, not a tree walk.
     scope_via = "home_center"
     list_display = ["volunteer", "source", "source_id", "hours", "created_at"]
     list_filter = ["source"]
     list_select_related = ["volunteer"]
     search_fields = ["volunteer__real_name"]
+    person_search = PersonSearch(name="volunteer__real_name", user="volunteer__user")
+    # Newest first along the scope indexes (county/township/village, -id); nothing else.
     ordering = ["-id"]
-    show_full_result_count = False
+    sortable_by: list[str] = []
     fields = ["volunteer", "source", "source_id", "hours", "created_at"]
     readonly_fields = fields
 

@@ -11,6 +11,8 @@ from mptt.admin import MPTTModelAdmin
 
 from accounts.models import User
 from accounts.phones import normalize_phone
+from accounts.search import PersonSearch
+from practice.admin_lists import CityScaleList
 from practice.admin_scoping import ScopedAdmin, ServiceValidatedForm
 from practice.models import CadreRole, Center, Service
 from practice.scoping import visible_centers
@@ -48,7 +50,7 @@ class CenterAdminForm(ServiceValidatedForm):
 
 
 @admin.register(Center)
-class CenterAdmin(ScopedAdmin, MPTTModelAdmin):
+class CenterAdmin(CityScaleList, ScopedAdmin, MPTTModelAdmin):
     scope_via = ""
     form = CenterAdminForm
     list_display = ["tree_name", "code", "level", "kind", "is_active"]
@@ -115,7 +117,7 @@ class ServiceAdminForm(ServiceValidatedForm):
 
 
 @admin.register(Service)
-class ServiceAdmin(ScopedAdmin):
+class ServiceAdmin(CityScaleList, ScopedAdmin):
     form = ServiceAdminForm
     list_display = ["name", "platform", "center", "sort_order", "is_active", "is_wish"]
     list_filter = ["platform", "is_active", "is_wish"]
@@ -160,11 +162,14 @@ class CadreRoleAdminForm(ServiceValidatedForm):
 
 
 @admin.register(CadreRole)
-class CadreRoleAdmin(ScopedAdmin):
+class CadreRoleAdmin(CityScaleList, ScopedAdmin):
     form = CadreRoleAdminForm
     list_display = ["user_name", "user_phone", "center", "title"]
     list_select_related = ["user", "center"]
-    search_fields = ["user__name", "user__phone", "center__name"]
+    search_fields = ["user__name"]
+    # People are found the way every list finds them (accounts.search); the center is
+    # a filter of its own through the tree, not a name to type.
+    person_search = PersonSearch(name="user__name", user="user")
     autocomplete_fields = ["center"]
 
     @admin.display(description=_("姓名"), ordering="user__name")

@@ -31,6 +31,9 @@ def user_update(*, actor: User, user: User, fields: list[str]) -> User:
     if user.pk == actor.pk and "is_active" in fields and not user.is_active:
         raise DomainError(_("不能停用您本人的账号。"), code="deactivate_self", field="is_active")
     clean_or_refuse(user, exclude=["password", "last_login"])
+    if "phone" in fields:
+        # clean() derived the 尾号 from the new number; it is saved with it.
+        fields = [*fields, "phone_last4"]
     if fields:
         user.save(update_fields=fields)
     return user

@@ -138,6 +138,15 @@ class Volunteer(TimeStampedModel):
             models.Index(fields=["county", "-id"], name="volunteer_county_newest"),
             models.Index(fields=["township", "-id"], name="volunteer_township_newest"),
             models.Index(fields=["home_center", "-id"], name="volunteer_village_newest"),
+            # The lists' status filter, newest first, for the city and inside a county or a
+            # township (a village's own index range is short enough to filter as it goes).
+            # Without them a rare status (rejected, suspended) walked the whole scope.
+            models.Index(fields=["status", "-id"], name="volunteer_status_newest"),
+            models.Index(fields=["county", "status", "-id"], name="volunteer_county_status"),
+            # A county's volunteers' accounts from the index alone: the accounts list of a
+            # county cadre hashes them once (accounts.selectors.users_in_scope).
+            models.Index(fields=["county", "user"], name="volunteer_county_user"),
+            models.Index(fields=["township", "status", "-id"], name="volunteer_township_status"),
             # Who may be offered an order, tier by tier (orders.selectors): active and insured
             # is a range of these; a quarter of the active are insured on any day, so the
             # ranking visits a quarter of the rows it would through the tier column alone.
@@ -273,7 +282,17 @@ class TeamMembership(TimeStampedModel):
                 violation_error_message=_("该志愿者已在此队伍中。"),
             ),
         ]
-        indexes = [models.Index(fields=["team", "role"], name="membership_team_role")]
+        indexes = [
+            models.Index(fields=["team", "role"], name="membership_team_role"),
+            # A team's current members in the order rosters list them (role, joined_on,
+            # id), and their count from the index alone: the team lists count only the
+            # page's teams through it.
+            models.Index(
+                fields=["team", "role", "joined_on", "id"],
+                condition=models.Q(left_on__isnull=True),
+                name="membership_team_open",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.volunteer} @ {self.team}"

@@ -25,6 +25,8 @@ from import_export.forms import ExportForm
 from import_export.results import Result
 
 from accounts.phones import mask_phone
+from accounts.search import PersonSearch
+from practice.admin_lists import CityScaleList
 from practice.admin_scoping import ScopedAdmin, admin_actor
 from volunteers.models import RosterInvitation, Volunteer, VolunteerRoster
 from volunteers.roster import (
@@ -39,7 +41,7 @@ from volunteers.roster import (
 
 
 @admin.register(VolunteerRoster)
-class VolunteerRosterAdmin(ImportExportMixin, ScopedAdmin):
+class VolunteerRosterAdmin(ImportExportMixin, CityScaleList, ScopedAdmin):
     # The same rule as volunteers_in_scope: the volunteers whose home lies in the subtree.
     scope_via = "home_center"
     list_display = [
@@ -53,10 +55,11 @@ class VolunteerRosterAdmin(ImportExportMixin, ScopedAdmin):
     list_display_links = None
     list_filter = ["status", "is_party_member"]
     search_fields = ["real_name"]
+    person_search = PersonSearch(name="real_name", user="user")
     list_select_related = ["user", "home_center"]
     list_per_page = 50
-    # Counting a county's whole table on every page costs more than the page itself.
-    show_full_result_count = False
+    ordering = ["-id"]
+    sortable_by: list[str] = []
 
     import_template_name = "admin/volunteers/roster/import.html"
     import_form_class = RosterImportForm
@@ -181,7 +184,7 @@ class VolunteerRosterAdmin(ImportExportMixin, ScopedAdmin):
 
 
 @admin.register(RosterInvitation)
-class RosterInvitationAdmin(ScopedAdmin):
+class RosterInvitationAdmin(CityScaleList, ScopedAdmin):
     """The roster rows of the cadre's subtree still waiting for their person: read-only, the
     numbers masked. A row goes when its person answers or after 30 days."""
 
@@ -197,8 +200,11 @@ class RosterInvitationAdmin(ScopedAdmin):
     ]
     list_display_links = None
     search_fields = ["real_name"]
+    # No account yet: found by the start of the name only (the phone is kept as a digest).
+    person_search = PersonSearch(name="real_name", user=None)
     list_select_related = ["home_center", "invited_by"]
     list_per_page = 50
+    sortable_by = ["created_at", "expires_at"]
 
     @admin.display(description=gettext_lazy("身份证号码"))
     def id_number_masked(self, obj: RosterInvitation) -> str:

@@ -1,4 +1,7 @@
-"""The city-scale synthetic data command (volunteers.synthetic, generate_volunteers)."""
+"""The city-scale synthetic data command (bench.synthetic, generate_volunteers).
+
+The command belongs to the bench app, installed only by bench/settings.py; the tests run
+under the portal's settings and call the command object itself."""
 
 from __future__ import annotations
 
@@ -12,24 +15,25 @@ from django.db import connection
 from accounts.models import User
 from accounts.phones import MAINLAND_MOBILE, validate_mainland_mobile
 from accounts.services import resident_register
-from practice.models import Center, Level
-from volunteers.identity import decrypt_id_number, id_number_digest, validate_id_number
-from volunteers.models import Team, TeamMembership, Volunteer
-from volunteers.services import volunteer_create
-from volunteers.synthetic import (
+from bench.management.commands.generate_volunteers import Command as GenerateVolunteers
+from bench.synthetic import (
     PHONE_PREFIXES,
     URBAN_COUNTY_CODES,
     generate,
     id_number_for,
     phone_for,
 )
+from practice.models import Center, Level
+from volunteers.identity import decrypt_id_number, id_number_digest, validate_id_number
+from volunteers.models import Team, TeamMembership, Volunteer
+from volunteers.services import volunteer_create
 
 pytestmark = pytest.mark.django_db
 
 
 def run(volunteers: int, teams: int, **options) -> str:
     out = io.StringIO()
-    call_command("generate_volunteers", volunteers=volunteers, teams=teams, stdout=out, **options)
+    call_command(GenerateVolunteers(), volunteers=volunteers, teams=teams, stdout=out, **options)
     return out.getvalue()
 
 
@@ -225,7 +229,7 @@ def test_a_second_run_adds_more_without_collisions(tree):
 def test_numbers_already_taken_are_skipped_and_made_up_for(tree, monkeypatch, preload_up_to):
     # given: a resident holding the phone number the next run's fifth serial would get
     # (serials start after the accounts already there: here, that one)
-    monkeypatch.setattr("volunteers.synthetic.PRELOAD_TAKEN_UP_TO", preload_up_to)
+    monkeypatch.setattr("bench.synthetic.PRELOAD_TAKEN_UP_TO", preload_up_to)
     resident_register(phone=phone_for(1 + 4), name="张群众", password="Practice#2026")
     # when
     result = generate(volunteers=50, teams=0, seed=7, batch_size=20)

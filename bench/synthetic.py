@@ -111,7 +111,7 @@ SPECIALIST_ORDER = (
 
 USER_COLUMNS = (
     "id", "password", "last_login", "is_superuser", "phone", "name", "is_active", "is_staff",
-    "date_joined",
+    "date_joined", "phone_last4",
 )  # fmt: skip
 VOLUNTEER_COLUMNS = (
     "id", "user_id", "created_at", "updated_at", "real_name", "id_number_encrypted",
@@ -319,7 +319,7 @@ def build_batch(context: Context, first_serial: int, count: int) -> list[Row]:
         if context.as_text:
             # Every value here is ours: digits, codes, base64 and names from fixed lists,
             # none with a tab, newline or backslash, so no escaping is needed.
-            user_values = f"{password}\t\\N\tf\t{phone}\t{name}\tt\tf\t{now_text}"
+            user_values = f"{password}\t\\N\tf\t{phone}\t{name}\tt\tf\t{now_text}\t{phone[-4:]}"
             volunteer_values = "\t".join(
                 (
                     now_text, now_text, name, token, digest, id_number[:4], id_number[-4:],
@@ -331,7 +331,7 @@ def build_batch(context: Context, first_serial: int, count: int) -> list[Row]:
                 )
             )  # fmt: skip
         else:
-            user_values = (password, None, False, phone, name, True, False, now)
+            user_values = (password, None, False, phone, name, True, False, now, phone[-4:])
             volunteer_values = (
                 now, now, name, token, digest, id_number[:4], id_number[-4:], gender,
                 birth_date, village.id, village.township_id, village.county_id,

@@ -1,6 +1,6 @@
 """Fill the database with city-scale synthetic volunteers, teams and memberships.
 
-A system-level bulk loader for demos and benchmarks (see volunteers.synthetic): it bypasses
+A system-level bulk loader for demos and benchmarks (see bench.synthetic): it bypasses
 the per-row services for speed but writes exactly the columns they would. Load the center
 tree first (``manage.py load_divisions``). On PostgreSQL it writes with COPY, batch by
 batch, and can encrypt the ID numbers in worker processes; elsewhere (the SQLite demo) it
@@ -19,8 +19,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
+from bench.synthetic import NoTreeError, generate
 from practice.models import Center
-from volunteers.synthetic import NoTreeError, generate
 
 # Below this, starting worker processes costs more than it saves.
 WORKERS_FROM = 50_000
