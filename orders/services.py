@@ -18,10 +18,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import ConflictError, DomainError, NotInScope
-from core.tasks import enqueue_on_commit, wake_on_commit
 from orders import rules
+from orders.enqueue import auto_dispatch_on_commit, notify_on_commit
 from orders.models import Order, OrderEvent, OrderRefusal
-from orders.workflow import claim_next_in_pool, transition
+from orders.selectors import orders_for, orders_managed_by
+from orders.workflow import IllegalTransition, claim_next_in_pool, transition
 from points.services import hours_credit
 from practice.models import Center, Level, Service
 from practice.scoping import center_in_scope, is_cadre
@@ -128,9 +129,7 @@ def order_place(
         notified_at=order.created_at,
     )
     if auto_dispatch_enabled(center):
-        from orders.tasks import auto_dispatch_task
-
-        enqueue_on_commit(auto_dispatch_task, order.pk)
+        auto_dispatch_on_commit(order.pk)
     return order
 
 
@@ -147,8 +146,6 @@ def _order_in_scope(actor: User, order_id: int) -> Order:
     """The order, for a cadre action (dispatch, reject) by ``actor``. orders_for also lets
     residents and volunteers, cadres among them, read their own orders; reading is not
     managing, so an order outside the cadre's subtree is answered as if it did not exist."""
-    from orders.selectors import orders_managed_by
-
     order = None
     if actor.is_superuser or is_cadre(actor):
         order = orders_managed_by(actor).filter(pk=order_id).select_related("center").first()
@@ -164,9 +161,13 @@ def order_dispatch(
     order_id: int,
     volunteer: Volunteer | None = None,
     team: Team | None = None,
+    pressed_by: User | None = None,
+    reason: str = "",
 ) -> Order:
     """Offer the order to one volunteer or to a team (中心派单), with an acceptance deadline.
-    ``actor`` None is the automatic dispatcher."""
+    ``actor`` None is the automatic dispatcher; ``pressed_by`` is then the cadre who ran it
+    by hand (orders.dispatch.orders_auto_dispatch_now), named on the event with ``reason``
+    but not checked against the candidate, whom the dispatcher picked up to the county."""
     if (volunteer is None) == (team is None):
         raise DomainError(_("请选择派给一名志愿者或一支队伍。"), code="target_required")
     if actor is not None:
@@ -196,7 +197,8 @@ def order_dispatch(
     order = transition(
         order_id,
         to=S.DISPATCHED,
-        actor=actor,
+        actor=actor or pressed_by,
+        reason=reason,
         dispatched_volunteer=volunteer,
         dispatched_team=team,
         accept_deadline=acceptance_deadline(),
@@ -284,17 +286,13 @@ def order_decline(*, volunteer: Volunteer, order_id: int, reason: str) -> Order:
 
 def _redispatch_on_commit(order: Order) -> None:
     if auto_dispatch_enabled(order.center):
-        from orders.tasks import auto_dispatch_task
-
-        enqueue_on_commit(auto_dispatch_task, order.pk)
+        auto_dispatch_on_commit(order.pk)
 
 
 @transaction.atomic
 def order_expire(*, order_id: int) -> Order | None:
     """The acceptance deadline passed: back to placed, and the lapsed volunteer is skipped
     from now on. None when someone accepted or declined first (a race the CAS settles)."""
-    from orders.workflow import IllegalTransition
-
     # Locked, so the volunteer noted as lapsed is the one the offer still names.
     held = (
         Order.objects.select_for_update()
@@ -353,8 +351,6 @@ def _require_holder(volunteer: Volunteer, order_id: int) -> None:
     """An order the volunteer cannot see does not exist for them (404). One they can see but
     do not hold (offered, not yet accepted) is refused by the transition, naming its state
     (409): the holder condition there is what guarantees only the holder moves it."""
-    from orders.selectors import orders_for
-
     if not orders_for(volunteer.user).filter(pk=order_id).exists():
         raise NotInScope(_("订单不存在。"), code="order_not_held")
 
@@ -435,10 +431,8 @@ def order_flag_undispatchable(*, order_id: int, at: datetime.datetime | None = N
         )
     )
     if flagged:
-        from orders.tasks import notify_pending_task
-
         # The flag is its own outbox (Order.flag_told_at): the notifier tells the cadres.
-        wake_on_commit(notify_pending_task)
+        notify_on_commit()
     else:
         Order.objects.filter(pk=order_id, status=S.PLACED).update(dispatch_tried_at=tried_at)
     return flagged
@@ -458,8 +452,6 @@ def _wish_for_claim(donor: User, order_id: int) -> dict[str, object]:
     """The facts a claim is checked against. A wish in any state answers: it was on the wall
     to everyone while it was open, and the donor who lost a race must learn who won. Any
     other order stays absent (404) unless the reader may already see it."""
-    from orders.selectors import orders_for
-
     wish = Order.objects.filter(pk=order_id).values("kind", "resident_id").first()
     if wish is None:
         raise NotInScope(_("微心愿不存在。"), code="wish_missing")
@@ -542,8 +534,6 @@ def wish_claim_confirm(*, actor: User, order_id: int) -> Order:
     """The poster, or a cadre whose scope covers the wish, confirms the donor's claim: from
     now on the donor sees the poster's name, phone and address, and is told so. Anyone else
     finds no such wish (404). Confirming twice changes nothing."""
-    from orders.selectors import orders_managed_by
-    from orders.tasks import notify_pending_task
 
     order = Order.objects.select_for_update(of=("self",)).filter(pk=order_id).first()
     if (
@@ -556,8 +546,6 @@ def wish_claim_confirm(*, actor: User, order_id: int) -> Order:
     ):
         raise NotInScope(_("微心愿不存在。"), code="wish_missing")
     if order.status != S.ACCEPTED or order.donor_id is None:
-        from orders.workflow import IllegalTransition
-
         raise IllegalTransition(
             _("微心愿当前状态为“%(status)s”，没有待确认的认领。")
             % {"status": Order.Status(order.status).label},
@@ -578,7 +566,7 @@ def wish_claim_confirm(*, actor: User, order_id: int) -> Order:
         actor=actor,
         reason=_("认领已确认"),
     )
-    wake_on_commit(notify_pending_task)
+    notify_on_commit()
     return order
 
 
