@@ -30,6 +30,7 @@ from volunteers.models import (
     Volunteer,
 )
 from volunteers.selectors import can_review, volunteers_in_scope
+from volunteers.status import Who, check_move, record_move, status_move
 
 logger = logging.getLogger("portal.volunteers")
 
@@ -143,6 +144,8 @@ def volunteer_apply(
             else _("您已是注册志愿者，无需重复申请。")
         )
         raise ConflictError(message, code="already_applied")
+    before = volunteer.status if volunteer is not None else ""
+    check_move(before, Volunteer.Status.PENDING, Who.APPLICANT)
     digest = id_number_digest(id_number)
     _refuse_taken_id(digest, except_volunteer=volunteer)
     volunteer = volunteer or Volunteer(user=user)
@@ -167,6 +170,7 @@ def volunteer_apply(
             _("该身份证号码已登记为志愿者，不能重复申请。"), code="id_taken", field="id_number"
         ) from exc
     volunteer.skills.set(chosen_skills)
+    record_move(volunteer, from_status=before, actor=user)
     return volunteer
 
 
@@ -197,16 +201,17 @@ def _reviewable(actor: User, volunteer_id: int) -> Volunteer:
 @transaction.atomic
 def volunteer_approve(*, actor: User, volunteer_id: int) -> Volunteer:
     volunteer = _reviewable(actor, volunteer_id)
-    volunteer.status = Volunteer.Status.ACTIVE
     volunteer.joined_on = timezone.localdate()
     volunteer.reviewed_by = actor
     volunteer.reviewed_at = timezone.now()
     volunteer.review_reason = ""
-    volunteer.save(
-        update_fields=[
-            "status", "joined_on", "reviewed_by", "reviewed_at", "review_reason", "updated_at"
-        ]
-    )  # fmt: skip
+    status_move(
+        volunteer,
+        to=Volunteer.Status.ACTIVE,
+        actor=actor,
+        who=Who.CADRE,
+        fields=("joined_on", "reviewed_by", "reviewed_at", "review_reason"),
+    )
     return volunteer
 
 
@@ -218,13 +223,74 @@ def volunteer_reject(*, actor: User, volunteer_id: int, reason: str) -> Voluntee
     if len(reason) > 200:
         raise DomainError(_("原因不能超过 200 个字。"), code="reason_too_long", field="reason")
     volunteer = _reviewable(actor, volunteer_id)
-    volunteer.status = Volunteer.Status.REJECTED
     volunteer.reviewed_by = actor
     volunteer.reviewed_at = timezone.now()
     volunteer.review_reason = reason
-    volunteer.save(
-        update_fields=["status", "reviewed_by", "reviewed_at", "review_reason", "updated_at"]
+    status_move(
+        volunteer,
+        to=Volunteer.Status.REJECTED,
+        actor=actor,
+        who=Who.CADRE,
+        reason=reason,
+        fields=("reviewed_by", "reviewed_at", "review_reason"),
     )
+    return volunteer
+
+
+def _checked_reason(reason: str, *, required: bool) -> str:
+    reason = (reason or "").strip()
+    if required and not reason:
+        raise DomainError(_("请填写原因。"), code="reason_required", field="reason")
+    if len(reason) > 200:
+        raise DomainError(_("原因不能超过 200 个字。"), code="reason_too_long", field="reason")
+    return reason
+
+
+def _managed(actor: User, volunteer_id: int) -> Volunteer:
+    """Lock a volunteer in the cadre's scope, or answer as if it did not exist."""
+    volunteer = (
+        volunteers_in_scope(actor).select_for_update(of=("self",)).filter(pk=volunteer_id).first()
+    )
+    if volunteer is None:
+        raise NotInScope(_("志愿者不存在或不在您的管辖范围内。"), code="volunteer_not_in_scope")
+    return volunteer
+
+
+@transaction.atomic
+def volunteer_suspend(*, actor: User, volunteer_id: int, reason: str) -> Volunteer:
+    """A cadre in scope suspends an active volunteer, with a reason: no orders are offered
+    to them until they are reinstated (dispatch ranks active volunteers only)."""
+    reason = _checked_reason(reason, required=True)
+    volunteer = _managed(actor, volunteer_id)
+    status_move(volunteer, to=Volunteer.Status.SUSPENDED, actor=actor, who=Who.CADRE, reason=reason)
+    return volunteer
+
+
+@transaction.atomic
+def volunteer_reinstate(*, actor: User, volunteer_id: int, reason: str = "") -> Volunteer:
+    """A cadre in scope lifts a suspension: the volunteer is active again."""
+    reason = _checked_reason(reason, required=False)
+    volunteer = _managed(actor, volunteer_id)
+    status_move(volunteer, to=Volunteer.Status.ACTIVE, actor=actor, who=Who.CADRE, reason=reason)
+    return volunteer
+
+
+@transaction.atomic
+def volunteer_leave(*, actor: User, volunteer_id: int, reason: str = "") -> Volunteer:
+    """The volunteer leaves (退出), by their own wish or by a cadre in scope with a reason.
+    A departed volunteer may apply again later (REAPPLYING_STATUSES)."""
+    own = (
+        Volunteer.objects.select_for_update(of=("self",))
+        .filter(pk=volunteer_id, user=actor)
+        .first()
+    )
+    if own is not None:
+        reason = _checked_reason(reason, required=False)
+        status_move(own, to=Volunteer.Status.LEFT, actor=actor, who=Who.SELF, reason=reason)
+        return own
+    reason = _checked_reason(reason, required=True)
+    volunteer = _managed(actor, volunteer_id)
+    status_move(volunteer, to=Volunteer.Status.LEFT, actor=actor, who=Who.CADRE, reason=reason)
     return volunteer
 
 
