@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
+from accounts.errors import AccountErrorCode
 from accounts.models import User
 from accounts.phones import normalize_phone
 from accounts.selectors import account_editable_by
@@ -30,7 +31,9 @@ def _check_password(password: str, user: User) -> None:
     try:
         validate_password(password, user)
     except ValidationError as exc:
-        raise DomainError(" ".join(exc.messages), code="weak_password", field="password") from exc
+        raise DomainError(
+            " ".join(exc.messages), code=AccountErrorCode.WEAK_PASSWORD, field="password"
+        ) from exc
 
 
 @transaction.atomic
@@ -47,7 +50,9 @@ def resident_register(
             user.save()
     except IntegrityError as exc:
         # Two sign-ups with one number at the same moment: the unique index decides.
-        raise DomainError(_("该手机号已注册。"), code="phone_taken", field="phone") from exc
+        raise DomainError(
+            _("该手机号已注册。"), code=AccountErrorCode.PHONE_TAKEN, field="phone"
+        ) from exc
     return user
 
 
@@ -78,7 +83,9 @@ def password_reset_with_code(*, phone: str, code: str, password: str) -> User:
     if user is None or not user.is_active:
         # Only reachable by a code sent to a number without a usable account, which is
         # never sent: the same words as a wrong code, so existence does not show.
-        raise DomainError(_("验证码无效或已过期，请重新获取。"), code="code_none", field="code")
+        raise DomainError(
+            _("验证码无效或已过期，请重新获取。"), code=AccountErrorCode.CODE_NONE, field="code"
+        )
     with transaction.atomic():
         user.set_password(password)
         fields = ["password"]
@@ -95,7 +102,9 @@ def password_reset_with_code(*, phone: str, code: str, password: str) -> User:
 def password_change(*, user: User, old_password: str, new_password: str) -> User:
     """A signed-in user changes their password, knowing the old one."""
     if not user.check_password(old_password):
-        raise DomainError(_("原密码不正确。"), code="wrong_password", field="old_password")
+        raise DomainError(
+            _("原密码不正确。"), code=AccountErrorCode.WRONG_PASSWORD, field="old_password"
+        )
     _check_password(new_password, user)
     user.set_password(new_password)
     user.save(update_fields=["password"])
@@ -116,10 +125,14 @@ def cadre_create(
     created = user is None
     if user is None:
         if not name:
-            raise DomainError(_("新建账号需要提供姓名。"), code="name_required", field="name")
+            raise DomainError(
+                _("新建账号需要提供姓名。"), code=AccountErrorCode.NAME_REQUIRED, field="name"
+            )
         if not password:
             raise DomainError(
-                _("新建账号需要设置密码。"), code="password_required", field="password"
+                _("新建账号需要设置密码。"),
+                code=AccountErrorCode.PASSWORD_REQUIRED,
+                field="password",
             )
         user = _checked_user(phone=phone, name=name, password=password)
         # The operator who runs create_cadre knows the cadre and the number they give: they
@@ -152,7 +165,9 @@ def user_update(*, actor: User, user: User, fields: list[str]) -> User:
     out needs a colleague).
     """
     if not account_editable_by(actor, user):
-        raise NotInScope(_("该账号不在您的管理范围内，不能修改。"), code="account_not_editable")
+        raise NotInScope(
+            _("该账号不在您的管理范围内，不能修改。"), code=AccountErrorCode.ACCOUNT_NOT_EDITABLE
+        )
     allowed = {"name", "is_active"} if not actor.is_superuser else set(fields)
     refused = set(fields) - allowed
     if refused:
@@ -160,7 +175,9 @@ def user_update(*, actor: User, user: User, fields: list[str]) -> User:
             _("您无权修改这些字段：%(fields)s") % {"fields": ", ".join(sorted(refused))}
         )
     if user.pk == actor.pk and "is_active" in fields and not user.is_active:
-        raise DomainError(_("不能停用您本人的账号。"), code="deactivate_self", field="is_active")
+        raise DomainError(
+            _("不能停用您本人的账号。"), code=AccountErrorCode.DEACTIVATE_SELF, field="is_active"
+        )
     clean_or_refuse(user, exclude=["password", "last_login"])
     if fields:
         user.save(update_fields=fields)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from core.errors import NotInScope
 from orders import selectors
+from orders.errors import OrderErrorCode
 from orders.models import Order
 from orders.selectors import CANDIDATE_TIERS, dispatch_candidates, orders_managed_by
 from orders.services import (
@@ -236,7 +237,9 @@ def orders_auto_dispatch_now(
         else []
     )
     if len(orders) != len(wanted):
-        raise NotInScope(_("订单不存在或不在您的管辖范围内。"), code="order_not_in_scope")
+        raise NotInScope(
+            _("订单不存在或不在您的管辖范围内。"), code=OrderErrorCode.ORDER_NOT_IN_SCOPE
+        )
     # The event's actor names the cadre; the reason says why a cadre appears on an offer
     # the dispatcher chose.
     reason = _("干部手动触发自动派单")

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from core.errors import ConflictError, NotInScope
 from orders.enqueue import notify_on_commit
+from orders.errors import OrderErrorCode
 from orders.models import Order, OrderEvent
 from orders.selectors import CANDIDATE_TIERS, candidate_params, candidates_sql, sql_literal
 from practice.models import Center
@@ -104,7 +105,7 @@ def transition(
             .first()
         )
         if current is None:
-            raise NotInScope(_("订单不存在。"), code="order_missing")
+            raise NotInScope(_("订单不存在。"), code=OrderErrorCode.ORDER_MISSING)
         # Compare-and-set over every state the step is legal from, not the one just read.
         updated = Order.objects.filter(pk=order_id, status__in=allowed_from, **condition).update(
             status=to, updated_at=timezone.now(), **changes
@@ -127,7 +128,7 @@ def _refusal(order_id: int, to: str, *, donation: bool = False) -> IllegalTransi
     return IllegalTransition(
         _("订单当前状态为“%(status)s”，不能%(action)s。")
         % {"status": label, "action": names.get(to, gettext_lazy("执行此操作"))},
-        code=f"not_allowed_in_{status}",
+        code=OrderErrorCode(f"not_allowed_in_{status}"),
     )
 
 

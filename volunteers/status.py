@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from core.errors import ConflictError
+from volunteers.errors import VolunteerErrorCode
 from volunteers.models import Volunteer, VolunteerStatusEvent
 
 S = Volunteer.Status
@@ -84,7 +85,7 @@ def check_move(from_status: str, to_status: str, who: Who) -> None:
     raise StatusMoveRefused(
         _("志愿者当前状态为“%(status)s”，不能%(action)s。")
         % {"status": label, "action": ACTION_NAMES[to_status]},
-        code="status_move_refused",
+        code=VolunteerErrorCode.STATUS_MOVE_REFUSED,
     )
 
 
