@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
+from accounts.errors import AccountErrorCode
 from accounts.models import User
 from accounts.phones import normalize_phone
 from core.errors import DomainError, clean_or_refuse
@@ -27,7 +28,9 @@ def _check_password(password: str, user: User) -> None:
     try:
         validate_password(password, user)
     except ValidationError as exc:
-        raise DomainError(" ".join(exc.messages), code="weak_password", field="password") from exc
+        raise DomainError(
+            " ".join(exc.messages), code=AccountErrorCode.WEAK_PASSWORD, field="password"
+        ) from exc
 
 
 @transaction.atomic
@@ -44,7 +47,9 @@ def resident_register(
             user.save()
     except IntegrityError as exc:
         # Two sign-ups with one number at the same moment: the unique index decides.
-        raise DomainError(_("该手机号已注册。"), code="phone_taken", field="phone") from exc
+        raise DomainError(
+            _("该手机号已注册。"), code=AccountErrorCode.PHONE_TAKEN, field="phone"
+        ) from exc
     return user
 
 
@@ -75,7 +80,9 @@ def password_reset_with_code(*, phone: str, code: str, password: str) -> User:
     if user is None or not user.is_active:
         # Only reachable by a code sent to a number without a usable account, which is
         # never sent: the same words as a wrong code, so existence does not show.
-        raise DomainError(_("验证码无效或已过期，请重新获取。"), code="code_none", field="code")
+        raise DomainError(
+            _("验证码无效或已过期，请重新获取。"), code=AccountErrorCode.CODE_NONE, field="code"
+        )
     with transaction.atomic():
         user.set_password(password)
         fields = ["password"]
@@ -92,7 +99,9 @@ def password_reset_with_code(*, phone: str, code: str, password: str) -> User:
 def password_change(*, user: User, old_password: str, new_password: str) -> User:
     """A signed-in user changes their password, knowing the old one."""
     if not user.check_password(old_password):
-        raise DomainError(_("原密码不正确。"), code="wrong_password", field="old_password")
+        raise DomainError(
+            _("原密码不正确。"), code=AccountErrorCode.WRONG_PASSWORD, field="old_password"
+        )
     _check_password(new_password, user)
     user.set_password(new_password)
     user.save(update_fields=["password"])
@@ -114,10 +123,14 @@ def account_ensure(
     created = user is None
     if user is None:
         if not name:
-            raise DomainError(_("新建账号需要提供姓名。"), code="name_required", field="name")
+            raise DomainError(
+                _("新建账号需要提供姓名。"), code=AccountErrorCode.NAME_REQUIRED, field="name"
+            )
         if not password:
             raise DomainError(
-                _("新建账号需要设置密码。"), code="password_required", field="password"
+                _("新建账号需要设置密码。"),
+                code=AccountErrorCode.PASSWORD_REQUIRED,
+                field="password",
             )
         user = _checked_user(phone=phone, name=name, password=password)
         # The operator who runs create_cadre knows the cadre and the number they give: they

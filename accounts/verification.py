@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.digests import keyed_digest, phone_digest
+from accounts.errors import AccountErrorCode
 from accounts.models import PhoneVerification, User
 from accounts.phones import normalize_phone, validate_mainland_mobile
 from core.errors import DomainError
@@ -47,17 +48,21 @@ def code_minutes() -> int:
 def _checked_phone(raw: object) -> str:
     phone = normalize_phone(raw)
     if not phone:
-        raise DomainError(_("请填写手机号。"), code="phone_required", field="phone")
+        raise DomainError(_("请填写手机号。"), code=AccountErrorCode.PHONE_REQUIRED, field="phone")
     try:
         validate_mainland_mobile(phone)
     except ValidationError as exc:
-        raise DomainError(exc.messages[0], code="invalid_phone", field="phone") from exc
+        raise DomainError(
+            exc.messages[0], code=AccountErrorCode.INVALID_PHONE, field="phone"
+        ) from exc
     return phone
 
 
 def _checked_purpose(purpose: object) -> str:
     if purpose not in Purpose.values:
-        raise DomainError(_("验证码用途无效。"), code="invalid_purpose", field="purpose")
+        raise DomainError(
+            _("验证码用途无效。"), code=AccountErrorCode.INVALID_PURPOSE, field="purpose"
+        )
     return str(purpose)
 
 
@@ -95,7 +100,7 @@ def verification_code_send(
     if purpose == Purpose.SIGNUP and has_account:
         raise DomainError(
             _("该手机号已注册，请直接登录；忘记密码可通过验证码重置。"),
-            code="phone_taken",
+            code=AccountErrorCode.PHONE_TAKEN,
             field="phone",
         )
     digest = phone_digest(phone)
@@ -111,7 +116,7 @@ def verification_code_send(
             raise TooManyCodes(
                 _("该手机号 1 小时内获取验证码已达 %(count)d 次，请稍后再试。")
                 % {"count": per_phone},
-                code="too_many_codes_for_phone",
+                code=AccountErrorCode.TOO_MANY_CODES_FOR_PHONE,
             )
         per_client = settings.VERIFICATION_CODES_PER_ADDRESS_DAY
         sent_from_client = PhoneVerification.objects.filter(
@@ -121,7 +126,7 @@ def verification_code_send(
             raise TooManyCodes(
                 _("您所在的网络今天获取验证码已达 %(count)d 次，请明天再试。")
                 % {"count": per_client},
-                code="too_many_codes_for_address",
+                code=AccountErrorCode.TOO_MANY_CODES_FOR_ADDRESS,
             )
         PhoneVerification.objects.filter(
             phone_digest=digest, purpose=purpose, used_at__isnull=True, voided_at__isnull=True
@@ -147,7 +152,7 @@ def verification_code_send(
         logger.exception("verification code %s could not be sent", verification.pk)
         PhoneVerification.objects.filter(pk=verification.pk).update(voided_at=now)
         raise DomainError(
-            _("验证码发送失败，请稍后再试。"), code="code_not_sent", field="phone"
+            _("验证码发送失败，请稍后再试。"), code=AccountErrorCode.CODE_NOT_SENT, field="phone"
         ) from exc
     return verification
 
@@ -155,7 +160,9 @@ def verification_code_send(
 def _normalized_code(raw: object) -> str:
     code = unicodedata.normalize("NFKC", str(raw or "")).strip()
     if len(code) != 6 or not (code.isascii() and code.isdigit()):
-        raise DomainError(_("请输入 6 位数字验证码。"), code="invalid_code", field="code")
+        raise DomainError(
+            _("请输入 6 位数字验证码。"), code=AccountErrorCode.INVALID_CODE, field="code"
+        )
     return code
 
 
@@ -203,4 +210,4 @@ def verification_code_check(
     else:
         attempts = verification.attempts if verification is not None else max_attempts
         message = _("验证码不正确，还可再试 %(left)d 次。") % {"left": max_attempts - attempts}
-    raise DomainError(message, code=f"code_{outcome}", field="code")
+    raise DomainError(message, code=AccountErrorCode(f"code_{outcome}"), field="code")

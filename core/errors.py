@@ -1,21 +1,32 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from enum import StrEnum
 
 from django.core.exceptions import ValidationError
 from django.db.models import Model
 
 
+class CoreErrorCode(StrEnum):
+    """The codes core raises itself; each app has its own (``<app>/errors.py``)."""
+
+    INVALID = "invalid"
+
+
 class DomainError(Exception):
     """A rule of the domain refused an action; the message is for the person who asked.
 
-    ``code`` is stable for clients; ``http_status`` says how the API reports it (400 for bad
-    input, 409 for an action the current state does not allow).
+    ``code`` is stable for clients: a member of the raising app's error-code enum
+    (orders.errors.OrderErrorCode and the like; tests/test_error_codes.py holds every raise
+    to it). ``http_status`` says how the API reports it (400 for bad input, 409 for an
+    action the current state does not allow).
     """
 
     http_status = 400
 
-    def __init__(self, message: str, *, code: str = "invalid", field: str | None = None):
+    def __init__(
+        self, message: str, *, code: str = CoreErrorCode.INVALID, field: str | None = None
+    ):
         super().__init__(message)
         self.message = message
         self.code = code
@@ -40,8 +51,10 @@ def clean_or_refuse(instance: Model, *, exclude: Iterable[str] | None = None) ->
         instance.full_clean(exclude=exclude)
     except ValidationError as exc:
         if not hasattr(exc, "error_dict"):
-            raise DomainError(exc.messages[0], code="invalid") from exc
+            raise DomainError(exc.messages[0], code=CoreErrorCode.INVALID) from exc
         field, errors = next(iter(exc.error_dict.items()))
         raise DomainError(
-            errors[0].messages[0], code="invalid", field=None if field == "__all__" else field
+            errors[0].messages[0],
+            code=CoreErrorCode.INVALID,
+            field=None if field == "__all__" else field,
         ) from exc

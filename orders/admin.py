@@ -14,7 +14,6 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -22,13 +21,12 @@ from accounts.phones import mask_phone
 from core.admin_actions import reject_with_reason
 from core.errors import DomainError
 from core.paginators import CappedCountAdminMixin
-from orders.dispatch import auto_dispatch, is_night
-from orders.models import Order, OrderEvent, status_label
+from orders.dispatch import orders_auto_dispatch_now
+from orders.models import Order, OrderEvent
 from orders.selectors import search_orders, with_contact_visibility
 from orders.serializers import mask_address
-from orders.services import auto_dispatch_enabled, order_reject
-from orders.workflow import ACTION_NAMES
-from practice.admin_scoping import ScopedAdmin
+from orders.services import order_reject
+from practice.admin_scoping import ScopedAdmin, admin_actor
 
 S = Order.Status
 
@@ -321,66 +319,29 @@ class OrderAdmin(CappedCountAdminMixin, ScopedAdmin):
 
     @admin.action(description=_("自动派单"))
     def auto_dispatch_orders(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
-        """Run the automatic dispatcher now for the selected placed orders (a cadre need not
-        wait for the sweep). It offers each to the best candidate, or flags it when nobody
-        up to the county fits; the report says which."""
-        dispatched = 0
-        flagged: list[str] = []
-        for order in queryset.select_related("center").order_by("pk"):
-            if order.status != S.PLACED:
-                self._refused(
-                    request,
-                    order,
-                    gettext("订单当前状态为“%(status)s”，不能%(action)s。")
-                    % {"status": order.get_status_display(), "action": ACTION_NAMES[S.DISPATCHED]},
-                )
-                continue
-            if not auto_dispatch_enabled(order.center):
-                # The switch is the cadres' way of keeping these orders for hand dispatch.
-                self._refused(
-                    request, order, gettext("所在阵地已关闭自动派单，请在派单页手动派单。")
-                )
-                continue
-            if auto_dispatch(order_id=order.pk):
-                dispatched += 1
-                continue
-            after = (
-                Order.objects.filter(pk=order.pk)
-                .values("status", "flagged_at", "kind", "donor_id")
-                .first()
+        """Run the automatic dispatcher now for the selected orders (a cadre need not wait
+        for the sweep): orders.dispatch.orders_auto_dispatch_now does it and names the cadre;
+        this reports which were offered, flagged or left."""
+        try:
+            run = orders_auto_dispatch_now(
+                actor=admin_actor(request), order_ids=list(queryset.values_list("pk", flat=True))
             )
-            if after and after["status"] == S.PLACED and after["flagged_at"] is not None:
-                flagged.append(_label(order))
-            elif after and after["status"] == S.PLACED and is_night(timezone.now()):
-                self._refused(
-                    request, order, gettext("夜间无人值守，订单将在早上 6 点后自动派出。")
-                )
-            elif after:
-                # Someone else moved it between the list and the dispatcher.
-                self._refused(
-                    request,
-                    order,
-                    gettext("订单当前状态为“%(status)s”，不能%(action)s。")
-                    % {
-                        "status": status_label(
-                            after["status"],
-                            wish=after["kind"] == Order.Kind.WISH,
-                            donated=after["donor_id"] is not None,
-                        ),
-                        "action": ACTION_NAMES[S.DISPATCHED],
-                    },
-                )
-        if dispatched:
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return
+        for order, message in run.refused:
+            self._refused(request, order, message)
+        if run.dispatched:
             self.message_user(
                 request,
-                gettext("已自动派出 %(count)d 张订单。") % {"count": dispatched},
+                gettext("已自动派出 %(count)d 张订单。") % {"count": len(run.dispatched)},
                 messages.SUCCESS,
             )
-        if flagged:
+        if run.flagged:
             self.message_user(
                 request,
                 gettext("以下订单在本县（区）内没有合适的志愿者，已标记为无人可派：%(orders)s")
-                % {"orders": "、".join(flagged)},
+                % {"orders": "、".join(_label(order) for order in run.flagged)},
                 messages.WARNING,
             )
 

@@ -28,6 +28,7 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from core.errors import DomainError, NotInScope
+from orders.errors import OrderErrorCode
 from orders.models import Order, OrderEvent
 from orders.selectors import (
     order_offered_to,
@@ -127,7 +128,7 @@ def _refused(order: Order, to: str) -> IllegalTransition:
     return IllegalTransition(
         _("订单当前状态为“%(status)s”，不能%(action)s。")
         % {"status": label, "action": ACTION_NAMES[to]},
-        code=f"{REFUSED_PREFIX}{order.status}",
+        code=OrderErrorCode(f"{REFUSED_PREFIX}{order.status}"),
     )
 
 

@@ -1,26 +1,33 @@
-"""Automatic dispatch: what the Celery tasks run."""
+"""Automatic dispatch: what the Celery tasks run, and what a cadre runs from the admin."""
 
 from __future__ import annotations
 
 import datetime
 import logging
+from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts.models import User
+from core.errors import NotInScope
 from orders import selectors
+from orders.errors import OrderErrorCode
 from orders.models import Order
-from orders.selectors import CANDIDATE_TIERS, dispatch_candidates
+from orders.selectors import CANDIDATE_TIERS, dispatch_candidates, orders_managed_by
 from orders.services import (
     acceptance_deadline,
+    auto_dispatch_enabled,
     order_dispatch,
     order_expire,
     order_flag_undispatchable,
 )
-from orders.workflow import IllegalTransition, dispatch_to_best
+from orders.workflow import ACTION_NAMES, IllegalTransition, dispatch_to_best
 from practice.models import Center
+from practice.scoping import is_cadre
 from volunteers.availability import PERIODS
 
 logger = logging.getLogger(__name__)
@@ -40,7 +47,13 @@ def is_night(moment: datetime.datetime) -> bool:
     return slot_start(moment) is None
 
 
-def auto_dispatch(*, order_id: int, at: datetime.datetime | None = None) -> bool:
+def auto_dispatch(
+    *,
+    order_id: int,
+    at: datetime.datetime | None = None,
+    pressed_by: User | None = None,
+    reason: str = "",
+) -> bool:
     """Offer a placed order to the best candidate; flag it when nobody up to the county fits.
     ``at`` is the moment whose availability slot counts (now by default).
 
@@ -48,7 +61,8 @@ def auto_dispatch(*, order_id: int, at: datetime.datetime | None = None) -> bool
     unflagged, and the sweep offers it once the morning slot opens.
 
     Idempotent: a second run for the same order finds it no longer placed and does nothing,
-    so a redelivered task dispatches once.
+    so a redelivered task dispatches once. ``pressed_by`` and ``reason`` name the cadre
+    who ran it by hand on the offer's event (orders_auto_dispatch_now).
     """
     at = timezone.localtime(at) if at is not None else timezone.localtime()
     # Most orders find a volunteer in their own village: one statement reads the order, ranks
@@ -56,7 +70,9 @@ def auto_dispatch(*, order_id: int, at: datetime.datetime | None = None) -> bool
     # village, night, the demo's SQLite) takes the full path below.
     bit = selectors.slot_bit_at(at)
     if connection.vendor == "postgresql" and bit:
-        if _offer_in_tiers(order_id, CANDIDATE_TIERS[:1], bit=bit, at=at):
+        if _offer_in_tiers(
+            order_id, CANDIDATE_TIERS[:1], bit=bit, at=at, pressed_by=pressed_by, reason=reason
+        ):
             return True
     # Whether auto-dispatch is off at the village or above rides along in the same query
     # (auto_dispatch_enabled's test, as a subquery): the whole run stays within 10 queries.
@@ -82,7 +98,7 @@ def auto_dispatch(*, order_id: int, at: datetime.datetime | None = None) -> bool
             # again every minute (it only moves dispatch_tried_at; cadres were told already).
             order_flag_undispatchable(order_id=order.pk, at=at)
         return False
-    if _offer_to_best(order, at=at, bit=bit):
+    if _offer_to_best(order, at=at, bit=bit, pressed_by=pressed_by, reason=reason):
         return True
     if is_night(at):
         logger.info("order %s: nobody is on call at night; left for the morning", order.pk)
@@ -94,7 +110,9 @@ def auto_dispatch(*, order_id: int, at: datetime.datetime | None = None) -> bool
     return False
 
 
-def _offer_to_best(order: Order, *, at: datetime.datetime, bit: int) -> bool:
+def _offer_to_best(
+    order: Order, *, at: datetime.datetime, bit: int, pressed_by: User | None, reason: str
+) -> bool:
     """Offer ``order`` to the best candidate of the nearest tier that has one (the village
     was tried already on PostgreSQL)."""
     if connection.vendor != "postgresql":
@@ -103,15 +121,29 @@ def _offer_to_best(order: Order, *, at: datetime.datetime, bit: int) -> bool:
         if not candidates:
             return False
         try:
-            order_dispatch(actor=None, order_id=order.pk, volunteer=candidates[0])
+            order_dispatch(
+                actor=None,
+                order_id=order.pk,
+                volunteer=candidates[0],
+                pressed_by=pressed_by,
+                reason=reason,
+            )
         except IllegalTransition:
             return False
         return True
-    return bool(bit) and _offer_in_tiers(order.pk, CANDIDATE_TIERS[1:], bit=bit, at=at)
+    return bool(bit) and _offer_in_tiers(
+        order.pk, CANDIDATE_TIERS[1:], bit=bit, at=at, pressed_by=pressed_by, reason=reason
+    )
 
 
 def _offer_in_tiers(
-    order_id: int, tiers: tuple[tuple[str, str], ...], *, bit: int, at: datetime.datetime
+    order_id: int,
+    tiers: tuple[tuple[str, str], ...],
+    *,
+    bit: int,
+    at: datetime.datetime,
+    pressed_by: User | None = None,
+    reason: str = "",
 ) -> bool:
     """One statement per tier, nearest first: ranking, offer and event together."""
     deadline = acceptance_deadline()
@@ -122,6 +154,8 @@ def _offer_in_tiers(
             slot_bit=bit,
             today=at.date(),
             deadline=deadline,
+            actor_id=pressed_by.pk if pressed_by is not None else None,
+            reason=reason,
         )
         for volunteer_column, _order_column in tiers
     )
@@ -175,3 +209,77 @@ def sweep(*, now: datetime.datetime | None = None) -> tuple[int, int]:
         1 for order_id in [*waiting, *retrying] if auto_dispatch(order_id=order_id, at=at)
     )
     return expired, dispatched
+
+
+@dataclass
+class AutoDispatchRun:
+    """What a cadre's 自动派单 did, order by order, for the message the admin shows."""
+
+    dispatched: list[Order] = field(default_factory=list)
+    flagged: list[Order] = field(default_factory=list)
+    # (order, why it was left as it was)
+    refused: list[tuple[Order, str]] = field(default_factory=list)
+
+
+def orders_auto_dispatch_now(
+    *, actor: User, order_ids: list[int], at: datetime.datetime | None = None
+) -> AutoDispatchRun:
+    """A cadre runs the automatic dispatcher now for these orders, rather than wait for the
+    sweep: each placed one is offered to the best candidate (the offer's event names the
+    cadre), or flagged when nobody up to the county fits.
+
+    Only orders in the cadre's subtree: if any is not, nothing is done and the whole request
+    is answered as absent (NotInScope), as for any order outside it. Each order is one
+    transaction of its own, under its row lock, so one refusal leaves the others' offers
+    standing; the notifier is woken as each commits."""
+    wanted = sorted(set(order_ids))
+    managed = orders_managed_by(actor) if actor.is_superuser or is_cadre(actor) else None
+    orders = (
+        list(managed.filter(pk__in=wanted).select_related("center").order_by("pk"))
+        if managed is not None
+        else []
+    )
+    if len(orders) != len(wanted):
+        raise NotInScope(
+            _("订单不存在或不在您的管辖范围内。"), code=OrderErrorCode.ORDER_NOT_IN_SCOPE
+        )
+    # The event's actor names the cadre; the reason says why a cadre appears on an offer
+    # the dispatcher chose.
+    reason = _("干部手动触发自动派单")
+    run = AutoDispatchRun()
+    for order in orders:
+        with transaction.atomic():
+            status = (
+                Order.objects.select_for_update()
+                .filter(pk=order.pk)
+                .values_list("status", flat=True)
+                .first()
+            )
+            refusal = _refusal_for(order, status)
+            if refusal:
+                run.refused.append((order, refusal))
+                continue
+            if auto_dispatch(order_id=order.pk, at=at, pressed_by=actor, reason=reason):
+                run.dispatched.append(order)
+                continue
+            flagged_at = Order.objects.filter(pk=order.pk).values_list("flagged_at", flat=True)
+            if flagged_at.first() is not None:
+                run.flagged.append(order)
+            else:
+                run.refused.append((order, _("夜间无人值守，订单将在早上 6 点后自动派出。")))
+    return run
+
+
+def _refusal_for(order: Order, status: str | None) -> str:
+    """Why ``order`` (found in ``status`` under its lock) is not for the dispatcher; ''
+    when it is."""
+    if status != Order.Status.PLACED:
+        label = Order.Status(status).label if status else "?"
+        return _("订单当前状态为“%(status)s”，不能%(action)s。") % {
+            "status": label,
+            "action": ACTION_NAMES[Order.Status.DISPATCHED],
+        }
+    if not auto_dispatch_enabled(order.center):
+        # The switch is the cadres' way of keeping these orders for hand dispatch.
+        return _("所在阵地已关闭自动派单，请在派单页手动派单。")
+    return ""

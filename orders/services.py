@@ -19,10 +19,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import ConflictError, DomainError, NotInScope
-from core.tasks import enqueue_on_commit, wake_on_commit
 from orders import rules
+from orders.enqueue import auto_dispatch_on_commit, notify_on_commit
+from orders.errors import OrderErrorCode
 from orders.models import Order, OrderEvent, OrderRefusal
-from orders.workflow import claim_next_in_pool, transition
+from orders.selectors import orders_for, orders_managed_by
+from orders.workflow import IllegalTransition, claim_next_in_pool, transition
 from points.services import hours_credit
 from practice.models import Center, Level, Service
 from practice.scoping import center_in_scope, is_cadre
@@ -35,11 +37,13 @@ S = Order.Status
 def _text(value: str, *, field: str, label: str, max_length: int, required: bool) -> str:
     value = (value or "").strip()
     if required and not value:
-        raise DomainError(_("请填写%(label)s。") % {"label": label}, code="required", field=field)
+        raise DomainError(
+            _("请填写%(label)s。") % {"label": label}, code=OrderErrorCode.REQUIRED, field=field
+        )
     if len(value) > max_length:
         raise DomainError(
             _("%(label)s不能超过 %(max)d 个字。") % {"label": label, "max": max_length},
-            code="too_long",
+            code=OrderErrorCode.TOO_LONG,
             field=field,
         )
     return value
@@ -65,25 +69,33 @@ def order_place(
     another service (the API has always taken ``kind: "wish"`` with any): it goes on the wall
     all the same, and if it goes the volunteer way, that service says who fits."""
     if center.level != Level.VILLAGE or not center.is_active:
-        raise DomainError(_("请选择服务所在的村（社区）。"), code="not_village", field="center")
+        raise DomainError(
+            _("请选择服务所在的村（社区）。"), code=OrderErrorCode.NOT_VILLAGE, field="center"
+        )
     if not services_offered_at(center).filter(pk=service.pk).exists():
         raise DomainError(
-            _("该村（社区）不提供此服务项目。"), code="service_unavailable", field="service"
+            _("该村（社区）不提供此服务项目。"),
+            code=OrderErrorCode.SERVICE_UNAVAILABLE,
+            field="service",
         )
     if kind is None:
         kind = Order.Kind.WISH if service.is_wish else Order.Kind.SERVICE
     elif kind not in Order.Kind.values:
-        raise DomainError(_("订单类型无效。"), code="kind_invalid", field="kind")
+        raise DomainError(_("订单类型无效。"), code=OrderErrorCode.KIND_INVALID, field="kind")
     is_wish = kind == Order.Kind.WISH
     try:
         phone = rules.clean_contact_number(contact_phone)
     except ValidationError as exc:
-        raise DomainError(exc.messages[0], code="phone_invalid", field="contact_phone") from exc
+        raise DomainError(
+            exc.messages[0], code=OrderErrorCode.PHONE_INVALID, field="contact_phone"
+        ) from exc
     try:
         rules.check_expected_window(preferred_start, preferred_end)
     except ValidationError as exc:
         field, errors = next(iter(exc.error_dict.items()))
-        raise DomainError(errors[0].messages[0], code="window_invalid", field=field) from exc
+        raise DomainError(
+            errors[0].messages[0], code=OrderErrorCode.WINDOW_INVALID, field=field
+        ) from exc
     township = center.parent
     if township is not None and township.level == Level.VILLAGE:
         township = township.parent
@@ -129,9 +141,7 @@ def order_place(
         notified_at=order.created_at,
     )
     if auto_dispatch_enabled(center):
-        from orders.tasks import auto_dispatch_task
-
-        enqueue_on_commit(auto_dispatch_task, order.pk)
+        auto_dispatch_on_commit(order.pk)
     return order
 
 
@@ -148,13 +158,13 @@ def _order_in_scope(actor: User, order_id: int) -> Order:
     """The order, for a cadre action (dispatch, reject) by ``actor``. orders_for also lets
     residents and volunteers, cadres among them, read their own orders; reading is not
     managing, so an order outside the cadre's subtree is answered as if it did not exist."""
-    from orders.selectors import orders_managed_by
-
     order = None
     if actor.is_superuser or is_cadre(actor):
         order = orders_managed_by(actor).filter(pk=order_id).select_related("center").first()
     if order is None:
-        raise NotInScope(_("订单不存在或不在您的管辖范围内。"), code="order_not_in_scope")
+        raise NotInScope(
+            _("订单不存在或不在您的管辖范围内。"), code=OrderErrorCode.ORDER_NOT_IN_SCOPE
+        )
     return order
 
 
@@ -165,21 +175,31 @@ def order_dispatch(
     order_id: int,
     volunteer: Volunteer | None = None,
     team: Team | None = None,
+    pressed_by: User | None = None,
+    reason: str = "",
 ) -> Order:
     """Offer the order to one volunteer or to a team (中心派单), with an acceptance deadline.
-    ``actor`` None is the automatic dispatcher."""
+    ``actor`` None is the automatic dispatcher; ``pressed_by`` is then the cadre who ran it
+    by hand (orders.dispatch.orders_auto_dispatch_now), named on the event with ``reason``
+    but not checked against the candidate, whom the dispatcher picked up to the county."""
     if (volunteer is None) == (team is None):
-        raise DomainError(_("请选择派给一名志愿者或一支队伍。"), code="target_required")
+        raise DomainError(
+            _("请选择派给一名志愿者或一支队伍。"), code=OrderErrorCode.TARGET_REQUIRED
+        )
     if actor is not None:
         order_id = _order_in_scope(actor, order_id).pk
     # The automatic dispatcher has just read the order; the transition reports it missing.
     if volunteer is not None:
         if volunteer.status != Volunteer.Status.ACTIVE:
             raise DomainError(
-                _("只能派给在册志愿者。"), code="volunteer_not_active", field="volunteer"
+                _("只能派给在册志愿者。"),
+                code=OrderErrorCode.VOLUNTEER_NOT_ACTIVE,
+                field="volunteer",
             )
         if actor is not None and not center_in_scope(actor, volunteer.home_center):
-            raise NotInScope(_("志愿者不存在或不在您的管辖范围内。"), code="volunteer_not_in_scope")
+            raise NotInScope(
+                _("志愿者不存在或不在您的管辖范围内。"), code=OrderErrorCode.VOLUNTEER_NOT_IN_SCOPE
+            )
         # The automatic dispatcher picked from candidates that already exclude refusals
         # (dispatch_candidates); a cadre picks by hand and is told why not.
         if (
@@ -187,17 +207,20 @@ def order_dispatch(
             and OrderRefusal.objects.filter(order_id=order_id, volunteer=volunteer).exists()
         ):
             raise DomainError(
-                _("该志愿者已谢绝此单。"), code="volunteer_refused", field="volunteer"
+                _("该志愿者已谢绝此单。"), code=OrderErrorCode.VOLUNTEER_REFUSED, field="volunteer"
             )
     if team is not None:
         if not team.is_active:
-            raise DomainError(_("该队伍已停用。"), code="team_inactive", field="team")
+            raise DomainError(_("该队伍已停用。"), code=OrderErrorCode.TEAM_INACTIVE, field="team")
         if actor is not None and not center_in_scope(actor, team.center):
-            raise NotInScope(_("队伍不存在或不在您的管辖范围内。"), code="team_not_in_scope")
+            raise NotInScope(
+                _("队伍不存在或不在您的管辖范围内。"), code=OrderErrorCode.TEAM_NOT_IN_SCOPE
+            )
     order = transition(
         order_id,
         to=S.DISPATCHED,
-        actor=actor,
+        actor=actor or pressed_by,
+        reason=reason,
         dispatched_volunteer=volunteer,
         dispatched_team=team,
         accept_deadline=acceptance_deadline(),
@@ -211,7 +234,7 @@ def order_accept(*, volunteer: Volunteer, order_id: int) -> Order:
     """The volunteer takes the order (志愿者接单). For a team dispatch the first member to
     accept wins: the UPDATE matches only while the order is still dispatched."""
     if volunteer.status != Volunteer.Status.ACTIVE:
-        raise DomainError(_("只有在册志愿者可以接单。"), code="volunteer_not_active")
+        raise DomainError(_("只有在册志愿者可以接单。"), code=OrderErrorCode.VOLUNTEER_NOT_ACTIVE)
     # Under the row lock (orders.workflow.transition takes it too): who it is offered to is
     # decided on the state the UPDATE will see, not one a worker's dispatch just replaced.
     offered = (
@@ -221,7 +244,7 @@ def order_accept(*, volunteer: Volunteer, order_id: int) -> Order:
         .first()
     )
     if offered is None:
-        raise NotInScope(_("订单不存在。"), code="order_missing")
+        raise NotInScope(_("订单不存在。"), code=OrderErrorCode.ORDER_MISSING)
     if offered["status"] == S.DISPATCHED:
         to_me = offered["dispatched_volunteer_id"] == volunteer.pk
         to_my_team = (
@@ -231,7 +254,7 @@ def order_accept(*, volunteer: Volunteer, order_id: int) -> Order:
             ).exists()
         )
         if not (to_me or to_my_team):
-            raise NotInScope(_("订单不存在。"), code="order_not_offered")
+            raise NotInScope(_("订单不存在。"), code=OrderErrorCode.ORDER_NOT_OFFERED)
         condition: dict[str, object] = (
             {"dispatched_volunteer": volunteer}
             if to_me
@@ -256,7 +279,7 @@ def order_accept_next(*, volunteer: Volunteer) -> int | None:
     of the order taken, or None when nothing is left. Two members tapping at once are given
     different orders, never the same one."""
     if volunteer.status != Volunteer.Status.ACTIVE:
-        raise DomainError(_("只有在册志愿者可以接单。"), code="volunteer_not_active")
+        raise DomainError(_("只有在册志愿者可以接单。"), code=OrderErrorCode.VOLUNTEER_NOT_ACTIVE)
     return claim_next_in_pool(volunteer_id=volunteer.pk, actor_id=volunteer.user_id)
 
 
@@ -285,17 +308,13 @@ def order_decline(*, volunteer: Volunteer, order_id: int, reason: str) -> Order:
 
 def _redispatch_on_commit(order: Order) -> None:
     if auto_dispatch_enabled(order.center):
-        from orders.tasks import auto_dispatch_task
-
-        enqueue_on_commit(auto_dispatch_task, order.pk)
+        auto_dispatch_on_commit(order.pk)
 
 
 @transaction.atomic
 def order_expire(*, order_id: int) -> Order | None:
     """The acceptance deadline passed: back to placed, and the lapsed volunteer is skipped
     from now on. None when someone accepted or declined first (a race the CAS settles)."""
-    from orders.workflow import IllegalTransition
-
     # Locked, so the volunteer noted as lapsed is the one the offer still names.
     held = (
         Order.objects.select_for_update()
@@ -340,7 +359,7 @@ def order_start(*, volunteer: Volunteer, order_id: int) -> Order:
     if booked and booked["status"] == S.ACCEPTED:
         too_early = rules.check_in_too_early(booked["preferred_start"])
         if too_early:
-            raise ConflictError(too_early, code="check_in_too_early")
+            raise ConflictError(too_early, code=OrderErrorCode.CHECK_IN_TOO_EARLY)
     return transition(
         order_id,
         to=S.IN_SERVICE,
@@ -354,10 +373,8 @@ def _require_holder(volunteer: Volunteer, order_id: int) -> None:
     """An order the volunteer cannot see does not exist for them (404). One they can see but
     do not hold (offered, not yet accepted) is refused by the transition, naming its state
     (409): the holder condition there is what guarantees only the holder moves it."""
-    from orders.selectors import orders_for
-
     if not orders_for(volunteer.user).filter(pk=order_id).exists():
-        raise NotInScope(_("订单不存在。"), code="order_not_held")
+        raise NotInScope(_("订单不存在。"), code=OrderErrorCode.ORDER_NOT_HELD)
 
 
 @transaction.atomic
@@ -377,7 +394,7 @@ def order_complete(
         if hours < 0 or hours > allowed:
             raise DomainError(
                 _("服务时长应在 0 到 %(max)s 小时之间。") % {"max": allowed},
-                code="hours_out_of_range",
+                code=OrderErrorCode.HOURS_OUT_OF_RANGE,
                 field="hours",
             )
         allowed = hours.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
@@ -398,9 +415,11 @@ def order_complete(
 def order_rate(*, resident: User, order_id: int, score: int, comment: str = "") -> Order:
     """The resident rates the completed service (群众评单)."""
     if not Order.objects.filter(pk=order_id, resident=resident).exists():
-        raise NotInScope(_("订单不存在。"), code="order_not_mine")
+        raise NotInScope(_("订单不存在。"), code=OrderErrorCode.ORDER_NOT_MINE)
     if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
-        raise DomainError(_("评分应为 1 到 5 分。"), code="score_invalid", field="score")
+        raise DomainError(
+            _("评分应为 1 到 5 分。"), code=OrderErrorCode.SCORE_INVALID, field="score"
+        )
     comment = _text(comment, field="comment", label=_("评价"), max_length=500, required=False)
     return transition(order_id, to=S.RATED, actor=resident, rating=score, rating_comment=comment)
 
@@ -409,7 +428,7 @@ def order_rate(*, resident: User, order_id: int, score: int, comment: str = "") 
 def order_cancel(*, resident: User, order_id: int, reason: str = "") -> Order:
     """The resident withdraws the order before service starts."""
     if not Order.objects.filter(pk=order_id, resident=resident).exists():
-        raise NotInScope(_("订单不存在。"), code="order_not_mine")
+        raise NotInScope(_("订单不存在。"), code=OrderErrorCode.ORDER_NOT_MINE)
     reason = _text(reason, field="reason", label=_("原因"), max_length=200, required=False)
     return transition(order_id, to=S.CANCELLED, actor=resident, reason=reason)
 
@@ -440,10 +459,8 @@ def order_flag_undispatchable(*, order_id: int, at: datetime.datetime | None = N
         .update(flagged_at=timezone.now(), dispatch_tried_at=tried_at, flag_told_at=None)
     )
     if flagged:
-        from orders.tasks import notify_pending_task
-
         # The flag is its own outbox (Order.flag_told_at): the notifier tells the cadres.
-        wake_on_commit(notify_pending_task)
+        notify_on_commit()
     else:
         Order.objects.filter(pk=order_id, status=S.PLACED).update(dispatch_tried_at=tried_at)
     return flagged
@@ -463,15 +480,13 @@ def _wish_for_claim(donor: User, order_id: int) -> Mapping[str, object]:
     """The facts a claim is checked against. A wish in any state answers: it was on the wall
     to everyone while it was open, and the donor who lost a race must learn who won. Any
     other order stays absent (404) unless the reader may already see it."""
-    from orders.selectors import orders_for
-
     wish = Order.objects.filter(pk=order_id).values("kind", "resident_id").first()
     if wish is None:
-        raise NotInScope(_("微心愿不存在。"), code="wish_missing")
+        raise NotInScope(_("微心愿不存在。"), code=OrderErrorCode.WISH_MISSING)
     if wish["kind"] != Order.Kind.WISH:
         if not orders_for(donor).filter(pk=order_id).exists():
-            raise NotInScope(_("微心愿不存在。"), code="wish_missing")
-        raise DomainError(_("该订单不是微心愿，不能认领。"), code="not_a_wish")
+            raise NotInScope(_("微心愿不存在。"), code=OrderErrorCode.WISH_MISSING)
+        raise DomainError(_("该订单不是微心愿，不能认领。"), code=OrderErrorCode.NOT_A_WISH)
     return wish
 
 
@@ -513,12 +528,12 @@ def wish_claim(*, donor: User, order_id: int) -> Order:
     the poster or a cadre in scope confirms it (``wish_claim_confirm``)."""
     wish = _wish_for_claim(donor, order_id)
     if wish["resident_id"] == donor.pk:
-        raise DomainError(_("不能认领自己发布的微心愿。"), code="own_wish")
+        raise DomainError(_("不能认领自己发布的微心愿。"), code=OrderErrorCode.OWN_WISH)
     per_hour = int(getattr(settings, "WISH_CLAIMS_PER_HOUR", DEFAULT_WISH_CLAIMS_PER_HOUR))
     if _wish_claims_counted(donor) > per_hour:
         raise WishClaimThrottled(
             _("认领太频繁，每小时最多认领 %(count)d 次，请稍后再试。") % {"count": per_hour},
-            code="wish_claims_throttled",
+            code=OrderErrorCode.WISH_CLAIMS_THROTTLED,
         )
     # The donor's row lock makes the count and the claim one step: two claims sent at once
     # by the same account cannot both pass the cap.
@@ -528,7 +543,7 @@ def wish_claim(*, donor: User, order_id: int) -> Order:
         raise DomainError(
             _("您已有 %(count)d 个认领中的微心愿，请先送达后再认领新的心愿。")
             % {"count": open_max},
-            code="too_many_open_claims",
+            code=OrderErrorCode.TOO_MANY_OPEN_CLAIMS,
         )
     return transition(
         order_id,
@@ -547,8 +562,6 @@ def wish_claim_confirm(*, actor: User, order_id: int) -> Order:
     """The poster, or a cadre whose scope covers the wish, confirms the donor's claim: from
     now on the donor sees the poster's name, phone and address, and is told so. Anyone else
     finds no such wish (404). Confirming twice changes nothing."""
-    from orders.selectors import orders_managed_by
-    from orders.tasks import notify_pending_task
 
     order = Order.objects.select_for_update(of=("self",)).filter(pk=order_id).first()
     if (
@@ -559,14 +572,12 @@ def wish_claim_confirm(*, actor: User, order_id: int) -> Order:
             and not orders_managed_by(actor).filter(pk=order_id).exists()
         )
     ):
-        raise NotInScope(_("微心愿不存在。"), code="wish_missing")
+        raise NotInScope(_("微心愿不存在。"), code=OrderErrorCode.WISH_MISSING)
     if order.status != S.ACCEPTED or order.donor_id is None:
-        from orders.workflow import IllegalTransition
-
         raise IllegalTransition(
             _("微心愿当前状态为“%(status)s”，没有待确认的认领。")
             % {"status": order.get_status_display()},
-            code=f"not_allowed_in_{order.status}",
+            code=OrderErrorCode(f"not_allowed_in_{order.status}"),
         )
     if order.donor_confirmed_at is not None:
         return order
@@ -583,7 +594,7 @@ def wish_claim_confirm(*, actor: User, order_id: int) -> Order:
         actor=actor,
         reason=_("认领已确认"),
     )
-    wake_on_commit(notify_pending_task)
+    notify_on_commit()
     return order
 
 
@@ -592,7 +603,7 @@ def wish_fulfil(*, donor: User, order_id: int, note: str = "") -> Order:
     """The donor marks the claimed wish fulfilled (accepted → completed, no check-in). The
     note says what was handed over; the resident then rates as for any order. No hours."""
     if not Order.objects.filter(pk=order_id, donor=donor).exists():
-        raise NotInScope(_("微心愿不存在。"), code="wish_not_claimed_by_you")
+        raise NotInScope(_("微心愿不存在。"), code=OrderErrorCode.WISH_NOT_CLAIMED_BY_YOU)
     note = _text(note, field="note", label=_("说明"), max_length=1000, required=False)
     return transition(
         order_id,

@@ -22,9 +22,12 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from core.errors import ConflictError, NotInScope
-from core.tasks import wake_on_commit
+from orders.enqueue import notify_on_commit
+from orders.errors import OrderErrorCode
 from orders.models import Order, OrderEvent, status_label
-from orders.tasks import notify_pending_task
+from orders.selectors import CANDIDATE_TIERS, candidate_params, candidates_sql, sql_literal
+from practice.models import Center
+from volunteers.models import TeamMembership
 
 S = Order.Status
 
@@ -105,7 +108,7 @@ def transition(
             .first()
         )
         if current is None:
-            raise NotInScope(_("订单不存在。"), code="order_missing")
+            raise NotInScope(_("订单不存在。"), code=OrderErrorCode.ORDER_MISSING)
         # Compare-and-set over every state the step is legal from, not the one just read.
         updated = Order.objects.filter(pk=order_id, status__in=allowed_from, **condition).update(
             status=to, updated_at=timezone.now(), **changes
@@ -117,7 +120,7 @@ def transition(
         )
         # Every transition tells the people it concerns, once it is committed: the event is
         # the outbox, and the notifier is woken to read it.
-        wake_on_commit(notify_pending_task)
+        notify_on_commit()
         return Order.objects.get(pk=order_id)
 
 
@@ -134,7 +137,7 @@ def _refusal(order_id: int, to: str, *, donation: bool = False) -> IllegalTransi
     return IllegalTransition(
         _("订单当前状态为“%(status)s”，不能%(action)s。")
         % {"status": label, "action": names.get(to, gettext_lazy("执行此操作"))},
-        code=f"not_allowed_in_{status}",
+        code=OrderErrorCode(f"not_allowed_in_{status}"),
     )
 
 
@@ -189,8 +192,6 @@ RETURNING order_id, id
 
 def claim_next_sql() -> str:
     """The claim statement (PostgreSQL), for ``claim_next_params``; RETURNING order_id, id."""
-    from volunteers.models import TeamMembership
-
     return _CLAIM_NEXT_SQL.format(
         order=connection.ops.quote_name(Order._meta.db_table),
         membership=connection.ops.quote_name(TeamMembership._meta.db_table),
@@ -219,7 +220,7 @@ def claim_next_in_pool(*, volunteer_id: int, actor_id: int | None) -> int | None
         row = cursor.fetchone()
         if row is None:
             return None
-        wake_on_commit(notify_pending_task)
+        notify_on_commit()
         return row[0]
 
 
@@ -227,8 +228,6 @@ def _claim_next_portable(*, volunteer_id: int, actor_id: int | None) -> int | No
     """The same claim on a database without data-modifying CTEs (the demo's SQLite, which
     lets one writer in at a time anyway): pick the oldest free order, then take it through
     ``transition``; a claimer that loses the race is told the pool moved on (None)."""
-    from volunteers.models import TeamMembership
-
     teams = TeamMembership.objects.filter(volunteer_id=volunteer_id, left_on__isnull=True)
     with transaction.atomic(savepoint=False):
         order_id = (
@@ -284,8 +283,8 @@ moved AS (
     RETURNING {order}.id AS order_id
 )
 INSERT INTO {event} (order_id, from_status, to_status, actor_id, reason, at)
-SELECT order_id, {placed}::varchar, {dispatched}::varchar, NULL::bigint, '',
-    %(now)s::timestamptz
+SELECT order_id, {placed}::varchar, {dispatched}::varchar, %(actor)s::bigint,
+    %(reason)s::varchar, %(now)s::timestamptz
 FROM moved
 RETURNING id
 """
@@ -298,15 +297,15 @@ def dispatch_to_best(
     slot_bit: int,
     today: datetime.date,
     deadline: datetime.datetime,
+    actor_id: int | None = None,
+    reason: str = "",
 ) -> bool:
     """Offer order ``order_id``, if still placed and not switched off, to the best candidate
     of one tier (a volunteer column of orders.selectors.CANDIDATE_TIERS), with its acceptance
     deadline; True when it was offered, False otherwise (nobody in the tier, or nothing to
     offer). PostgreSQL only (a data-modifying WITH); elsewhere automatic dispatch ranks,
-    then calls ``transition``."""
-    from orders.selectors import CANDIDATE_TIERS, candidate_params, candidates_sql, sql_literal
-    from practice.models import Center
-
+    then calls ``transition``. The event names ``actor_id`` (a cadre who pressed 自动派单;
+    None for the dispatcher on its own) and ``reason``."""
     order_tier = dict(CANDIDATE_TIERS)[tier]
     sql = _DISPATCH_TO_BEST_SQL.format(
         candidates=candidates_sql(
@@ -325,7 +324,7 @@ def dispatch_to_best(
     params: dict[str, Any] = candidate_params(
         order_id=order_id, service_id=None, tier_id=None, slot_bit=slot_bit, today=today, limit=1
     )
-    params.update(deadline=deadline, now=timezone.now())
+    params.update(deadline=deadline, now=timezone.now(), actor=actor_id, reason=reason[:200])
     # No transaction of its own: one statement is atomic, and outside a transaction the
     # notifier is woken at once, as it is on commit inside one.
     with connection.cursor() as cursor:
@@ -335,7 +334,7 @@ def dispatch_to_best(
         row = cursor.fetchone()
     if row is None:
         return False
-    wake_on_commit(notify_pending_task)
+    notify_on_commit()
     return True
 
 

@@ -10,6 +10,7 @@ from accounts.models import User
 from accounts.services import account_ensure
 from core.errors import DomainError, NotInScope, clean_or_refuse
 from practice.ancestry import refresh_copied_ancestors
+from practice.errors import PracticeErrorCode
 from practice.models import DEFAULT_KIND, LEVEL_AT_DEPTH, CadreRole, Center, Kind, Level, Service
 from practice.scoping import center_in_scope
 
@@ -19,7 +20,9 @@ def _require_in_scope(actor: User | None, center: Center | None) -> None:
     if actor is None:
         return
     if center is None or not center_in_scope(actor, center):
-        raise NotInScope(_("阵地不存在或不在您的管辖范围内。"), code="center_not_in_scope")
+        raise NotInScope(
+            _("阵地不存在或不在您的管辖范围内。"), code=PracticeErrorCode.CENTER_NOT_IN_SCOPE
+        )
 
 
 def level_under(parent: Center | None, kind: str) -> str:
@@ -33,7 +36,9 @@ def level_under(parent: Center | None, kind: str) -> str:
     if parent.level == Level.VILLAGE:
         if kind != Kind.BASE or parent.kind == Kind.BASE:
             raise DomainError(
-                _("村（社区）级阵地之下只能设立实践基地。"), code="too_deep", field="parent"
+                _("村（社区）级阵地之下只能设立实践基地。"),
+                code=PracticeErrorCode.TOO_DEEP,
+                field="parent",
             )
         return Level.VILLAGE
     return LEVEL_AT_DEPTH[parent.get_level() + 1]
@@ -52,15 +57,21 @@ def center_validate(*, actor: User | None, center: Center) -> None:
         _require_in_scope(actor, original)
         if original.parent_id != center.parent_id:
             if original.parent_id is None or center.parent is None:
-                raise DomainError(_("不能改变市级中心的位置。"), code="move_root", field="parent")
+                raise DomainError(
+                    _("不能改变市级中心的位置。"), code=PracticeErrorCode.MOVE_ROOT, field="parent"
+                )
             if original.parent.level != center.parent.level:
                 raise DomainError(
-                    _("只能移到同一层级的其他上级阵地之下。"), code="move_level", field="parent"
+                    _("只能移到同一层级的其他上级阵地之下。"),
+                    code=PracticeErrorCode.MOVE_LEVEL,
+                    field="parent",
                 )
     parent_changed = center.pk is None or original.parent_id != center.parent_id
     if center.parent is None:
         if center.pk is None and actor is not None and not actor.is_superuser:
-            raise NotInScope(_("只有系统管理员可以设立市级中心。"), code="root_forbidden")
+            raise NotInScope(
+                _("只有系统管理员可以设立市级中心。"), code=PracticeErrorCode.ROOT_FORBIDDEN
+            )
     elif parent_changed:
         # An unchanged parent may lie above the actor's subtree: the center at the top of
         # a cadre's own subtree stays editable where it hangs.
@@ -99,14 +110,17 @@ def center_delete(*, actor: User | None, center: Center) -> None:
         and not actor.is_superuser
         and center.cadre_roles.filter(user=actor).exists()
     ):
-        raise DomainError(_("不能删除您本人任职的阵地。"), code="delete_own_center")
+        raise DomainError(_("不能删除您本人任职的阵地。"), code=PracticeErrorCode.DELETE_OWN_CENTER)
     if center.get_descendant_count():
-        raise DomainError(_("该阵地下还有下级阵地，不能删除，可改为停用。"), code="has_children")
+        raise DomainError(
+            _("该阵地下还有下级阵地，不能删除，可改为停用。"), code=PracticeErrorCode.HAS_CHILDREN
+        )
     try:
         center.delete()
     except ProtectedError as exc:
         raise DomainError(
-            _("该阵地仍有关联的服务项目、干部或志愿者，不能删除，可改为停用。"), code="in_use"
+            _("该阵地仍有关联的服务项目、干部或志愿者，不能删除，可改为停用。"),
+            code=PracticeErrorCode.IN_USE,
         ) from exc
 
 
@@ -132,7 +146,9 @@ def service_delete(*, actor: User | None, service: Service) -> None:
     try:
         service.delete()
     except ProtectedError as exc:
-        raise DomainError(_("该服务项目已有订单，不能删除，可改为下架。"), code="in_use") from exc
+        raise DomainError(
+            _("该服务项目已有订单，不能删除，可改为下架。"), code=PracticeErrorCode.IN_USE
+        ) from exc
 
 
 def cadre_role_validate(*, actor: User | None, center: Center | None) -> None:
@@ -159,7 +175,7 @@ def cadre_role_grant(
 def cadre_role_revoke(*, actor: User | None, role: CadreRole) -> None:
     _require_in_scope(actor, role.center)
     if actor is not None and role.user_id == actor.pk and not actor.is_superuser:
-        raise DomainError(_("不能撤销您本人的任职。"), code="revoke_own_role")
+        raise DomainError(_("不能撤销您本人的任职。"), code=PracticeErrorCode.REVOKE_OWN_ROLE)
     role.delete()
 
 

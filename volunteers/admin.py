@@ -56,12 +56,34 @@ from volunteers.services import (
     team_save,
     team_validate,
     volunteer_approve,
+    volunteer_leave,
+    volunteer_reinstate,
     volunteer_reject,
     volunteer_reveal_id_number,
+    volunteer_suspend,
     volunteer_update_insurance,
 )
+from volunteers.status import REASON_REQUIRED, Who, allowed
 
 SLOT_LABELS = dict(SLOT_CHOICES)
+
+# The change page's status buttons: step → (the status it moves to, its title, done message).
+STATUS_STEPS = {
+    "suspend": (Volunteer.Status.SUSPENDED, _("暂停志愿服务"), _("已暂停%(name)s的志愿服务。")),
+    "reinstate": (Volunteer.Status.ACTIVE, _("恢复志愿服务"), _("已恢复%(name)s的志愿服务。")),
+    "leave": (Volunteer.Status.LEFT, _("办理退出"), _("已为%(name)s办理退出。")),
+}
+
+
+class StatusReasonForm(forms.Form):
+    # Whether it is required depends on the move (volunteers.status.REASON_REQUIRED): the
+    # service says so, in the same words as for the API.
+    reason = forms.CharField(
+        label=_("原因"),
+        max_length=200,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+    )
 
 
 def _each_with_refusals(
@@ -316,6 +338,11 @@ class VolunteerAdmin(CityScaleList, ScopedAdmin):
                 self.admin_site.admin_view(self.reject_view),
                 name="{}_{}_reject".format(*info),
             ),
+            path(
+                "<path:object_id>/status/<str:step>/",
+                self.admin_site.admin_view(self.status_view),
+                name="{}_{}_status".format(*info),
+            ),
             *super().get_urls(),
         ]
 
@@ -351,7 +378,58 @@ class VolunteerAdmin(CityScaleList, ScopedAdmin):
             if can_review(request.user, obj.home_center):
                 context["approve_url"] = self._review_url("approve", obj.pk)
                 context["reject_url"] = self._review_url("reject", obj.pk)
+        # The status moves a cadre may make from here (volunteers.status.TRANSITIONS).
+        if obj is not None and change:
+            context["status_steps"] = [
+                (self._status_url(step, obj.pk), STATUS_STEPS[step][1])
+                for step in STATUS_STEPS
+                if allowed(obj.status, STATUS_STEPS[step][0], Who.CADRE)
+            ]
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _status_url(self, step: str, object_id: Any) -> str:
+        return reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_status",
+            args=[quote(object_id), step],
+            current_app=self.admin_site.name,
+        )
+
+    def status_view(self, request: HttpRequest, object_id: str, step: str) -> HttpResponse:
+        """The change page's suspend / reinstate / leave buttons: a page asking for the
+        reason, whose POST calls the step's service; out of scope is a 404."""
+        if step not in STATUS_STEPS:
+            raise Http404
+        volunteer = self._reviewed_volunteer(request, object_id)
+        to_status, title, _done = STATUS_STEPS[step]
+        service = {
+            "suspend": volunteer_suspend,
+            "reinstate": volunteer_reinstate,
+            "leave": volunteer_leave,
+        }[step]
+        form = StatusReasonForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            return self._review_step(
+                request,
+                volunteer,
+                lambda: service(
+                    actor=request.user,
+                    volunteer_id=volunteer.pk,
+                    reason=form.cleaned_data["reason"],
+                ),
+                str(STATUS_STEPS[step][2]),
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.opts,
+            "original": volunteer,
+            "volunteer": volunteer,
+            "form": form,
+            "reason_required": (volunteer.status, to_status, Who.CADRE) in REASON_REQUIRED,
+            "change_url": self._change_url(volunteer.pk),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/volunteers/volunteer/status_step.html", context)
 
     def _review_url(self, step: str, object_id: Any) -> str:
         return reverse(

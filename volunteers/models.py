@@ -383,3 +383,74 @@ class RosterInvitation(TimeStampedModel):
     @property
     def id_number_masked(self) -> str:
         return mask_id_number(self.id_number_first4, self.id_number_last4)
+
+
+class VolunteerStatusEvent(models.Model):
+    """One change of a volunteer's status (volunteers.status): who, when, from, to and why.
+
+    Append-only: rows are written by volunteers.status.status_move in the transaction of the
+    change and never edited or deleted. The volunteer's home path is copied as it was at the
+    time (``follow_moves=False``): the record stays with the area that was responsible."""
+
+    volunteer = models.ForeignKey(
+        Volunteer,
+        verbose_name=_("志愿者"),
+        on_delete=models.CASCADE,
+        related_name="status_events",
+    )
+    from_status = models.CharField(
+        _("原状态"), max_length=16, choices=Volunteer.Status.choices, blank=True
+    )
+    to_status = models.CharField(_("新状态"), max_length=16, choices=Volunteer.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.CharField(_("原因"), max_length=200, blank=True)
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    home_center = models.ForeignKey(
+        Center, verbose_name=_("所属阵地"), on_delete=models.PROTECT, related_name="+"
+    )
+    township = models.ForeignKey(
+        Center,
+        verbose_name=_("所属乡镇"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    county = models.ForeignKey(
+        Center,
+        verbose_name=_("所属县区"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    scope_ancestors: ClassVar[AncestorColumns] = AncestorColumns(
+        county="county", township="township", village="home_center", follow_moves=False
+    )
+
+    class Meta:
+        verbose_name = _("志愿者状态记录")
+        verbose_name_plural = _("志愿者状态记录")
+        ordering = ["at", "id"]
+        indexes = [
+            models.Index(fields=["volunteer", "at"], name="volunteer_status_timeline"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer_id}: {self.from_status or '-'} → {self.to_status}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise ValueError("VolunteerStatusEvent rows are append-only")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise ValueError("VolunteerStatusEvent rows are append-only")

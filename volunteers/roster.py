@@ -41,6 +41,7 @@ from accounts.models import User
 from accounts.phones import mask_phone, normalize_phone
 from core.errors import DomainError
 from practice.models import CadreRole, Center
+from volunteers.errors import VolunteerErrorCode
 from volunteers.identity import cipher, normalize_id_number
 from volunteers.models import Skill, Volunteer
 from volunteers.selectors import REVIEWING_LEVELS, volunteers_in_scope
@@ -112,7 +113,7 @@ class RosterRejected(DomainError):
     """The roster has bad rows; ``lines`` holds them, with their problems by column."""
 
     def __init__(self, message: str, *, lines: Sequence[RosterLine]):
-        super().__init__(message, code="roster_invalid")
+        super().__init__(message, code=VolunteerErrorCode.ROSTER_INVALID)
         self.lines = lines
 
 
@@ -207,13 +208,13 @@ def _check_headers(headers: Sequence[str]) -> None:
         raise RosterFileError(
             _("花名册缺少以下列：%(columns)s。第一行应为列名：%(expected)s。")
             % {"columns": "、".join(missing), "expected": "、".join(IMPORT_COLUMNS)},
-            code="roster_columns_missing",
+            code=VolunteerErrorCode.ROSTER_COLUMNS_MISSING,
         )
     repeated = [column for column in IMPORT_COLUMNS if headers.count(column) > 1]
     if repeated:
         raise RosterFileError(
             _("以下列出现了不止一次：%(columns)s。") % {"columns": "、".join(repeated)},
-            code="roster_columns_repeated",
+            code=VolunteerErrorCode.ROSTER_COLUMNS_REPEATED,
         )
 
 
@@ -238,7 +239,7 @@ def read_roster(dataset: tablib.Dataset) -> RosterReading:
         raise RosterFileError(
             _("一次最多导入 %(max)d 行，本文件有 %(rows)d 行，请分批导入。")
             % {"max": MAX_ROWS, "rows": len(rows)},
-            code="roster_too_long",
+            code=VolunteerErrorCode.ROSTER_TOO_LONG,
         )
     codes = {unicodedata.normalize("NFKC", _text(row.get(CENTER_CODE))) for row in rows}
     # The tree above each village comes along: the checks read township and county.
@@ -251,7 +252,7 @@ def read_roster(dataset: tablib.Dataset) -> RosterReading:
     skills = {skill.name: skill for skill in Skill.objects.all()}
     lines = [_read_row(row, FIRST_LINE + index, centers, skills) for index, row in enumerate(rows)]
     if not any(not line.is_blank for line in lines):
-        raise RosterFileError(_("花名册中没有志愿者数据。"), code="roster_empty")
+        raise RosterFileError(_("花名册中没有志愿者数据。"), code=VolunteerErrorCode.ROSTER_EMPTY)
     return RosterReading(lines=lines)
 
 
@@ -491,7 +492,7 @@ class RosterImportResource(resources.Resource):
 
     def before_import(self, dataset: tablib.Dataset, **kwargs: Any) -> None:
         if self.actor is None:
-            raise RosterFileError(_("请先登录。"), code="actor_required")
+            raise RosterFileError(_("请先登录。"), code=VolunteerErrorCode.ACTOR_REQUIRED)
         self.reading = check_roster(actor=self.actor, dataset=dataset)
 
     def import_row(self, row: Mapping[str, Any], instance_loader: Any, **kwargs: Any) -> RowResult:

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.volunteer_home, name="home"),
     path("apply/", views.volunteer_apply, name="apply"),
     path("preferences/", views.volunteer_preferences, name="preferences"),
+    path("leave/", views.volunteer_leave, name="leave"),
     path("invitations/", views.roster_invitations, name="invitations"),
     path(
         "invitations/<int:invitation_id>/<str:answer>/",

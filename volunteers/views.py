@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, OuterRef, Subquery
@@ -26,6 +27,7 @@ from volunteers import selectors, services
 from volunteers.availability import SLOT_BITS, SLOT_CHOICES, mask_to_slots
 from volunteers.forms import ApplicationForm, MemberAddForm, PreferencesForm
 from volunteers.models import Team, TeamMembership, Volunteer
+from volunteers.status import Who, allowed
 
 # The service names the home village "center"; the form calls it "home_center".
 APPLICATION_FIELD_ALIASES = {"center": "home_center"}
@@ -68,6 +70,7 @@ def volunteer_home(request: AuthenticatedHttpRequest) -> HttpResponse:
             platforms=_platform_labels(volunteer.platforms),
             slots=_slot_labels(volunteer.availability),
             may_reapply=volunteer.status in services.REAPPLYING_STATUSES,
+            may_leave=allowed(volunteer.status, Volunteer.Status.LEFT, Who.SELF),
             shows_record=volunteer.status
             not in (
                 Volunteer.Status.PENDING,
@@ -166,6 +169,40 @@ def volunteer_preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.success(request, _("已保存您的技能与服务时段。"))
             return redirect("volunteers:home")
     return render(request, "volunteers/preferences.html", {"form": form})
+
+
+class LeaveForm(forms.Form):
+    reason = forms.CharField(
+        label=_("退出原因（可不填）"),
+        max_length=200,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def volunteer_leave(request: HttpRequest) -> HttpResponse:
+    """The volunteer leaves of their own wish (退出): a page that asks to confirm, then
+    volunteers.services.volunteer_leave. Who may not leave (pending, left already) is sent
+    back to the profile page with the service's refusal."""
+    volunteer = _own_profile(request)
+    if volunteer is None:
+        return redirect("volunteers:apply")
+    form = LeaveForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.volunteer_leave(
+                actor=request.user,
+                volunteer_id=volunteer.pk,
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("您已退出志愿者队伍。"))
+        return redirect("volunteers:home")
+    return render(request, "volunteers/leave.html", {"form": form, "volunteer": volunteer})
 
 
 @require_GET

@@ -357,8 +357,9 @@ def test_auto_dispatch_offers_to_a_candidate_and_flags_an_order_without_one(
     dispatched = Order.objects.get(pk=orders.a2.pk)
     assert (dispatched.status, dispatched.dispatched_volunteer_id) == (S.DISPATCHED, helper.pk)
     assert dispatched.accept_deadline is not None
+    # The offer's event names the cadre who pressed the button (orders_auto_dispatch_now).
     event = OrderEvent.objects.get(order=orders.a2, to_status=S.DISPATCHED)
-    assert event.actor_id is None
+    assert event.actor_id == people.city_cadre.pk
     flagged = Order.objects.get(pk=orders.b.pk)
     assert flagged.status == S.PLACED
     assert flagged.flagged_at is not None

@@ -26,8 +26,8 @@ ORDERS = 160
 def _no_broker(monkeypatch):
     """What committed claims would publish (notifications, dispatch) is not what these
     tests are about; it goes nowhere."""
-    monkeypatch.setattr("orders.services.enqueue_on_commit", lambda task, *args: None)
-    monkeypatch.setattr("orders.workflow.wake_on_commit", lambda task: None)
+    monkeypatch.setattr("orders.enqueue.enqueue_on_commit", lambda task, *args: None)
+    monkeypatch.setattr("orders.enqueue.wake_on_commit", lambda task: None)
 
 
 def _pool(tree, people, menu, team, count):

@@ -286,7 +286,7 @@ def test_auto_dispatch_leaves_an_order_that_is_not_placed(order, people, vol):
 @pytest.fixture
 def no_broker(monkeypatch):
     """Transactional tests commit, so their on-commit hooks run: publish nowhere."""
-    monkeypatch.setattr("orders.services.enqueue_on_commit", lambda task, *args: None)
+    monkeypatch.setattr("orders.enqueue.enqueue_on_commit", lambda task, *args: None)
 
 
 # Counted as the Celery task runs it: outside any transaction (transaction=True), so

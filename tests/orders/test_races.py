@@ -27,7 +27,7 @@ BATCH = 50
 def _no_broker(monkeypatch):
     """Committed transactions run their on-commit hooks here; the redispatch they would
     publish is not what these tests are about, so it goes nowhere."""
-    monkeypatch.setattr("orders.services.enqueue_on_commit", lambda task, *args: None)
+    monkeypatch.setattr("orders.enqueue.enqueue_on_commit", lambda task, *args: None)
 
 
 def run_together(calls, rounds_of_work):

@@ -37,7 +37,7 @@ RIVAL_TIMEOUT = 30
 @pytest.fixture(autouse=True)
 def _no_broker(monkeypatch):
     # The redispatch a commit would publish is not what these tests are about.
-    monkeypatch.setattr("orders.services.enqueue_on_commit", lambda task, *args: None)
+    monkeypatch.setattr("orders.enqueue.enqueue_on_commit", lambda task, *args: None)
 
 
 class Rival:

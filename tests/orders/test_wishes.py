@@ -1272,8 +1272,8 @@ DONORS = 6
 def test_donors_racing_for_one_wish_exactly_one_wins_50_times(tree, people, menu, monkeypatch):
     # Committed transactions run their on-commit hooks here; the notifications and
     # dispatches they would publish are not what this test is about.
-    monkeypatch.setattr("orders.services.enqueue_on_commit", lambda task, *args: None)
-    monkeypatch.setattr("orders.workflow.wake_on_commit", lambda task: None)
+    monkeypatch.setattr("orders.enqueue.enqueue_on_commit", lambda task, *args: None)
+    monkeypatch.setattr("orders.enqueue.wake_on_commit", lambda task: None)
     # given: non-volunteers and volunteers, and wishes both placed and offered to a team
     donors = [make_donor(100 + number) for number in range(DONORS - 2)]
     volunteers = [

@@ -16,6 +16,7 @@ from accounts.models import User
 from core.errors import ConflictError, DomainError, NotInScope
 from practice.models import Center, Level, Platform
 from volunteers.availability import ALL_SLOTS
+from volunteers.errors import VolunteerErrorCode
 from volunteers.identity import (
     IdentityFacts,
     decrypt_id_number,
@@ -30,6 +31,7 @@ from volunteers.models import (
     Volunteer,
 )
 from volunteers.selectors import can_review, volunteers_in_scope
+from volunteers.status import Who, check_move, record_move, status_move
 
 logger = logging.getLogger("portal.volunteers")
 
@@ -44,7 +46,9 @@ def _checked_identity(raw_id_number: object) -> tuple[str, IdentityFacts]:
         facts = validate_id_number(id_number)
     except ValidationError as exc:
         raise DomainError(
-            exc.messages[0], code=exc.code or "id_invalid", field="id_number"
+            exc.messages[0],
+            code=VolunteerErrorCode(exc.code or VolunteerErrorCode.ID_INVALID),
+            field="id_number",
         ) from exc
     return id_number, facts
 
@@ -52,7 +56,9 @@ def _checked_identity(raw_id_number: object) -> tuple[str, IdentityFacts]:
 def _checked_home(home_center: Center) -> tuple[Center, Center]:
     """The home's township and county, refusing anything but an active village."""
     if home_center.level != Level.VILLAGE or not home_center.is_active:
-        raise DomainError(_("请选择所在的村（社区）。"), code="home_not_village", field="center")
+        raise DomainError(
+            _("请选择所在的村（社区）。"), code=VolunteerErrorCode.HOME_NOT_VILLAGE, field="center"
+        )
     township = home_center.parent
     if township is not None and township.level == Level.VILLAGE:
         # A base under a village serves that village.
@@ -60,7 +66,9 @@ def _checked_home(home_center: Center) -> tuple[Center, Center]:
     county = township.parent if township is not None else None
     if township is None or county is None:
         raise DomainError(
-            _("该村（社区）不在完整的阵地体系中。"), code="home_orphan", field="center"
+            _("该村（社区）不在完整的阵地体系中。"),
+            code=VolunteerErrorCode.HOME_ORPHAN,
+            field="center",
         )
     return township, county
 
@@ -71,7 +79,7 @@ def _checked_platforms(platforms: Iterable[str]) -> list[str]:
     if unknown:
         raise DomainError(
             _("未知的服务平台：%(codes)s") % {"codes": "、".join(unknown)},
-            code="platform_unknown",
+            code=VolunteerErrorCode.PLATFORM_UNKNOWN,
             field="platforms",
         )
     return chosen
@@ -79,14 +87,20 @@ def _checked_platforms(platforms: Iterable[str]) -> list[str]:
 
 def _checked_availability(availability: int) -> int:
     if not 0 <= availability <= ALL_SLOTS:
-        raise DomainError(_("可服务时段无效。"), code="availability_invalid", field="availability")
+        raise DomainError(
+            _("可服务时段无效。"),
+            code=VolunteerErrorCode.AVAILABILITY_INVALID,
+            field="availability",
+        )
     return availability
 
 
 def _checked_skills(skills: Iterable[Skill]) -> list[Skill]:
     chosen = list(skills)
     if any(not skill.is_active for skill in chosen):
-        raise DomainError(_("所选技能已停用。"), code="skill_inactive", field="skills")
+        raise DomainError(
+            _("所选技能已停用。"), code=VolunteerErrorCode.SKILL_INACTIVE, field="skills"
+        )
     return chosen
 
 
@@ -106,7 +120,7 @@ def _refuse_taken_id(digest: str, *, except_volunteer: Volunteer | None = None) 
     if taken.exists():
         raise DomainError(
             _("该身份证号码已登记为志愿者，不能重复申请。如有疑问请联系所在实践站。"),
-            code="id_taken",
+            code=VolunteerErrorCode.ID_TAKEN,
             field="id_number",
         )
 
@@ -127,9 +141,13 @@ def volunteer_apply(
     a cadre of the home's township or above."""
     real_name = (real_name or "").strip()
     if not real_name:
-        raise DomainError(_("请填写真实姓名。"), code="name_required", field="real_name")
+        raise DomainError(
+            _("请填写真实姓名。"), code=VolunteerErrorCode.NAME_REQUIRED, field="real_name"
+        )
     if len(real_name) > 50:
-        raise DomainError(_("姓名不能超过 50 个字。"), code="name_too_long", field="real_name")
+        raise DomainError(
+            _("姓名不能超过 50 个字。"), code=VolunteerErrorCode.NAME_TOO_LONG, field="real_name"
+        )
     id_number, facts = _checked_identity(id_number)
     township, county = _checked_home(home_center)
     chosen_skills = _checked_skills(skills)
@@ -142,7 +160,9 @@ def volunteer_apply(
             if volunteer.status == Volunteer.Status.PENDING
             else _("您已是注册志愿者，无需重复申请。")
         )
-        raise ConflictError(message, code="already_applied")
+        raise ConflictError(message, code=VolunteerErrorCode.ALREADY_APPLIED)
+    before = volunteer.status if volunteer is not None else ""
+    check_move(before, Volunteer.Status.PENDING, Who.APPLICANT)
     digest = id_number_digest(id_number)
     _refuse_taken_id(digest, except_volunteer=volunteer)
     volunteer = volunteer or Volunteer(user=user)
@@ -164,9 +184,12 @@ def volunteer_apply(
     except IntegrityError as exc:
         # The same ID number applied twice at the same moment: the unique digest decides.
         raise DomainError(
-            _("该身份证号码已登记为志愿者，不能重复申请。"), code="id_taken", field="id_number"
+            _("该身份证号码已登记为志愿者，不能重复申请。"),
+            code=VolunteerErrorCode.ID_TAKEN,
+            field="id_number",
         ) from exc
     volunteer.skills.set(chosen_skills)
+    record_move(volunteer, from_status=before, actor=user)
     return volunteer
 
 
@@ -180,16 +203,19 @@ def _reviewable(actor: User, volunteer_id: int) -> Volunteer:
         .first()
     )
     if volunteer is None:
-        raise NotInScope(_("志愿者不存在或不在您的管辖范围内。"), code="volunteer_not_in_scope")
+        raise NotInScope(
+            _("志愿者不存在或不在您的管辖范围内。"), code=VolunteerErrorCode.VOLUNTEER_NOT_IN_SCOPE
+        )
     if not can_review(actor, volunteer.home_center):
         raise DomainError(
-            _("志愿者申请由乡镇（街道）及以上实践中心审核。"), code="review_forbidden"
+            _("志愿者申请由乡镇（街道）及以上实践中心审核。"),
+            code=VolunteerErrorCode.REVIEW_FORBIDDEN,
         )
     if volunteer.status != Volunteer.Status.PENDING:
         raise ConflictError(
             _("该申请当前状态为“%(status)s”，不能再审核。")
             % {"status": volunteer.get_status_display()},
-            code="not_pending",
+            code=VolunteerErrorCode.NOT_PENDING,
         )
     return volunteer
 
@@ -197,16 +223,17 @@ def _reviewable(actor: User, volunteer_id: int) -> Volunteer:
 @transaction.atomic
 def volunteer_approve(*, actor: User, volunteer_id: int) -> Volunteer:
     volunteer = _reviewable(actor, volunteer_id)
-    volunteer.status = Volunteer.Status.ACTIVE
     volunteer.joined_on = timezone.localdate()
     volunteer.reviewed_by = actor
     volunteer.reviewed_at = timezone.now()
     volunteer.review_reason = ""
-    volunteer.save(
-        update_fields=[
-            "status", "joined_on", "reviewed_by", "reviewed_at", "review_reason", "updated_at"
-        ]
-    )  # fmt: skip
+    status_move(
+        volunteer,
+        to=Volunteer.Status.ACTIVE,
+        actor=actor,
+        who=Who.CADRE,
+        fields=("joined_on", "reviewed_by", "reviewed_at", "review_reason"),
+    )
     return volunteer
 
 
@@ -214,17 +241,88 @@ def volunteer_approve(*, actor: User, volunteer_id: int) -> Volunteer:
 def volunteer_reject(*, actor: User, volunteer_id: int, reason: str) -> Volunteer:
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError(_("请填写不通过的原因。"), code="reason_required", field="reason")
+        raise DomainError(
+            _("请填写不通过的原因。"), code=VolunteerErrorCode.REASON_REQUIRED, field="reason"
+        )
     if len(reason) > 200:
-        raise DomainError(_("原因不能超过 200 个字。"), code="reason_too_long", field="reason")
+        raise DomainError(
+            _("原因不能超过 200 个字。"), code=VolunteerErrorCode.REASON_TOO_LONG, field="reason"
+        )
     volunteer = _reviewable(actor, volunteer_id)
-    volunteer.status = Volunteer.Status.REJECTED
     volunteer.reviewed_by = actor
     volunteer.reviewed_at = timezone.now()
     volunteer.review_reason = reason
-    volunteer.save(
-        update_fields=["status", "reviewed_by", "reviewed_at", "review_reason", "updated_at"]
+    status_move(
+        volunteer,
+        to=Volunteer.Status.REJECTED,
+        actor=actor,
+        who=Who.CADRE,
+        reason=reason,
+        fields=("reviewed_by", "reviewed_at", "review_reason"),
     )
+    return volunteer
+
+
+def _checked_reason(reason: str, *, required: bool) -> str:
+    reason = (reason or "").strip()
+    if required and not reason:
+        raise DomainError(
+            _("请填写原因。"), code=VolunteerErrorCode.REASON_REQUIRED, field="reason"
+        )
+    if len(reason) > 200:
+        raise DomainError(
+            _("原因不能超过 200 个字。"), code=VolunteerErrorCode.REASON_TOO_LONG, field="reason"
+        )
+    return reason
+
+
+def _managed(actor: User, volunteer_id: int) -> Volunteer:
+    """Lock a volunteer in the cadre's scope, or answer as if it did not exist."""
+    volunteer = (
+        volunteers_in_scope(actor).select_for_update(of=("self",)).filter(pk=volunteer_id).first()
+    )
+    if volunteer is None:
+        raise NotInScope(
+            _("志愿者不存在或不在您的管辖范围内。"), code=VolunteerErrorCode.VOLUNTEER_NOT_IN_SCOPE
+        )
+    return volunteer
+
+
+@transaction.atomic
+def volunteer_suspend(*, actor: User, volunteer_id: int, reason: str) -> Volunteer:
+    """A cadre in scope suspends an active volunteer, with a reason: no orders are offered
+    to them until they are reinstated (dispatch ranks active volunteers only)."""
+    reason = _checked_reason(reason, required=True)
+    volunteer = _managed(actor, volunteer_id)
+    status_move(volunteer, to=Volunteer.Status.SUSPENDED, actor=actor, who=Who.CADRE, reason=reason)
+    return volunteer
+
+
+@transaction.atomic
+def volunteer_reinstate(*, actor: User, volunteer_id: int, reason: str = "") -> Volunteer:
+    """A cadre in scope lifts a suspension: the volunteer is active again."""
+    reason = _checked_reason(reason, required=False)
+    volunteer = _managed(actor, volunteer_id)
+    status_move(volunteer, to=Volunteer.Status.ACTIVE, actor=actor, who=Who.CADRE, reason=reason)
+    return volunteer
+
+
+@transaction.atomic
+def volunteer_leave(*, actor: User, volunteer_id: int, reason: str = "") -> Volunteer:
+    """The volunteer leaves (退出), by their own wish or by a cadre in scope with a reason.
+    A departed volunteer may apply again later (REAPPLYING_STATUSES)."""
+    own = (
+        Volunteer.objects.select_for_update(of=("self",))
+        .filter(pk=volunteer_id, user=actor)
+        .first()
+    )
+    if own is not None:
+        reason = _checked_reason(reason, required=False)
+        status_move(own, to=Volunteer.Status.LEFT, actor=actor, who=Who.SELF, reason=reason)
+        return own
+    reason = _checked_reason(reason, required=True)
+    volunteer = _managed(actor, volunteer_id)
+    status_move(volunteer, to=Volunteer.Status.LEFT, actor=actor, who=Who.CADRE, reason=reason)
     return volunteer
 
 
@@ -254,7 +352,9 @@ def volunteer_update_insurance(
     valid_until: datetime.date | None,
 ) -> Volunteer:
     if not volunteers_in_scope(actor).filter(pk=volunteer.pk).exists():
-        raise NotInScope(_("志愿者不存在或不在您的管辖范围内。"), code="volunteer_not_in_scope")
+        raise NotInScope(
+            _("志愿者不存在或不在您的管辖范围内。"), code=VolunteerErrorCode.VOLUNTEER_NOT_IN_SCOPE
+        )
     volunteer.insurer = insurer.strip()
     volunteer.insurance_number = insurance_number.strip()
     volunteer.insurance_valid_until = valid_until
@@ -273,7 +373,9 @@ def volunteer_reveal_id_number(
     if actor.pk == volunteer.user_id:
         return decrypt_id_number(volunteer.id_number_encrypted)
     if not volunteers_in_scope(actor).filter(pk=volunteer.pk).exists():
-        raise NotInScope(_("志愿者不存在或不在您的管辖范围内。"), code="volunteer_not_in_scope")
+        raise NotInScope(
+            _("志愿者不存在或不在您的管辖范围内。"), code=VolunteerErrorCode.VOLUNTEER_NOT_IN_SCOPE
+        )
     PersonalDataReveal.objects.create(
         actor=actor,
         volunteer=volunteer,
@@ -297,7 +399,7 @@ def volunteer_create(
     id_number, facts = _checked_identity(id_number)
     township, county = _checked_home(home_center)
     if Volunteer.objects.filter(user=user).exists():
-        raise DomainError(_("该用户已是志愿者。"), code="already_volunteer")
+        raise DomainError(_("该用户已是志愿者。"), code=VolunteerErrorCode.ALREADY_VOLUNTEER)
     _refuse_taken_id(id_number_digest(id_number))
     volunteer = Volunteer(
         user=user,

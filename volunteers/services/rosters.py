@@ -22,6 +22,7 @@ from core.errors import ConflictError, DomainError, NotInScope
 from core.notify import Message, PhoneUnreachable, notifications_send_many, phone_text_send
 from practice.models import Center, Level
 from practice.scoping import visible_centers
+from volunteers.errors import VolunteerErrorCode
 from volunteers.identity import (
     decrypt_id_number,
     encrypt_id_number,
@@ -225,7 +226,7 @@ def volunteer_roster_import(*, actor: User, entries: Sequence[RosterEntry]) -> R
     if problems:
         raise DomainError(
             _("花名册中有 %(count)d 行有误，未导入任何志愿者。") % {"count": len(problems)},
-            code="roster_invalid",
+            code=VolunteerErrorCode.ROSTER_INVALID,
         )
     roster_invitations_purge()
     today, now = timezone.localdate(), timezone.now()
@@ -285,7 +286,7 @@ def volunteer_roster_import(*, actor: User, entries: Sequence[RosterEntry]) -> R
         # decide, and nothing of the roster stays.
         raise ConflictError(
             _("导入期间有人登记了花名册中的手机号或身份证号码，请重新上传核对。"),
-            code="roster_conflict",
+            code=VolunteerErrorCode.ROSTER_CONFLICT,
         ) from exc
     Link = Volunteer.skills.through
     Link.objects.bulk_create(
@@ -396,7 +397,9 @@ def roster_invitations_purge(*, now: datetime.datetime | None = None) -> int:
 
 def _own_invitation(user: User, invitation_id: int) -> RosterInvitation:
     if user.phone_verified_at is None:
-        raise DomainError(_("请先验证您的手机号，再确认志愿者邀请。"), code="phone_not_verified")
+        raise DomainError(
+            _("请先验证您的手机号，再确认志愿者邀请。"), code=VolunteerErrorCode.PHONE_NOT_VERIFIED
+        )
     invitation = (
         RosterInvitation.objects.select_for_update()
         .select_related("home_center")
@@ -406,7 +409,7 @@ def _own_invitation(user: User, invitation_id: int) -> RosterInvitation:
         .first()
     )
     if invitation is None:
-        raise NotInScope(_("邀请不存在或已过期。"), code="invitation_not_found")
+        raise NotInScope(_("邀请不存在或已过期。"), code=VolunteerErrorCode.INVITATION_NOT_FOUND)
     return invitation
 
 
@@ -422,7 +425,7 @@ def roster_invitation_accept(*, user: User, invitation_id: int) -> Volunteer:
     if volunteer is not None and volunteer.status not in REAPPLYING_STATUSES:
         raise ConflictError(
             _("您已有志愿者档案，无需再确认。如需转到其他村（社区），请联系所在实践站。"),
-            code="already_volunteer",
+            code=VolunteerErrorCode.ALREADY_VOLUNTEER,
         )
     _refuse_taken_id(invitation.id_number_digest, except_volunteer=volunteer)
     volunteer = volunteer or Volunteer(user=user)
@@ -445,7 +448,9 @@ def roster_invitation_accept(*, user: User, invitation_id: int) -> Volunteer:
             volunteer.save()
     except IntegrityError as exc:
         raise DomainError(
-            _("该身份证号码已登记为志愿者，不能重复登记。"), code="id_taken", field="id_number"
+            _("该身份证号码已登记为志愿者，不能重复登记。"),
+            code=VolunteerErrorCode.ID_TAKEN,
+            field="id_number",
         ) from exc
     volunteer.skills.set(invitation.skills.all())
     RosterInvitation.objects.filter(phone_digest=invitation.phone_digest).delete()

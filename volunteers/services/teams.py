@@ -13,6 +13,7 @@ from accounts.models import User
 from core.errors import ConflictError, DomainError, NotInScope, clean_or_refuse
 from practice.models import Center
 from practice.scoping import center_in_scope
+from volunteers.errors import VolunteerErrorCode
 from volunteers.models import (
     Team,
     TeamMembership,
@@ -23,7 +24,9 @@ from volunteers.selectors import can_manage_members
 
 def _require_team_scope(actor: User | None, center: Center) -> None:
     if actor is not None and not center_in_scope(actor, center):
-        raise NotInScope(_("阵地不存在或不在您的管辖范围内。"), code="center_not_in_scope")
+        raise NotInScope(
+            _("阵地不存在或不在您的管辖范围内。"), code=VolunteerErrorCode.CENTER_NOT_IN_SCOPE
+        )
 
 
 def team_validate(*, actor: User | None, team: Team) -> None:
@@ -32,7 +35,9 @@ def team_validate(*, actor: User | None, team: Team) -> None:
         _require_team_scope(actor, original.center)
     center = getattr(team, "center", None)
     if center is None:
-        raise DomainError(_("请选择所属阵地。"), code="center_required", field="center")
+        raise DomainError(
+            _("请选择所属阵地。"), code=VolunteerErrorCode.CENTER_REQUIRED, field="center"
+        )
     _require_team_scope(actor, center)
     team.name = (team.name or "").strip()
     if team.kind == Team.Kind.STANDING:
@@ -70,21 +75,25 @@ def team_member_validate(*, actor: User, team: Team, volunteer: Volunteer, role:
     nothing about people living elsewhere.
     """
     if not can_manage_members(actor, team):
-        raise NotInScope(_("队伍不存在或您无权管理。"), code="team_not_managed")
+        raise NotInScope(_("队伍不存在或您无权管理。"), code=VolunteerErrorCode.TEAM_NOT_MANAGED)
     if not _lives_under_team(volunteer, team):
         raise DomainError(
             _("只能添加家住本队所在阵地（含下级村、社区）的志愿者。"),
-            code="volunteer_outside_team_area",
+            code=VolunteerErrorCode.VOLUNTEER_OUTSIDE_TEAM_AREA,
             field="volunteer",
         )
     if volunteer.status != Volunteer.Status.ACTIVE:
         raise DomainError(
-            _("只有在册志愿者可以入队。"), code="volunteer_not_active", field="volunteer"
+            _("只有在册志愿者可以入队。"),
+            code=VolunteerErrorCode.VOLUNTEER_NOT_ACTIVE,
+            field="volunteer",
         )
     if role not in TeamMembership.Role.values:
-        raise DomainError(_("队内职务无效。"), code="role_invalid", field="role")
+        raise DomainError(_("队内职务无效。"), code=VolunteerErrorCode.ROLE_INVALID, field="role")
     if TeamMembership.objects.filter(team=team, volunteer=volunteer, left_on__isnull=True).exists():
-        raise DomainError(_("该志愿者已在此队伍中。"), code="already_member", field="volunteer")
+        raise DomainError(
+            _("该志愿者已在此队伍中。"), code=VolunteerErrorCode.ALREADY_MEMBER, field="volunteer"
+        )
 
 
 @transaction.atomic
@@ -106,17 +115,19 @@ def team_member_add(
                 joined_on=joined_on or timezone.localdate(),
             )
     except IntegrityError as exc:
-        raise DomainError(_("该志愿者已在此队伍中。"), code="already_member") from exc
+        raise DomainError(
+            _("该志愿者已在此队伍中。"), code=VolunteerErrorCode.ALREADY_MEMBER
+        ) from exc
 
 
 @transaction.atomic
 def team_member_set_role(*, actor: User, membership: TeamMembership, role: str) -> TeamMembership:
     if not can_manage_members(actor, membership.team):
-        raise NotInScope(_("队伍不存在或您无权管理。"), code="team_not_managed")
+        raise NotInScope(_("队伍不存在或您无权管理。"), code=VolunteerErrorCode.TEAM_NOT_MANAGED)
     if membership.left_on is not None:
-        raise ConflictError(_("该队员已离队。"), code="already_left")
+        raise ConflictError(_("该队员已离队。"), code=VolunteerErrorCode.ALREADY_LEFT)
     if role not in TeamMembership.Role.values:
-        raise DomainError(_("队内职务无效。"), code="role_invalid", field="role")
+        raise DomainError(_("队内职务无效。"), code=VolunteerErrorCode.ROLE_INVALID, field="role")
     membership.role = role
     membership.save(update_fields=["role", "updated_at"])
     return membership
@@ -126,9 +137,9 @@ def team_member_set_role(*, actor: User, membership: TeamMembership, role: str) 
 def team_member_remove(*, actor: User, membership: TeamMembership) -> TeamMembership:
     """Close the membership: the volunteer leaves the team today; the history stays."""
     if not can_manage_members(actor, membership.team):
-        raise NotInScope(_("队伍不存在或您无权管理。"), code="team_not_managed")
+        raise NotInScope(_("队伍不存在或您无权管理。"), code=VolunteerErrorCode.TEAM_NOT_MANAGED)
     if membership.left_on is not None:
-        raise ConflictError(_("该队员已离队。"), code="already_left")
+        raise ConflictError(_("该队员已离队。"), code=VolunteerErrorCode.ALREADY_LEFT)
     membership.left_on = timezone.localdate()
     membership.save(update_fields=["left_on", "updated_at"])
     return membership
