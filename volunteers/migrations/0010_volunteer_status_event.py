@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('practice', '0006_service_skills_declared_by_volunteers'),
-        ('volunteers', '0008_volunteer_ancestor_labels'),
+        ('volunteers', '0009_volunteer_list_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
