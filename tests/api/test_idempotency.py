@@ -15,7 +15,9 @@ from django.utils import timezone
 from core.idempotency import idempotency_purge
 from core.models import IdempotencyKey
 from orders.models import Order
-from tests.api.test_orders import URL, errand, valid_order  # noqa: F401 - errand is a fixture
+from practice.catalogue import service_menu_install
+from practice.models import Service
+from tests.api.test_orders import URL, valid_order
 
 KEY = "3f0c9a4e-5b1d-4c7e-9a2f-8d6b1e0c7a55"
 
@@ -24,6 +26,12 @@ KEY = "3f0c9a4e-5b1d-4c7e-9a2f-8d6b1e0c7a55"
 def _no_broker(monkeypatch):
     """Auto-dispatch is not what these tests are about: its publish goes nowhere."""
     monkeypatch.setattr("orders.services.enqueue_on_commit", lambda task, *args: None)
+
+
+@pytest.fixture
+def errand(tree) -> Service:
+    service_menu_install(city=tree.city)
+    return Service.objects.get(name="买菜送药")
 
 
 @pytest.fixture
@@ -167,7 +175,7 @@ def test_two_requests_with_one_key_at_once_place_one_order_on_postgresql(
         barrier = threading.Barrier(2)
         answers: list[object] = [None, None]
 
-        def send(index: int, key: str = key, clients: list = clients, barrier=barrier) -> None:
+        def send(index: int, key=key, clients=clients, barrier=barrier, answers=answers) -> None:
             try:
                 barrier.wait(timeout=30)
                 answers[index] = post(clients[index], valid_order(tree, errand), key=key)
