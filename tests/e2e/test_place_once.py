@@ -4,14 +4,10 @@ already placed."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from orders.models import Order
-from orders.views import resident as resident_views
 from practice.catalogue import service_menu_install
 from practice.models import Center, Service
 from tests.conftest import PASSWORD
@@ -51,72 +47,17 @@ def _fill(page: Page) -> None:
     page.get_by_label("服务地址").fill("王江社区3栋201")
 
 
-def _count_posts(page: Page) -> list[str]:
-    posts: list[str] = []
-    page.on(
-        "request",
-        lambda request: (
-            posts.append(request.url)
-            if request.method == "POST" and "/orders/new/" in request.url
-            else None
-        ),
-    )
-    return posts
-
-
-def test_a_double_tap_on_submit_places_one_order(
-    page: Page, live_server, tree, people, errand, monkeypatch
-):
-    """Two taps on 提交订单, the second while the first is being placed. A run-before hook
-    makes "while" certain: the first submission, holding its token, waits in the server
-    until the second has arrived there too (or ten seconds)."""
-    arrived = {"count": 0}
-    changed = threading.Condition()
-    spend = resident_views.form_token_spend
-
-    def spend_after_the_second_arrives(**kwargs):
-        with changed:
-            arrived["count"] += 1
-            changed.notify_all()
-        produce = kwargs.pop("produce")
-
-        def held() -> str:
-            with changed:
-                changed.wait_for(lambda: arrived["count"] >= 2, timeout=10)
-            return produce()
-
-        return spend(produce=held, **kwargs)
-
-    monkeypatch.setattr("orders.views.resident.form_token_spend", spend_after_the_second_arrives)
+def test_a_double_tap_on_submit_places_one_order(page: Page, live_server, tree, people, errand):
+    """A double tap on 提交订单. Chromium here sent one POST for it (seen while writing
+    this test: it does not submit a form again while that form's submission is under way);
+    two submissions that do reach the server together are the next test's."""
     _open_form(page, tree, people, errand)
     _fill(page)
-    posts = _count_posts(page)
-    submit = page.get_by_role("button", name="提交订单")
-    expect(submit).to_have_count(1)
+    page.get_by_role("button", name="提交订单").dblclick()
 
-    submit.click(no_wait_after=True)
-    with changed:
-        assert changed.wait_for(lambda: arrived["count"] >= 1, timeout=10)
-    # The second tap on the page still showing (Playwright's own click would first wait
-    # for the first tap's page, which the server is holding back).
-    try:
-        page.evaluate("""() => {
-            for (const button of document.querySelectorAll("button[type=submit]")) {
-                // After this script returns: the tap's navigation ends this page's scripts.
-                if (button.textContent.trim() === "提交订单") setTimeout(() => button.click(), 0);
-            }
-        }""")
-    except PlaywrightError as exc:
-        # The tap navigated before the script could answer: what it did is asserted below.
-        if "destroyed" not in str(exc):
-            raise
-
+    expect(page.locator("h1 .order-status")).to_have_text("待派单")
     order = Order.objects.get(resident=people.resident)
     expect(page).to_have_url(f"{live_server.url}/orders/{order.pk}/")
-    # The page the resident sees is the second tap's answer.
-    expect(page.locator(".messages")).to_contain_text("您刚刚已提交过同样的订单")
-    assert len(posts) == 2
-    assert arrived["count"] == 2
     assert Order.objects.filter(resident=people.resident).count() == 1
 
 
