@@ -443,6 +443,12 @@ ORDER_MAX_HOURS = env_int("ORDER_MAX_HOURS", 8)
 CHECK_IN_OPENS_MINUTES_BEFORE = env_int("CHECK_IN_OPENS_MINUTES_BEFORE", 60)
 DISPATCH_SWEEP_BATCH = env_int("DISPATCH_SWEEP_BATCH", 500)
 DISPATCH_SWEEP_GRACE_SECONDS = env_int("DISPATCH_SWEEP_GRACE_SECONDS", 60)
+# Placing once (docs/orders.md): the same resident ordering the same service at the same
+# village within this many seconds gets the order already placed (0 turns it off); API
+# Idempotency-Key answers and the order form's one-time tokens are kept this many hours.
+ORDER_DEDUPE_SECONDS = env_int("ORDER_DEDUPE_SECONDS", 120)
+IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24)
+FORM_TOKEN_HOURS = env_int("FORM_TOKEN_HOURS", 24)
 
 CELERY_BEAT_SCHEDULE = {
     "dispatch-sweep": {"task": "orders.tasks.dispatch_sweep_task", "schedule": 60.0},
@@ -459,6 +465,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.signin_records_purge_task",
         "schedule": 24 * 3600.0,
     },
+    "idempotency-purge": {"task": "core.tasks.idempotency_purge_task", "schedule": 3600.0},
 }
 
 # Every handler masks phone and ID numbers (core.logging; docs/personal-data.md).

@@ -60,3 +60,53 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class IdempotencyKey(models.Model):
+    """One ``Idempotency-Key`` a client sent with a write, and the answer it got
+    (core.idempotency). Kept in the database, not the cache, so a replay finds it after a
+    restart and on another web process; the unique (user, key) row is also the lock that
+    makes a second request with the same key wait for the first."""
+
+    user = models.ForeignKey(
+        "accounts.User", verbose_name=_("用户"), on_delete=models.CASCADE, related_name="+"
+    )
+    key = models.CharField(_("幂等键"), max_length=255)
+    request_hash = models.CharField(_("请求摘要"), max_length=64)
+    # Null only inside the transaction that is producing the answer: a row is committed
+    # together with its answer, or not at all.
+    response_status = models.PositiveSmallIntegerField(_("响应状态"), null=True)
+    response_body = models.JSONField(_("响应内容"), null=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("幂等键")
+        verbose_name_plural = _("幂等键")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class FormToken(models.Model):
+    """A one-time token issued with a form (core.idempotency): spent, in the transaction
+    that does the form's work, by the first submission; a later one with the same token
+    is sent to what the first made (``result_url``)."""
+
+    user = models.ForeignKey(
+        "accounts.User", verbose_name=_("用户"), on_delete=models.CASCADE, related_name="+"
+    )
+    purpose = models.CharField(_("用途"), max_length=64)
+    token = models.CharField(_("令牌"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+    result_url = models.CharField(_("结果链接"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("表单令牌")
+        verbose_name_plural = _("表单令牌")
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.token[:8]}…"

@@ -130,3 +130,12 @@ def woken(task: Any) -> None:
         cache.delete(_wake_key(task))
     except Exception:  # noqa: BLE001 - the flag expires by itself
         logger.warning("could not clear the wake flag of %s", task.name)
+
+
+@portal_task(name="core.tasks.idempotency_purge_task")
+def idempotency_purge_task() -> int:
+    from core.idempotency import idempotency_purge
+
+    deleted = idempotency_purge()
+    logger.info("idempotency keys and form tokens purged: %d", deleted)
+    return deleted

@@ -10,6 +10,7 @@ state it is in.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import django_filters
@@ -17,17 +18,27 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
 from core.errors import DomainError, NotInScope
+from core.idempotency import HEADER as IDEMPOTENCY_HEADER
+from core.idempotency import fingerprint, idempotent
+from core.idempotency import key_from_header as idempotency_key_from_header
+from core.schema import ERROR_SCHEMA
 from orders.errors import OrderErrorCode
 from orders.models import Order, OrderEvent
 from orders.selectors import (
@@ -216,10 +227,49 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     @extend_schema(
         request=OrderPlaceSerializer,
-        responses={201: OrderDetailSerializer},
+        parameters=[
+            OpenApiParameter(
+                IDEMPOTENCY_HEADER,
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=False,
+                description=gettext_lazy(
+                    "幂等键（可选，最长 255 个可见 ASCII 字符，建议用 UUID）：同一用户以同一键"
+                    "重发同样的请求，得到第一次的 201 和同样的内容，不会重复下单；同一键配不同"
+                    "的请求内容答 422；同一键的两个请求同时到达时，后一个等前一个完成后得到"
+                    "同样的答复。键保留 24 小时。"
+                ),
+            )
+        ],
+        responses={
+            201: OrderDetailSerializer,
+            200: OpenApiResponse(
+                OrderDetailSerializer,
+                description=gettext_lazy(
+                    "未带幂等键时，同一居民在短时间内（默认 120 秒）在同一村（社区）再次点"
+                    "同一服务项目：不新建订单，答复刚才已下的那一单。"
+                ),
+            ),
+            422: OpenApiResponse(
+                ERROR_SCHEMA, description=gettext_lazy("该幂等键已用于另一个不同的请求")
+            ),
+        },
         summary=gettext_lazy("群众点单"),
     )
     def create(self, request: Request) -> Response:
+        key = idempotency_key_from_header(request.headers.get(IDEMPOTENCY_HEADER))
+        if key is None:
+            status_code, body = self._place(request)
+            return Response(body, status=status_code)
+        answer = idempotent(
+            user=request.user,
+            key=key,
+            request_hash=fingerprint("orders.create", request.data),
+            produce=lambda: self._place(request),
+        )
+        return Response(answer.body, status=answer.status)
+
+    def _place(self, request: Request) -> tuple[int, dict[str, Any]]:
         incoming = OrderPlaceSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
@@ -235,7 +285,11 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             preferred_end=data["preferred_end"],
             kind=data["kind"],
         )
-        return Response(self._detail(Order.objects.all(), order.pk), status=status.HTTP_201_CREATED)
+        # An order found by the dedupe window was not created now: 200, with the order.
+        status_code = status.HTTP_200_OK if order.placed_before else status.HTTP_201_CREATED
+        # Through JSON and back, so a stored answer is replayed exactly as first given.
+        body = json.loads(JSONRenderer().render(self._detail(Order.objects.all(), order.pk)))
+        return status_code, body
 
     # --- the cadres' steps --------------------------------------------------------------
 

@@ -67,7 +67,12 @@ def order_place(
     micro-wish (微心愿). ``kind`` None follows the service: a wish item of the menu
     (``Service.is_wish``) posts a wish, any other orders the service. A wish may also name
     another service (the API has always taken ``kind: "wish"`` with any): it goes on the wall
-    all the same, and if it goes the volunteer way, that service says who fits."""
+    all the same, and if it goes the volunteer way, that service says who fits.
+
+    Placed once: the same resident ordering the same service at the same village again
+    within ORDER_DEDUPE_SECONDS gets the order already placed (``_recently_placed``). The
+    returned order's ``placed_before`` says which it was: False for a new order, True for
+    the one found."""
     if center.level != Level.VILLAGE or not center.is_active:
         raise DomainError(
             _("请选择服务所在的村（社区）。"), code=OrderErrorCode.NOT_VILLAGE, field="center"
@@ -99,6 +104,10 @@ def order_place(
     township = center.parent
     if township is not None and township.level == Level.VILLAGE:
         township = township.parent
+    recent = _recently_placed(resident=resident, service=service, center=center, kind=kind)
+    if recent is not None:
+        recent.placed_before = True
+        return recent
     order = Order.objects.create(
         kind=kind,
         service=service,
@@ -142,7 +151,39 @@ def order_place(
     )
     if auto_dispatch_enabled(center):
         auto_dispatch_on_commit(order.pk)
+    order.placed_before = False
     return order
+
+
+def _recently_placed(
+    *, resident: User, service: Service, center: Center, kind: str
+) -> Order | None:
+    """The order this resident placed for the same service at the same village within
+    ORDER_DEDUPE_SECONDS, still open, if any: a second tap, a resubmitted form or a client's
+    retry without an Idempotency-Key gets that order instead of a twin (docs/orders.md).
+
+    Two placements arriving together must not both find nothing: each first locks the
+    resident's user row (SELECT ... FOR UPDATE, held to the end of order_place's
+    transaction), so the second waits, then reads, in a new snapshot, the order the first
+    committed. On SQLite the lock is a no-op and not needed: a transaction there takes the
+    database's write lock as it begins (settings: transaction_mode IMMEDIATE)."""
+    seconds = settings.ORDER_DEDUPE_SECONDS
+    if seconds <= 0:
+        return None
+    User.objects.select_for_update().filter(pk=resident.pk).values_list("pk", flat=True).first()
+    since = timezone.now() - datetime.timedelta(seconds=seconds)
+    return (
+        Order.objects.filter(
+            resident=resident,
+            service=service,
+            center=center,
+            kind=kind,
+            created_at__gte=since,
+        )
+        .exclude(status__in=[S.CANCELLED, S.REJECTED])
+        .order_by("-id")
+        .first()
+    )
 
 
 def auto_dispatch_enabled(center: Center) -> bool:

@@ -103,6 +103,13 @@ def _reference_data(request):
 
 
 @pytest.fixture(autouse=True)
+def _no_order_dedupe_window(settings):
+    """Many tests place the same order twice on purpose; the window of order_place
+    (docs/orders.md, "Placing once") is off unless a test turns it on."""
+    settings.ORDER_DEDUPE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """PBKDF2 costs about a second a hash on these machines and the personas alone are seven
     accounts; no test here is about the hasher. ``settings`` swaps the process-wide settings,

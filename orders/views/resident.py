@@ -6,10 +6,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import DomainError
+from core.idempotency import FormTokenInvalid, Spent, form_token_issue, form_token_spend
 from orders import services
 from orders.forms import (
     CancelForm,
@@ -30,6 +32,9 @@ from orders.views.common import (
 from orders.wishes import wishes_claimed_by
 from practice.area_choice import area_choice
 from practice.models import Service
+
+# What the order form's one-time tokens are for (core.idempotency).
+ORDER_FORM = "orders.new"
 
 
 @require_http_methods(["GET", "POST"])
@@ -56,10 +61,15 @@ def order_new(request: HttpRequest) -> HttpResponse:
         wish=service.is_wish,
     )
     status = 200
+    # The one-time token of this form (core.idempotency): kept while it is still good (the
+    # form comes back with errors), a new one when there is none or it was refused.
+    token = request.POST.get("form_token", "") if request.method == "POST" else ""
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
-            try:
+            placed: list[Order] = []
+
+            def place() -> str:
                 # No kind: the service says whether this is a wish.
                 order = services.order_place(
                     resident=request.user,
@@ -72,23 +82,47 @@ def order_new(request: HttpRequest) -> HttpResponse:
                     preferred_start=data.get("preferred_start"),
                     preferred_end=data.get("preferred_end"),
                 )
+                placed.append(order)
+                return reverse("orders:detail", kwargs={"order_id": order.pk})
+
+            try:
+                if "form_token" in request.POST:
+                    spent = form_token_spend(
+                        user=request.user, purpose=ORDER_FORM, token=token, produce=place
+                    )
+                else:
+                    # A post without the field at all (a page from before the tokens, a
+                    # script): the server-side window of order_place is its guard.
+                    spent = Spent(result_url=place(), replayed=False)
+            except FormTokenInvalid as exc:
+                form.add_error(None, exc.message)
+                token = ""
             except DomainError as exc:
                 form.add_domain_error(exc)
             else:
-                if order.kind == Order.Kind.WISH:
+                if spent.replayed or placed[0].placed_before:
+                    if service.is_wish:
+                        messages.info(request, _("您刚刚已发布过同样的心愿。"))
+                    else:
+                        messages.info(request, _("您刚刚已提交过同样的订单。"))
+                elif placed[0].kind == Order.Kind.WISH:
                     messages.success(request, _("心愿已发布，爱心人士认领后会联系您。"))
                 else:
                     messages.success(request, _("下单成功，实践站将尽快为您派单。"))
-                return redirect("orders:detail", order_id=order.pk)
+                return redirect(spent.result_url)
         status = 400
+    context = area.as_context()
+    if not token and (context.get("township") or form.is_bound):
+        token = form_token_issue(user=request.user, purpose=ORDER_FORM)
     return render(
         request,
         "orders/new.html",
         {
             "form": form,
             "service": service,
+            "form_token": token,
             "area_query": area.chosen_query(service=service.pk),
-            **area.as_context(),
+            **context,
         },
         status=status,
     )
