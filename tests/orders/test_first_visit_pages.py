@@ -92,7 +92,9 @@ def pool(tree, people):
 def search(client, order, query: str) -> str:
     response = client.get(reverse("orders:dispatch", args=[order.pk]), {"q": query})
     assert response.status_code == 200
-    return response.content.decode().split('id="hand-pick"')[1].split("</section>")[0]
+    # What was found: the section's part after its search form (which repeats the query).
+    section = response.content.decode().split('id="hand-pick"')[1].split("</section>")[0]
+    return section.split("</form>", 1)[1]
 
 
 def test_a_cadre_finds_volunteers_by_name_full_phone_or_last_four_digits(
