@@ -49,6 +49,11 @@ def _moment(hour: int) -> str:
 
 
 def _choose_wangjiang(page: Page) -> None:
+    village = page.get_by_label("服务所在村（社区）")
+    if village.count():
+        # A resident who ordered before starts from the village of their last order.
+        village.select_option(label="王江社区居委会")
+        return
     page.get_by_label("所在县（市、区）").select_option(label="珠晖区")
     page.get_by_role("button", name="下一步").click()
     page.get_by_label("所在乡镇（街道）").select_option(label="衡州路街道")
