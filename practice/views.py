@@ -22,7 +22,7 @@ def home(request: HttpRequest) -> HttpResponse:
     # The station to call or visit: the city's guidance center, as the cadres keep it.
     station = (
         Center.objects.filter(level=Level.CITY, is_active=True)
-        .only("name", "address", "contact_phone")
+        .only("name", "kind", "address", "contact_phone")
         .order_by("tree_id")
         .first()
     )
