@@ -14,6 +14,7 @@ from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -29,7 +30,12 @@ FinalForm = TypeVar("FinalForm", SignUpForm, PasswordResetForm)
 
 
 def _two_steps(
-    request: HttpRequest, *, purpose: str, final_form_class: type[FinalForm], template: str
+    request: HttpRequest,
+    *,
+    purpose: str,
+    final_form_class: type[FinalForm],
+    template: str,
+    next_page: str = "",
 ) -> tuple[HttpResponse | None, FinalForm | None]:
     """Run the code step if it was asked for; return the page to show, or the final
     form (bound when it was submitted) for the caller to complete."""
@@ -44,20 +50,45 @@ def _two_steps(
                 "phone": mask_phone(phone),
                 "minutes": code_minutes(),
             }
-            context = {"form": final, "step": 2, "notice": notice, "phone": phone}
+            context = {
+                "form": final,
+                "step": 2,
+                "notice": notice,
+                "phone": phone,
+                "next": next_page,
+            }
             return render(request, template, context), None
-        return render(request, template, {"form": request_form, "step": 1}), None
+        context = {"form": request_form, "step": 1, "next": next_page}
+        return render(request, template, context), None
     if request.method == "POST":
         return None, final_form_class(request.POST)
     request_form = PhoneCodeRequestForm(purpose=purpose, client_address=None)
-    return render(request, template, {"form": request_form, "step": 1}), None
+    return render(request, template, {"form": request_form, "step": 1, "next": next_page}), None
+
+
+def safe_next(request: HttpRequest) -> str:
+    """The ``next`` page the request carries (query string or form), if it is on this site
+    (the same check as Django's sign-in); "" for anything else, an off-site address above
+    all, so that a sign-up link cannot send a new user elsewhere."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if target and allowed else ""
 
 
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
+    """Sign-up in two steps; a ``next`` page (an order form the visitor came from) is carried
+    through both and opened once the account is made."""
     template = "accounts/signup.html"
+    next_page = safe_next(request)
     page, form = _two_steps(
-        request, purpose=Purpose.SIGNUP, final_form_class=SignUpForm, template=template
+        request,
+        purpose=Purpose.SIGNUP,
+        final_form_class=SignUpForm,
+        template=template,
+        next_page=next_page,
     )
     if page is not None or form is None:
         return page or redirect("accounts:signup")
@@ -65,9 +96,10 @@ def signup(request: HttpRequest) -> HttpResponse:
         user = form.save()
         if user is not None:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect("home")
+            return redirect(next_page or "home")
     phone = normalize_phone(form.data.get("phone", ""))
-    return render(request, template, {"form": form, "step": 2, "phone": phone})
+    context = {"form": form, "step": 2, "phone": phone, "next": next_page}
+    return render(request, template, context)
 
 
 @require_http_methods(["GET", "POST"])

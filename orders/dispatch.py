@@ -47,6 +47,35 @@ def is_night(moment: datetime.datetime) -> bool:
     return slot_start(moment) is None
 
 
+def on_call_now() -> datetime.datetime:
+    """The moment whose weekly slot decides who is on call now (local time): the real
+    clock, or ``settings.ON_CALL_CLOCK`` when set (an ISO 8601 local time). The seam lets a
+    browser test, whose web server and worker both read it, see an order dispatched, or
+    left for the morning, whatever hour the run happens at. Unset in any deployment."""
+    fixed = getattr(settings, "ON_CALL_CLOCK", None)
+    if fixed:
+        moment = datetime.datetime.fromisoformat(str(fixed))
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        return timezone.localtime(moment)
+    return timezone.localtime()
+
+
+def next_dispatch_at(moment: datetime.datetime | None = None) -> datetime.datetime | None:
+    """When an order placed at ``moment`` (on-call now by default) will be offered: None
+    while a weekly slot is on (at once), otherwise the start of the morning slot (06:00),
+    today before it, tomorrow after the evening one. The one rule the order page, the
+    admin and the sweep's night pause agree on."""
+    local = timezone.localtime(moment) if moment is not None else on_call_now()
+    if slot_start(local) is not None:
+        return None
+    first_hour = PERIODS[0][2]
+    morning = local.replace(hour=first_hour, minute=0, second=0, microsecond=0)
+    if local.hour >= first_hour:
+        morning += datetime.timedelta(days=1)
+    return morning
+
+
 def auto_dispatch(
     *,
     order_id: int,
@@ -64,7 +93,7 @@ def auto_dispatch(
     so a redelivered task dispatches once. ``pressed_by`` and ``reason`` name the cadre
     who ran it by hand on the offer's event (orders_auto_dispatch_now).
     """
-    at = timezone.localtime(at) if at is not None else timezone.localtime()
+    at = timezone.localtime(at) if at is not None else on_call_now()
     # Most orders find a volunteer in their own village: one statement reads the order, ranks
     # the village and offers it. Anything else (not placed, switched off, nobody free in the
     # village, night, the demo's SQLite) takes the full path below.

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from practice.models import Platform
+from practice.models import Center, Level, Platform
 from practice.selectors import services_offered_at
 
 
@@ -19,4 +19,11 @@ def home(request: HttpRequest) -> HttpResponse:
         {"code": platform.value, "label": platform.label, "services": by_platform.get(platform, [])}
         for platform in Platform
     ]
-    return render(request, "practice/home.html", {"platforms": platforms})
+    # The station to call or visit: the city's guidance center, as the cadres keep it.
+    station = (
+        Center.objects.filter(level=Level.CITY, is_active=True)
+        .only("name", "kind", "address", "contact_phone")
+        .order_by("tree_id")
+        .first()
+    )
+    return render(request, "practice/home.html", {"platforms": platforms, "station": station})

@@ -128,3 +128,33 @@ def roster_invitations_for(user: User) -> QuerySet[RosterInvitation]:
         .prefetch_related("skills")
         .order_by("-created_at", "-id")
     )
+
+
+# ---------------------------------------------------------------- the hand pick on the
+# dispatch page: a cadre looks a volunteer up by name or phone, within their scope.
+
+VOLUNTEER_SEARCH_LIMIT = 10
+VOLUNTEER_SEARCH_MAX_LENGTH = 20
+
+
+def volunteer_search(
+    actor: User, query: str, *, limit: int = VOLUNTEER_SEARCH_LIMIT
+) -> QuerySet[Volunteer]:
+    """Active volunteers in ``actor``'s subtree whose name starts with ``query``, or whose
+    phone is ``query`` (all 11 digits: the unique index on the login phone) or ends with it
+    (the last four digits, 尾号: read within the scope's index range). Anything else, or an
+    empty query, finds nobody. Never a volunteer outside the subtree (volunteers_in_scope)."""
+    query = (query or "").strip()
+    found = volunteers_in_scope(actor).filter(status=Volunteer.Status.ACTIVE)
+    if not query or len(query) > VOLUNTEER_SEARCH_MAX_LENGTH:
+        return Volunteer.objects.none()
+    if query.isascii() and query.isdigit():
+        if len(query) == 11:
+            found = found.filter(user__phone=query)
+        elif len(query) == 4:
+            found = found.filter(user__phone__endswith=query)
+        else:
+            return Volunteer.objects.none()
+    else:
+        found = found.filter(real_name__startswith=query)
+    return found.select_related("user", "home_center").order_by("real_name", "id")[:limit]

@@ -3,6 +3,7 @@ page itself with the forms residents and donors post to it."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from typing import Any
 
@@ -11,8 +12,11 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import ConflictError, DomainError
+from orders.dispatch import next_dispatch_at, on_call_now
 from orders.forms import (
     CancelForm,
     DomainErrorForm,
@@ -76,6 +80,21 @@ def readable_order(request: HttpRequest, order_id: int, *, managed: bool = False
     return order
 
 
+def dispatch_wait_notice(order: Order, now: datetime.datetime | None = None) -> str:
+    """What the order page says of a placed order at night, when nobody is on call and the
+    order waits for the morning slot (orders.dispatch.next_dispatch_at); "" otherwise."""
+    if order.status != S.PLACED or order.flagged_at is not None:
+        return ""
+    now = now or on_call_now()
+    starts = next_dispatch_at(now)
+    if starts is None:
+        return ""
+    words = {"time": f"{starts.hour}:{starts.minute:02d}"}
+    if starts.date() == timezone.localtime(now).date():
+        return _("夜间无人值守，订单将于今早 %(time)s 起派单。") % words
+    return _("夜间下单，将于明早 %(time)s 起派单。") % words
+
+
 def order_page(
     request: HttpRequest,
     order: Order,
@@ -109,6 +128,7 @@ def order_page(
             "contact_visible": order.contact_visible,
             "claim_pending": claim_pending,
             "can_confirm": can_confirm,
+            "dispatch_wait": dispatch_wait_notice(order),
             "can_dispatch": order.status == S.PLACED and is_cadre(request.user),
             "cancel_form": (cancel_form or CancelForm())
             if owner and order.status in CANCELLABLE

@@ -13,8 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.phones import mask_phone
 from core.errors import ConflictError, DomainError, NotInScope
 from orders import services
+from orders.dispatch import on_call_now
 from orders.forms import (
     DispatchForm,
 )
@@ -31,7 +33,7 @@ from orders.views.common import (
 )
 from practice.scoping import is_cadre
 from volunteers.models import Team, Volunteer
-from volunteers.selectors import teams_in_scope
+from volunteers.selectors import VOLUNTEER_SEARCH_MAX_LENGTH, teams_in_scope, volunteer_search
 
 
 def _cadre(request: HttpRequest) -> None:
@@ -79,7 +81,7 @@ def _dispatch_page(
     candidates = []
     teams: list[Team] = []
     # Free when the resident wants the service, if they said when; free now otherwise.
-    now = timezone.now()
+    now = on_call_now()
     at = order.preferred_start if order.preferred_start and order.preferred_start > now else now
     if order.status == S.PLACED:
         candidates = [
@@ -89,6 +91,13 @@ def _dispatch_page(
             )
         ]
         teams = list(_order_teams(request, order))
+    query = request.GET.get("q", "").strip()[: VOLUNTEER_SEARCH_MAX_LENGTH + 1]
+    found = None
+    if query and order.status == S.PLACED:
+        found = [
+            {"volunteer": volunteer, "phone": mask_phone(volunteer.user.phone)}
+            for volunteer in volunteer_search(request.user, query)
+        ]
     return render(
         request,
         "orders/dispatch.html",
@@ -98,6 +107,9 @@ def _dispatch_page(
             "teams": teams,
             "error": error,
             "ranked_at": timezone.localtime(at),
+            "query": query,
+            "found": found,
+            "query_max_length": VOLUNTEER_SEARCH_MAX_LENGTH,
         },
         status=status,
     )

@@ -29,14 +29,15 @@ from practice.selectors import services_offered_at
 
 
 @require_GET
-@login_required
 def wish_wall(request: HttpRequest) -> HttpResponse:
-    """The micro-wish wall (微心愿墙): open wishes for anyone signed in to claim, without
+    """The micro-wish wall (微心愿墙), open to visitors too: open wishes for anyone signed
+    in to claim (a visitor is asked to sign in first), without
     who made them or where they live, city-wide or in the county and township chosen in a
     plain GET form; and the wishes the reader has claimed, which they read in full through
     orders_for. An area that does not resolve is a 400 with the wall of what is left."""
     wall = wall_filter(request.GET)
-    claimed = list(wishes_claimed_by(request.user)[:PAGE_SIZE])
+    signed_in = request.user.is_authenticated
+    claimed = list(wishes_claimed_by(request.user)[:PAGE_SIZE]) if signed_in else []
     # "发布微心愿" leads to the order form of the city menu's wish item; with none on the
     # menu (taken off by the cadres) there is nowhere to post one, and no link.
     wish_service = (
@@ -54,6 +55,9 @@ def wish_wall(request: HttpRequest) -> HttpResponse:
             "claimed": claimed,
             "notice": wall.notice,
             "wish_service": wish_service,
+            "sign_in_to_claim": (
+                f"{reverse('accounts:login')}?{urlencode({'next': request.get_full_path()})}"
+            ),
             # Carried by each claim form, so that a refused claim comes back to this area.
             "area_fields": {
                 name: center.pk

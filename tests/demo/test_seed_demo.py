@@ -95,7 +95,8 @@ def test_seed_demo_loads_everything_prints_the_logins_and_runs_again_cleanly():
         Service.objects.count(),
         Center.objects.count(),
     )
-    assert counts == (6, 4, 1, len(STARTING_MENU), 2991)
+    # six demo accounts, two residents with history and the 36 volunteers of demo/village.py
+    assert counts == (6 + 2 + 36, 4, 1 + 36, len(STARTING_MENU), 2991)
 
     # when it runs a second time
     again, _err = run("seed_demo")

@@ -69,9 +69,9 @@ def test_counts_stop_at_the_cap_and_show_99_plus(tree, people, menu):
     assert shown_count(QUEUE_COUNT_CAP - 1) == "99"
 
 
-# The home page as a resident: the service menu, the session, the user, and one statement
-# for the unread count and the cadre test together.
-RESIDENT_HOME_QUERIES = 4
+# The home page as a resident: the service menu, the center's contact, the session, the
+# user, and one statement for the unread count and the cadre test together.
+RESIDENT_HOME_QUERIES = 5
 
 
 def test_top_bar_links_the_workbench_with_the_queue_for_a_cadre(
@@ -118,7 +118,8 @@ def test_the_unread_count_is_capped(client, tree, people, settings):
 def test_an_anonymous_visit_pays_nothing_for_the_top_bar(
     client, tree, people, django_assert_num_queries
 ):
-    with django_assert_num_queries(1):  # the service menu, and nothing for the top bar
+    # the service menu and the center's contact, and nothing for the top bar
+    with django_assert_num_queries(2):
         html = client.get("/").content.decode()
     assert "未读消息" not in html
     assert reverse("orders:dispatch_list") not in html

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import resident_register
+from demo.village import DEMO_VOLUNTEERS, demo_volunteer_phone, seed_village
 from practice.models import Center
 from practice.services import cadre_create
 from volunteers.identity import compose_id_number
@@ -66,6 +67,11 @@ class Command(BaseCommand):
                     joined_on=timezone.localdate(),
                 )
             self._seed_team(Volunteer.objects.get(user=user))
+            report = seed_village(
+                password=password,
+                cadre=User.objects.get(phone=DEMO_CADRES[1][0]),
+                legacy_volunteer=Volunteer.objects.get(user=user),
+            )
         self.stdout.write("")
         self.stdout.write(f"演示账号（密码均为 {password}）：")
         for phone, name, code in DEMO_CADRES:
@@ -73,6 +79,15 @@ class Command(BaseCommand):
             self.stdout.write(f"  干部  {phone}  {name}  {center.title}")
         self.stdout.write(f"  群众  {DEMO_RESIDENT[0]}  {DEMO_RESIDENT[1]}")
         self.stdout.write(f"  志愿者 {DEMO_VOLUNTEER[0]}  {DEMO_VOLUNTEER[1]}")
+        last = demo_volunteer_phone(len(DEMO_VOLUNTEERS) - 1)
+        self.stdout.write(
+            f"  志愿者 {demo_volunteer_phone(0)}–{last[-3:]}  珠晖区的 {len(DEMO_VOLUNTEERS)} 名"
+            f"演示志愿者（新建 {report.created}，已有 {report.existing}，"
+            f"服务记录 {report.history} 条，续保 {report.renewed} 人）"
+        )
+        self.stdout.write(
+            "  下单请选：珠晖区 → 衡州路街道 → 王江社区，值班时段（6:00–22:00）内数秒即自动派单。"
+        )
 
     def _seed_team(self, volunteer: Volunteer) -> None:
         """The demo village's unit (小队) with the demo volunteer as its leader."""
