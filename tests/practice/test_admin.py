@@ -6,14 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.services import resident_register
 from practice.models import CadreRole, Center, Kind, Level, Platform, Service
 from practice.services import center_save, service_save
 from tests.conftest import PASSWORD
+from tests.support.queries import counted_get
 
 pytestmark = pytest.mark.django_db
 
@@ -957,10 +956,8 @@ def test_a_cadre_cannot_revoke_their_own_role(client, people):
 
 
 def count_queries(client, url: str) -> tuple[int, int]:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries), response.context["cl"].result_count
+    count, response = counted_get(client, url)
+    return count, response.context["cl"].result_count
 
 
 def test_center_changelist_queries_do_not_grow_with_rows(client, people, tree):
