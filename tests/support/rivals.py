@@ -125,3 +125,23 @@ def rival_between(call, trigger=before_order_update):
     with connection.execute_wrapper(rival):
         yield rival
     assert rival.fired, "the step never reached the point the rival was to run at"
+
+
+@contextmanager
+def write_before(trigger, write):
+    """Run ``write`` once on this thread's own connection just before the first statement
+    ``trigger`` matches: the rival's change as the step's next statement would see it had
+    another transaction committed it (READ COMMITTED). For tests inside the test
+    transaction, where a second connection would not see the rows the test made; a race
+    between two locks needs ``rival_between``."""
+    fired = []
+
+    def wrapper(execute, sql, params, many, context):
+        if not fired and trigger(sql):
+            fired.append(sql)
+            write()
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        yield fired
+    assert fired, "the step never reached the point the rival was to write at"

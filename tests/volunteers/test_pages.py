@@ -15,6 +15,7 @@ from accounts.services import resident_register
 from practice.models import Center
 from tests.conftest import PASSWORD, VOLUNTEER_ID_NUMBER
 from tests.factories.volunteers import make_volunteer as factory_volunteer
+from tests.support.rivals import write_before
 from volunteers.availability import SLOT_BITS
 from volunteers.identity import compose_id_number
 from volunteers.models import Skill, Team, TeamMembership, Volunteer
@@ -799,25 +800,28 @@ def test_a_cadre_cannot_add_anyone_living_outside_the_teams_area(client, people,
     assert open_members(teams.unit) == [("李志愿", "leader"), ("队员1", "member")]
 
 
-def test_the_page_shows_the_services_refusal_beside_the_phone(client, people, teams, monkeypatch):
-    # given: the neighbour moves out between the form's lookup and the service's check
-    from volunteers import forms
+def test_the_page_shows_the_services_refusal_beside_the_phone(client, people, teams):
+    # given: the neighbour moves out after the form's lookup found them, just before the
+    # service checks where they live (the rival write of tests.support.rivals; the form and
+    # the service run unpatched)
+    volunteers_table = f'"{Volunteer._meta.db_table}"'
 
-    looked_up = forms.MemberAddForm.clean_phone
+    def the_home_check(sql: str) -> bool:
+        return sql.startswith("SELECT") and f"FROM {volunteers_table}" in sql and "EXISTS(" in sql
 
-    def lookup_then_move(form):
-        volunteer = looked_up(form)
-        Volunteer.objects.filter(pk=volunteer.pk).update(home_center=teams.neighbour.home_center)
-        return volunteer
+    def move_out():
+        Volunteer.objects.filter(pk=teams.newcomer.pk).update(
+            home_center=teams.neighbour.home_center
+        )
 
-    monkeypatch.setattr(forms.MemberAddForm, "clean_phone", lookup_then_move)
     client.force_login(people.volunteer)
 
     # when
-    response = client.post(
-        f"/volunteer/teams/{teams.unit.pk}/members/",
-        {"phone": teams.newcomer.user.phone, "role": "member"},
-    )
+    with write_before(the_home_check, move_out):
+        response = client.post(
+            f"/volunteer/teams/{teams.unit.pk}/members/",
+            {"phone": teams.newcomer.user.phone, "role": "member"},
+        )
 
     # then
     assert response.status_code == 200
