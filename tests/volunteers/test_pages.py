@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.services import resident_register
 from practice.models import Center
 from tests.conftest import PASSWORD, VOLUNTEER_ID_NUMBER
-from tests.factories.volunteers import make_volunteer as factory_volunteer
+from tests.factories.volunteers import make_member as make_volunteer
 from tests.support.rivals import write_before
 from volunteers.availability import SLOT_BITS
 from volunteers.identity import compose_id_number
@@ -27,18 +27,6 @@ from volunteers.services import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def make_volunteer(number: int, center: Center, status: str = Volunteer.Status.ACTIVE) -> Volunteer:
-    """A team member (队员) with the 1360000 phones these tests keep apart from the others."""
-    return factory_volunteer(
-        number,
-        center,
-        name=f"队员{number}",
-        status=status,
-        phone_prefix="1360000",
-        born=datetime.date(1980, 1, 1),
-    )
 
 
 # Synthetic numbers: 珠晖区, a woman born 1992-05-17, and a man born 1985-11-02.

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from core.errors import ConflictError, DomainError, NotInScope
 from practice.models import Center
-from tests.factories.volunteers import make_volunteer as factory_volunteer
+from tests.factories.volunteers import make_member as make_volunteer
 from volunteers.models import Team, TeamMembership, Volunteer
 from volunteers.selectors import can_manage_members, current_members, teams_visible_to
 from volunteers.services import (
@@ -23,18 +23,6 @@ from volunteers.services import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def make_volunteer(number: int, center: Center, status: str = Volunteer.Status.ACTIVE) -> Volunteer:
-    """A team member (队员) with the 1360000 phones these tests keep apart from the others."""
-    return factory_volunteer(
-        number,
-        center,
-        name=f"队员{number}",
-        status=status,
-        phone_prefix="1360000",
-        born=datetime.date(1980, 1, 1),
-    )
 
 
 def refused(exception_type, call, **kwargs) -> DomainError:
