@@ -33,7 +33,8 @@ from accounts.services import resident_register
 from core import redis_breaker
 from practice.divisions import load_divisions, parse_divisions
 from practice.models import Center
-from practice.services import cadre_create
+from tests.factories.accounts import PASSWORD
+from tests.factories.accounts import make_cadre as factory_cadre
 from volunteers.catalogue import default_skills_install
 from volunteers.identity import compose_id_number
 from volunteers.models import Volunteer
@@ -56,7 +57,6 @@ hypothesis_settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") == "true" else "dev")
 )
 
-PASSWORD = "Practice#2026"
 # Synthetic, well-formed resident ID number (珠晖区, born 1990-03-07, a man).
 VOLUNTEER_ID_NUMBER = compose_id_number("430405", datetime.date(1990, 3, 7), 123)
 
@@ -136,8 +136,7 @@ def tree(db) -> SimpleNamespace:
 
 
 def make_cadre(phone: str, name: str, center: Center) -> User:
-    user, _created = cadre_create(phone=phone, name=name, password=PASSWORD, center=center)
-    return user
+    return factory_cadre(phone, name, center)
 
 
 @pytest.fixture

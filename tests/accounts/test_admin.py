@@ -7,14 +7,13 @@ import datetime
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
 from accounts.services import resident_register
 from practice.services import cadre_create
 from tests.conftest import PASSWORD
+from tests.support.queries import counted_get
 from volunteers.account_services import user_update
 from volunteers.identity import compose_id_number
 from volunteers.models import Volunteer
@@ -294,10 +293,8 @@ def test_accounts_are_neither_added_nor_deleted_in_the_admin(client, people):
 
 
 def count_queries(client, url: str) -> tuple[int, int]:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries), response.context["cl"].result_count
+    count, response = counted_get(client, url)
+    return count, response.context["cl"].result_count
 
 
 def test_user_changelist_queries_do_not_grow_with_rows(client, people, tree):

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from tests.support.queries import counting
 
 
 @pytest.fixture
@@ -28,6 +27,6 @@ def client_for() -> Callable[[User], APIClient]:
 
 def queries_for(client: APIClient, url: str, **params: object) -> tuple[int, object]:
     """How many queries one GET costs, and its response."""
-    with CaptureQueriesContext(connection) as captured:
+    with counting() as captured:
         response = client.get(url, params)
-    return len(captured.captured_queries), response
+    return len(captured), response

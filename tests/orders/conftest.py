@@ -15,28 +15,21 @@ from types import SimpleNamespace
 import pytest
 
 from accounts.models import User
-from accounts.services import resident_register
 from orders.models import Order
-from orders.services import order_place
 from practice.catalogue import service_menu_install
 from practice.models import Center, Platform, Service
 from practice.services import service_save
-from tests.conftest import PASSWORD
+from tests.factories.orders import PHONE, OrderFactory
+from tests.factories.volunteers import INSURED_UNTIL, make_dispatchable
+from tests.factories.volunteers import make_team as factory_team
+from tests.factories.volunteers import make_volunteer as factory_volunteer
 from volunteers.availability import ALL_SLOTS
-from volunteers.identity import compose_id_number
 from volunteers.models import Skill, Team, TeamMembership, Volunteer
-from volunteers.services import (
-    team_member_add,
-    team_save,
-    volunteer_create,
-    volunteer_update_insurance,
-    volunteer_update_preferences,
-)
+from volunteers.services import volunteer_update_insurance, volunteer_update_preferences
 
 # Monday 2026-11-23, 10:00 in Hengyang: the mon_morning slot.
 AT = datetime.datetime(2026, 11, 23, 10, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
-INSURED_UNTIL = datetime.date(2030, 12, 31)
-PHONE = "13900000002"
+__all__ = ["AT", "INSURED_UNTIL", "PHONE", "make_team", "make_volunteer", "place"]
 
 
 def make_volunteer(
@@ -50,28 +43,14 @@ def make_volunteer(
     status: str = Volunteer.Status.ACTIVE,
 ) -> Volunteer:
     """An active volunteer of ``center``, insured and free all week unless told otherwise."""
-    user = resident_register(
-        phone=f"1350000{number:04d}", name=f"志愿者{number}", password=PASSWORD
+    return make_dispatchable(
+        factory_volunteer(number, center, status=status),
+        cadre=cadre,
+        insured_until=insured_until,
+        availability=availability,
+        skills=skills,
+        insurance_number=f"P{number:06d}",
     )
-    volunteer = volunteer_create(
-        user=user,
-        real_name=f"志愿者{number}",
-        id_number=compose_id_number("430405", datetime.date(1985, 6, 1), number),
-        home_center=center,
-        status=status,
-    )
-    volunteer_update_preferences(
-        volunteer=volunteer, skills=skills, platforms=[], availability=availability
-    )
-    if insured_until is not None:
-        volunteer_update_insurance(
-            actor=cadre,
-            volunteer=volunteer,
-            insurer="中国人寿",
-            insurance_number=f"P{number:06d}",
-            valid_until=insured_until,
-        )
-    return volunteer
 
 
 @pytest.fixture
@@ -89,16 +68,9 @@ def menu(tree) -> SimpleNamespace:
 
 
 def place(people, menu, center: Center, *, title: str = "帮忙买药", **overrides) -> Order:
-    fields = {
-        "resident": people.resident,
-        "service": menu.errand,
-        "center": center,
-        "title": title,
-        "address": "王江社区3栋201",
-        "contact_phone": PHONE,
-    }
+    fields = {"resident": people.resident, "service": menu.errand, "center": center}
     fields.update(overrides)
-    return order_place(**fields)
+    return OrderFactory(title=title, **fields)
 
 
 @pytest.fixture
@@ -124,10 +96,7 @@ def helper(tree, people) -> Volunteer:
 
 
 def make_team(center: Center, actor, members: Iterable[Volunteer], name: str) -> Team:
-    team = team_save(actor=None, team=Team(center=center, kind=Team.Kind.STANDING, name=name))
-    for volunteer in members:
-        team_member_add(actor=actor, team=team, volunteer=volunteer)
-    return team
+    return factory_team(center, actor, members, name)
 
 
 @pytest.fixture

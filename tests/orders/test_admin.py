@@ -11,8 +11,6 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.services import resident_register
@@ -25,6 +23,7 @@ from orders.services import (
 )
 from practice.models import Center
 from tests.orders.conftest import AT, place
+from tests.support.queries import counted_get
 from volunteers.availability import slot_bit_at
 
 pytestmark = pytest.mark.django_db
@@ -453,10 +452,8 @@ def test_the_outsider_cannot_switch_auto_dispatch_of_another_county(client, peop
 
 
 def order_list_queries(client) -> tuple[int, int]:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url("changelist"))
-    assert response.status_code == 200
-    return len(queries), len(response.context["cl"].result_list)
+    count, response = counted_get(client, url("changelist"))
+    return count, len(response.context["cl"].result_list)
 
 
 def test_order_changelist_queries_do_not_grow_with_rows(client, people, tree, menu, helper):

@@ -17,6 +17,7 @@ from orders.selectors import cadre_roles_and_own, orders_for, own_orders_q
 from orders.services import order_accept, order_decline, order_dispatch, wish_claim
 from tests.api.conftest import queries_for
 from tests.orders.conftest import place
+from tests.support.queries import counted_get
 from volunteers.identity import compose_id_number
 from volunteers.models import Volunteer
 from volunteers.services import team_member_add, team_member_remove, volunteer_create
@@ -158,11 +159,9 @@ def test_the_cadres_lists_cost_the_same_with_orders_of_their_own(
 
 
 def page_queries(client, path: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(path)
-    assert response.status_code == 200
+    count, response = counted_get(client, path)
     assert len(response.context["page"].object_list) >= 1
-    return len(queries)
+    return count
 
 
 def test_whether_a_cadre_has_orders_of_their_own_is_read_from_indexes(

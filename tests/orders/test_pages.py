@@ -7,8 +7,6 @@ import datetime
 import re
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.services import resident_register
@@ -16,6 +14,7 @@ from orders import services
 from orders.models import Order, OrderEvent
 from points.models import HoursEntry
 from tests.conftest import PASSWORD
+from tests.support.queries import counted_get
 
 from .conftest import PHONE, make_team, make_volunteer, place
 
@@ -453,10 +452,8 @@ def test_a_dispatch_without_a_target_is_refused(client, people, order) -> None:
 
 
 def _queries(client, path: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(path)
-    assert response.status_code == 200
-    return len(queries)
+    count, response = counted_get(client, path)
+    return count
 
 
 def _more_orders(people, menu, tree, helper, count: int, *, start: int) -> None:

@@ -4,7 +4,6 @@ order. The conditional UPDATE in orders.workflow must let exactly one through.""
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 
 import pytest
@@ -73,7 +72,6 @@ def test_sixteen_members_accept_one_team_order_exactly_one_wins_200_times(tree, 
             order_dispatch(actor=people.county_cadre, order_id=order.pk, team=team)
             order_ids.append(order.pk)
 
-    started = time.monotonic()
     outcomes = run_together(
         [
             (lambda round_index, member=member: order_accept(
@@ -83,7 +81,6 @@ def test_sixteen_members_accept_one_team_order_exactly_one_wins_200_times(tree, 
         ],
         ROUNDS,
     )  # fmt: skip
-    elapsed = time.monotonic() - started
 
     for round_index, results in enumerate(outcomes):
         kinds = Counter(kind for kind, _value in results)
@@ -97,8 +94,6 @@ def test_sixteen_members_accept_one_team_order_exactly_one_wins_200_times(tree, 
         )
     )
     assert accepted_events == dict.fromkeys(order_ids, 1)
-    # A bound on the whole race, so a lock wait that serialised it would show.
-    assert elapsed < 120
     assert connection.vendor == "postgresql"
 
 

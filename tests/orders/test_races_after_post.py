@@ -12,12 +12,7 @@ PostgreSQL, committed transactions.
 
 from __future__ import annotations
 
-import threading
-import time
-from contextlib import contextmanager
-
 import pytest
-from django.db import connection, connections
 
 from orders.dispatch import auto_dispatch
 from orders.models import Order, OrderEvent
@@ -25,97 +20,17 @@ from orders.services import order_accept, order_cancel, order_start, wish_claim
 from orders.workflow import IllegalTransition
 from tests.orders.conftest import AT, make_volunteer, place
 from tests.orders.test_wishes import api_as, make_donor
+from tests.support.rivals import before_status_read, rival_between
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 S = Order.Status
-ORDER_TABLE = f'"{Order._meta.db_table}"'
-# Generous: the rival is one statement on an idle database.
-RIVAL_TIMEOUT = 30
 
 
 @pytest.fixture(autouse=True)
 def _no_broker(monkeypatch):
     # The redispatch a commit would publish is not what these tests are about.
     monkeypatch.setattr("orders.enqueue.enqueue_on_commit", lambda task, *args: None)
-
-
-class Rival:
-    """``call`` run once, in a thread of its own (so its own connection), when this thread's
-    connection is about to execute its first statement matching ``trigger``."""
-
-    def __init__(self, call, trigger):
-        self.call = call
-        self.trigger = trigger
-        self.fired = False
-        self.result = None
-        self.error: BaseException | None = None
-        self.backend_pid: int | None = None
-        self._ready = threading.Event()
-        self.thread = threading.Thread(target=self._run)
-
-    def _run(self):
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_backend_pid()")
-                self.backend_pid = cursor.fetchone()[0]
-            self._ready.set()
-            self.result = self.call()
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
-            self.error = exc
-        finally:
-            self._ready.set()
-            connections.close_all()
-
-    def __call__(self, execute, sql, params, many, context):
-        if not self.fired and self.trigger(sql):
-            self.fired = True
-            self.thread.start()
-            self._wait_until_committed_or_blocked()
-        return execute(sql, params, many, context)
-
-    def _wait_until_committed_or_blocked(self):
-        assert self._ready.wait(RIVAL_TIMEOUT)
-        # A connection of its own, in autocommit, so each look at pg_stat_activity is fresh.
-        watcher = connections.create_connection("default")
-        try:
-            deadline = time.monotonic() + RIVAL_TIMEOUT
-            while self.thread.is_alive():
-                with watcher.cursor() as cursor:
-                    cursor.execute(
-                        "SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s",
-                        [self.backend_pid],
-                    )
-                    row = cursor.fetchone()
-                if row and row[0] == "Lock":
-                    return
-                assert time.monotonic() < deadline, "the rival neither finished nor waited"
-                self.thread.join(0.01)
-        finally:
-            watcher.close()
-
-    def finish(self):
-        self.thread.join(RIVAL_TIMEOUT)
-        assert not self.thread.is_alive()
-        if self.error is not None:
-            raise self.error
-        return self.result
-
-
-def before_order_update(sql: str) -> bool:
-    return sql.startswith(f"UPDATE {ORDER_TABLE}")
-
-
-def before_status_read(sql: str) -> bool:
-    return sql.startswith("SELECT") and f'{ORDER_TABLE}."status"' in sql
-
-
-@contextmanager
-def rival_between(call, trigger=before_order_update):
-    rival = Rival(call, trigger)
-    with connection.execute_wrapper(rival):
-        yield rival
-    assert rival.fired, "the step never reached the point the rival was to run at"
 
 
 def worker_dispatches(order_id):

@@ -42,6 +42,7 @@ from practice.models import Service
 from tests.conftest import PASSWORD
 from tests.orders.conftest import PHONE, make_team, make_volunteer, place
 from tests.orders.test_races import run_together
+from tests.support.queries import counted_get
 from volunteers.models import Volunteer
 
 S = Order.Status
@@ -460,10 +461,8 @@ def test_the_wall_is_linked_from_the_nav(client, donor):
 
 
 def _wall_queries(client) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get("/orders/wishes/")
-    assert response.status_code == 200
-    return len(queries)
+    count, response = counted_get(client, "/orders/wishes/")
+    return count
 
 
 def test_the_wall_costs_the_same_queries_for_3_and_12_wishes(client, people, tree, menu, donor):

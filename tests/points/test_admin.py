@@ -3,24 +3,18 @@
 
 from __future__ import annotations
 
-import datetime
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.services import resident_register
 from points.models import HoursEntry
-from points.services import hours_credit
-from practice.models import Center
-from tests.conftest import PASSWORD
-from volunteers.identity import compose_id_number
+from tests.factories.points import credit
+from tests.factories.volunteers import make_volunteer
+from tests.support.queries import counted_get
 from volunteers.models import Volunteer
-from volunteers.services import volunteer_create
 
 pytestmark = pytest.mark.django_db
 
@@ -30,32 +24,14 @@ def url(action: str, obj: Any = None) -> str:
     return reverse(f"admin:points_hoursentry_{action}", args=args)
 
 
-def make_volunteer(number: int, name: str, home: Center) -> Volunteer:
-    user = resident_register(phone=f"1350000{number:04d}", name=name, password=PASSWORD)
-    return volunteer_create(
-        user=user,
-        real_name=name,
-        id_number=compose_id_number("430405", datetime.date(1985, 6, 1), number),
-        home_center=home,
-        status=Volunteer.Status.ACTIVE,
-    )
-
-
-def credit(volunteer: Volunteer, source_id: int, hours: str) -> HoursEntry:
-    assert hours_credit(
-        volunteer_id=volunteer.pk, source="order", source_id=source_id, hours=Decimal(hours)
-    )
-    return HoursEntry.objects.get(source="order", source_id=source_id)
-
-
 @pytest.fixture
 def ledger(tree, people) -> SimpleNamespace:
     """One credited order for a volunteer of villages A, A2, A3 and B."""
     return SimpleNamespace(
         a=credit(Volunteer.objects.get(user=people.volunteer), 1, "2.50"),
-        a2=credit(make_volunteer(2, "新园志愿", tree.village_a2), 2, "1.00"),
-        a3=credit(make_volunteer(3, "湖北路志愿", tree.village_a3), 3, "3.25"),
-        b=credit(make_volunteer(4, "天马山志愿", tree.village_b), 4, "0.75"),
+        a2=credit(make_volunteer(2, tree.village_a2, name="新园志愿"), 2, "1.00"),
+        a3=credit(make_volunteer(3, tree.village_a3, name="湖北路志愿"), 3, "3.25"),
+        b=credit(make_volunteer(4, tree.village_b, name="天马山志愿"), 4, "0.75"),
     )
 
 
@@ -147,20 +123,18 @@ def test_residents_and_volunteers_do_not_get_into_the_ledger(client, people, led
 
 
 def ledger_queries(client) -> tuple[int, int]:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url("changelist"))
-    assert response.status_code == 200
-    return len(queries), len(response.context["cl"].result_list)
+    count, response = counted_get(client, url("changelist"))
+    return count, len(response.context["cl"].result_list)
 
 
 def test_the_ledger_list_queries_do_not_grow_with_rows(client, people, tree):
     # given
     client.force_login(people.county_cadre)
     for number in range(10, 15):
-        credit(make_volunteer(number, f"志愿者{number}", tree.village_a2), number, "1.00")
+        credit(make_volunteer(number, tree.village_a2, name=f"志愿者{number}"), number, "1.00")
     small = ledger_queries(client)
     for number in range(15, 35):
-        credit(make_volunteer(number, f"志愿者{number}", tree.village_a3), number, "1.00")
+        credit(make_volunteer(number, tree.village_a3, name=f"志愿者{number}"), number, "1.00")
     # when
     large = ledger_queries(client)
     # then

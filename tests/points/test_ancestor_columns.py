@@ -4,7 +4,6 @@ cadres' scope reads (one index range, not a walk of the tree)."""
 
 from __future__ import annotations
 
-import datetime
 from decimal import Decimal
 
 import pytest
@@ -12,38 +11,17 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 
-from accounts.services import resident_register
 from points.admin import HoursEntryAdmin
 from points.models import HoursEntry
 from points.services import hours_credit
 from practice.models import Center
 from practice.scoping import scope_queryset
 from practice.services import center_save
-from tests.conftest import PASSWORD
-from volunteers.identity import compose_id_number
+from tests.factories.points import credit
+from tests.factories.volunteers import make_volunteer
 from volunteers.models import Volunteer
-from volunteers.services import volunteer_create
 
 pytestmark = pytest.mark.django_db
-
-
-def make_volunteer(number: int, home: Center) -> Volunteer:
-    phone = f"1350000{number:04d}"
-    user = resident_register(phone=phone, name=f"志愿者{number}", password=PASSWORD)
-    return volunteer_create(
-        user=user,
-        real_name=f"志愿者{number}",
-        id_number=compose_id_number("430405", datetime.date(1985, 6, 1), number),
-        home_center=home,
-        status=Volunteer.Status.ACTIVE,
-    )
-
-
-def credit(volunteer: Volunteer, source_id: int) -> HoursEntry:
-    assert hours_credit(
-        volunteer_id=volunteer.pk, source="order", source_id=source_id, hours=Decimal("1.50")
-    )
-    return HoursEntry.objects.get(source="order", source_id=source_id)
 
 
 def columns(entry: HoursEntry) -> tuple[int, int, int]:

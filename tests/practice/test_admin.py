@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.services import resident_register
 from practice.models import CadreRole, Center, Kind, Level, Platform, Service
-from practice.services import center_save, service_save
+from practice.services import service_save
 from tests.conftest import PASSWORD
+from tests.factories.practice import CenterFactory
+from tests.support.queries import counted_get
 
 pytestmark = pytest.mark.django_db
 
@@ -957,10 +957,8 @@ def test_a_cadre_cannot_revoke_their_own_role(client, people):
 
 
 def count_queries(client, url: str) -> tuple[int, int]:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries), response.context["cl"].result_count
+    count, response = counted_get(client, url)
+    return count, response.context["cl"].result_count
 
 
 def test_center_changelist_queries_do_not_grow_with_rows(client, people, tree):
@@ -968,17 +966,9 @@ def test_center_changelist_queries_do_not_grow_with_rows(client, people, tree):
     client.force_login(people.township_cadre)
     client.get(center_url("changelist"))  # warm the content-type and session caches
     few, few_rows = count_queries(client, center_url("changelist"))
-    for number in range(30):
-        center_save(
-            actor=None,
-            center=Center(
-                parent=tree.township_a,
-                name=f"新增社区{number}",
-                code=f"430405007{100 + number}",
-                kind=Kind.STATION,
-                contact_phone="0734-1234567",
-            ),
-        )
+    CenterFactory.create_batch(
+        30, parent=tree.township_a, kind=Kind.STATION, contact_phone="0734-1234567"
+    )
     # when
     many, many_rows = count_queries(client, center_url("changelist"))
     # then

@@ -10,33 +10,23 @@ from typing import Any
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.services import resident_register
 from core.errors import DomainError
 from practice.models import Center
-from tests.conftest import PASSWORD, VOLUNTEER_ID_NUMBER
-from volunteers.identity import compose_id_number
+from tests.conftest import VOLUNTEER_ID_NUMBER
+from tests.factories.volunteers import make_volunteer as factory_volunteer
+from tests.support.queries import counted_get
 from volunteers.models import PersonalDataReveal, Skill, Team, TeamMembership, Volunteer
 from volunteers.services import (
     skill_save,
     team_member_add,
     team_save,
-    volunteer_create,
     volunteer_reveal_id_number,
 )
 
 pytestmark = pytest.mark.django_db
-
-CADRES = ["city_cadre", "county_cadre", "township_cadre", "village_cadre", "outsider_cadre"]
-
-
-def url(model: str, action: str, obj: Any = None) -> str:
-    args = [] if obj is None else [obj.pk]
-    return reverse(f"admin:volunteers_{model}_{action}", args=args)
 
 
 def make_volunteer(
@@ -46,14 +36,16 @@ def make_volunteer(
     status: str = Volunteer.Status.PENDING,
     region: str = "430405",
 ) -> Volunteer:
-    user = resident_register(phone=f"1350000{number:04d}", name=name, password=PASSWORD)
-    return volunteer_create(
-        user=user,
-        real_name=name,
-        id_number=compose_id_number(region, datetime.date(1985, 6, 1), number),
-        home_center=home,
-        status=status,
-    )
+    """An applicant unless told otherwise: the admin's review queue is what these test."""
+    return factory_volunteer(number, home, name=name, status=status, region=region)
+
+
+CADRES = ["city_cadre", "county_cadre", "township_cadre", "village_cadre", "outsider_cadre"]
+
+
+def url(model: str, action: str, obj: Any = None) -> str:
+    args = [] if obj is None else [obj.pk]
+    return reverse(f"admin:volunteers_{model}_{action}", args=args)
 
 
 def id_number_of(volunteer: Volunteer) -> str:
@@ -583,10 +575,8 @@ def test_rejecting_an_active_volunteer_is_refused_as_a_state_conflict(client, pe
 
 
 def volunteer_list_queries(client) -> tuple[int, int]:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url("volunteer", "changelist"))
-    assert response.status_code == 200
-    return len(queries), len(response.context["cl"].result_list)
+    count, response = counted_get(client, url("volunteer", "changelist"))
+    return count, len(response.context["cl"].result_list)
 
 
 def test_volunteer_changelist_queries_do_not_grow_with_rows(client, people, tree):
@@ -922,10 +912,8 @@ def test_a_team_cannot_be_put_under_a_center_out_of_scope(client, people, tree, 
 
 
 def team_list_queries(client) -> tuple[int, int]:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url("team", "changelist"))
-    assert response.status_code == 200
-    return len(queries), len(response.context["cl"].result_list)
+    count, response = counted_get(client, url("team", "changelist"))
+    return count, len(response.context["cl"].result_list)
 
 
 def test_team_changelist_queries_do_not_grow_with_rows(client, people, tree, roster):

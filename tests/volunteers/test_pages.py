@@ -14,6 +14,8 @@ from django.utils import timezone
 from accounts.services import resident_register
 from practice.models import Center
 from tests.conftest import PASSWORD, VOLUNTEER_ID_NUMBER
+from tests.factories.volunteers import make_member as make_volunteer
+from tests.support.rivals import write_before
 from volunteers.availability import SLOT_BITS
 from volunteers.identity import compose_id_number
 from volunteers.models import Skill, Team, TeamMembership, Volunteer
@@ -21,11 +23,11 @@ from volunteers.services import (
     team_member_add,
     team_save,
     volunteer_apply,
-    volunteer_create,
     volunteer_reject,
 )
 
 pytestmark = pytest.mark.django_db
+
 
 # Synthetic numbers: 珠晖区, a woman born 1992-05-17, and a man born 1985-11-02.
 APPLICANT_ID_NUMBER = compose_id_number("430405", datetime.date(1992, 5, 17), 246)
@@ -549,17 +551,6 @@ def test_a_rejected_applicant_has_no_preferences_page(client, people, applicant)
 # --- teams ---------------------------------------------------------------------------------
 
 
-def make_volunteer(number: int, center: Center, status: str = Volunteer.Status.ACTIVE) -> Volunteer:
-    user = resident_register(phone=f"1360000{number:04d}", name=f"队员{number}", password=PASSWORD)
-    return volunteer_create(
-        user=user,
-        real_name=f"队员{number}",
-        id_number=compose_id_number("430405", datetime.date(1980, 1, 1), number),
-        home_center=center,
-        status=status,
-    )
-
-
 def standing(center: Center, name: str) -> Team:
     return team_save(actor=None, team=Team(center=center, kind=Team.Kind.STANDING, name=name))
 
@@ -797,25 +788,28 @@ def test_a_cadre_cannot_add_anyone_living_outside_the_teams_area(client, people,
     assert open_members(teams.unit) == [("李志愿", "leader"), ("队员1", "member")]
 
 
-def test_the_page_shows_the_services_refusal_beside_the_phone(client, people, teams, monkeypatch):
-    # given: the neighbour moves out between the form's lookup and the service's check
-    from volunteers import forms
+def test_the_page_shows_the_services_refusal_beside_the_phone(client, people, teams):
+    # given: the neighbour moves out after the form's lookup found them, just before the
+    # service checks where they live (the rival write of tests.support.rivals; the form and
+    # the service run unpatched)
+    volunteers_table = f'"{Volunteer._meta.db_table}"'
 
-    looked_up = forms.MemberAddForm.clean_phone
+    def the_home_check(sql: str) -> bool:
+        return sql.startswith("SELECT") and f"FROM {volunteers_table}" in sql and "EXISTS(" in sql
 
-    def lookup_then_move(form):
-        volunteer = looked_up(form)
-        Volunteer.objects.filter(pk=volunteer.pk).update(home_center=teams.neighbour.home_center)
-        return volunteer
+    def move_out():
+        Volunteer.objects.filter(pk=teams.newcomer.pk).update(
+            home_center=teams.neighbour.home_center
+        )
 
-    monkeypatch.setattr(forms.MemberAddForm, "clean_phone", lookup_then_move)
     client.force_login(people.volunteer)
 
     # when
-    response = client.post(
-        f"/volunteer/teams/{teams.unit.pk}/members/",
-        {"phone": teams.newcomer.user.phone, "role": "member"},
-    )
+    with write_before(the_home_check, move_out):
+        response = client.post(
+            f"/volunteer/teams/{teams.unit.pk}/members/",
+            {"phone": teams.newcomer.user.phone, "role": "member"},
+        )
 
     # then
     assert response.status_code == 200

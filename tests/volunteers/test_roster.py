@@ -8,7 +8,6 @@ import csv
 import datetime
 import io
 import re
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,6 +26,7 @@ from accounts.models import User
 from accounts.services import resident_register
 from practice.models import Center
 from tests.conftest import PASSWORD, VOLUNTEER_ID_NUMBER
+from tests.support.queries import exact_queries
 from volunteers.identity import compose_id_number, decrypt_id_number, phone_digest
 from volunteers.models import RosterInvitation, Skill, Volunteer
 from volunteers.roster import (
@@ -610,7 +610,7 @@ def test_the_resource_dry_run_writes_nothing_and_the_real_run_everything(people,
 # --- at scale -------------------------------------------------------------------------------
 
 
-def test_a_2000_row_roster_previews_and_imports_well_under_a_minute(client, people, tree):
+def test_a_2000_row_roster_previews_and_imports_in_a_fixed_number_of_queries(client, people, tree):
     # given
     villages: list[Center] = [tree.village_a, tree.village_a2, tree.village_a3]
     rows = [
@@ -623,13 +623,12 @@ def test_a_2000_row_roster_previews_and_imports_well_under_a_minute(client, peop
     before = counts()
 
     # when
-    started = time.perf_counter()
-    with CaptureQueriesContext(connection) as preview_queries:
+    # The cost of 2,000 rows is in the queries (batched, not one a row); how long they take
+    # is measured under bench/, not asserted here.
+    with exact_queries(ROSTER_PREVIEW_QUERIES):
         preview = upload(client, content)
-    previewed = time.perf_counter()
-    with CaptureQueriesContext(connection) as confirm_queries:
+    with exact_queries(ROSTER_CONFIRM_QUERIES):
         response = confirm(client, preview)
-    finished = time.perf_counter()
 
     # then
     assert preview.context["result"].totals["new"] == 2000
@@ -637,14 +636,10 @@ def test_a_2000_row_roster_previews_and_imports_well_under_a_minute(client, peop
     assert counts() == before
     assert RosterInvitation.objects.count() == 2000
     assert RosterInvitation.skills.through.objects.filter(skill__name="驾驶").count() == 1000
-    print(
-        f"\n2,000-row roster: preview {previewed - started:.2f}s "
-        f"({len(preview_queries)} queries), confirm {finished - previewed:.2f}s "
-        f"({len(confirm_queries)} queries)"
-    )
-    assert finished - started < 60
-    assert len(preview_queries) < 60
-    assert len(confirm_queries) < 60
+
+
+ROSTER_PREVIEW_QUERIES = 50
+ROSTER_CONFIRM_QUERIES = 48
 
 
 # --- one answer whatever exists outside the scope; invitations confirmed by the person ------

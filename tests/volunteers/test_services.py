@@ -8,10 +8,12 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from accounts.services import resident_register
 from core.errors import ConflictError, DomainError, NotInScope
 from practice.models import Center
 from practice.services import center_save
-from tests.conftest import VOLUNTEER_ID_NUMBER
+from tests.conftest import PASSWORD, VOLUNTEER_ID_NUMBER
+from tests.support.rivals import before_insert_into, rival_between
 from volunteers.availability import ALL_SLOTS, slots_to_mask
 from volunteers.identity import compose_id_number, decrypt_id_number
 from volunteers.models import PersonalDataReveal, Skill, Volunteer
@@ -517,14 +519,26 @@ def test_moving_a_township_to_another_county_moves_its_volunteers_county(tree, p
     assert error.code == "volunteer_not_in_scope"
 
 
-def test_a_concurrent_application_is_decided_by_the_unique_digest(tree, people, monkeypatch):
-    # given: the other application commits between the check and the insert
-    monkeypatch.setattr("volunteers.services.profiles._refuse_taken_id", lambda *args, **kwargs: None)
+@pytest.mark.django_db(transaction=True)
+def test_a_concurrent_application_is_decided_by_the_unique_digest(tree, people):
+    # given: another resident's application with the same ID number commits, on its own
+    # connection, after this application's check found the number free and just before its
+    # INSERT (the rival seam of tests.support.rivals; the check itself runs unpatched)
+    rival_user = resident_register(phone="13900000055", name="王抢先", password=PASSWORD)
+
+    def rival_applies():
+        return apply(people, tree, user=rival_user, real_name="王抢先")
 
     # when
-    error = refused(DomainError, apply, people, tree, id_number=VOLUNTEER_ID_NUMBER)
+    with rival_between(rival_applies, before_insert_into(Volunteer)) as rival:
+        error = refused(DomainError, apply, people, tree)
+    rival.finish()
 
-    # then: refused as the check would have, and the transaction is still usable
+    # then: refused as the check would have, and only the rival's application stands
     assert (error.code, error.field) == ("id_taken", "id_number")
     assert error.message == "该身份证号码已登记为志愿者，不能重复申请。"
-    assert list(Volunteer.objects.values_list("user", flat=True)) == [people.volunteer.pk]
+    assert set(Volunteer.objects.values_list("user", flat=True)) == {
+        people.volunteer.pk,
+        rival_user.pk,
+    }
+    assert not Volunteer.objects.filter(user=people.resident).exists()

@@ -10,11 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.services import resident_register
 from core.errors import ConflictError, DomainError, NotInScope
 from practice.models import Center
-from tests.conftest import PASSWORD
-from volunteers.identity import compose_id_number
+from tests.factories.volunteers import make_member as make_volunteer
 from volunteers.models import Team, TeamMembership, Volunteer
 from volunteers.selectors import can_manage_members, current_members, teams_visible_to
 from volunteers.services import (
@@ -22,7 +20,6 @@ from volunteers.services import (
     team_member_remove,
     team_member_set_role,
     team_save,
-    volunteer_create,
 )
 
 pytestmark = pytest.mark.django_db
@@ -37,17 +34,6 @@ def refused(exception_type, call, **kwargs) -> DomainError:
 
 def standing(center: Center, name: str) -> Team:
     return team_save(actor=None, team=Team(center=center, kind=Team.Kind.STANDING, name=name))
-
-
-def make_volunteer(number: int, center: Center, status: str = Volunteer.Status.ACTIVE) -> Volunteer:
-    user = resident_register(phone=f"1360000{number:04d}", name=f"队员{number}", password=PASSWORD)
-    return volunteer_create(
-        user=user,
-        real_name=f"队员{number}",
-        id_number=compose_id_number("430405", datetime.date(1980, 1, 1), number),
-        home_center=center,
-        status=status,
-    )
 
 
 @pytest.fixture
