@@ -69,7 +69,7 @@ class IdempotencyKey(models.Model):
     makes a second request with the same key wait for the first."""
 
     user = models.ForeignKey(
-        "accounts.User", verbose_name=_("用户"), on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="+"
     )
     key = models.CharField(_("幂等键"), max_length=255)
     request_hash = models.CharField(_("请求摘要"), max_length=64)
@@ -96,7 +96,7 @@ class FormToken(models.Model):
     is sent to what the first made (``result_url``)."""
 
     user = models.ForeignKey(
-        "accounts.User", verbose_name=_("用户"), on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="+"
     )
     purpose = models.CharField(_("用途"), max_length=64)
     token = models.CharField(_("令牌"), max_length=64, unique=True)
