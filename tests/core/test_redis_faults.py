@@ -144,6 +144,8 @@ def portal_server(sick_redis, transactional_db, tmp_path) -> Iterator[Server]:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.support.server_settings",
+        # The same order placed again and again: the placing-once window off, as in-process.
+        "ORDER_DEDUPE_SECONDS": "0",
         "DATABASE_URL": _database_url(),
         "REDIS_URL": sick_redis.url_of(0),
         "CELERY_BROKER_URL": sick_redis.url_of(0),
