@@ -25,7 +25,7 @@ KEY = "3f0c9a4e-5b1d-4c7e-9a2f-8d6b1e0c7a55"
 @pytest.fixture(autouse=True)
 def _no_broker(monkeypatch):
     """Auto-dispatch is not what these tests are about: its publish goes nowhere."""
-    monkeypatch.setattr("orders.services.enqueue_on_commit", lambda task, *args: None)
+    monkeypatch.setattr("orders.enqueue.enqueue_on_commit", lambda task, *args: None)
 
 
 @pytest.fixture

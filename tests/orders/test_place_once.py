@@ -25,7 +25,7 @@ S = Order.Status
 @pytest.fixture(autouse=True)
 def _no_broker(monkeypatch):
     """Auto-dispatch is not what these tests are about: its publish goes nowhere."""
-    monkeypatch.setattr("orders.services.enqueue_on_commit", lambda task, *args: None)
+    monkeypatch.setattr("orders.enqueue.enqueue_on_commit", lambda task, *args: None)
 
 
 class Clock:
