@@ -193,7 +193,7 @@ def test_a_task_action_through_the_api_costs_exact_queries(
 # The pinned costs. A session-signed-in page starts with the session and the user (2); the
 # API with the token and its user (1).
 ORDER_DETAIL = 7
-ORDER_FORM_GET = 10
+ORDER_FORM_GET = 11  # with the one-time form token it issues (core.FormToken)
 ORDER_FORM_POST = 15
 TASK_PAGE = {"accept": 11, "decline": 17, "start": 14, "complete": 21}
 VOLUNTEER_HOME = 5

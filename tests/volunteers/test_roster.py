@@ -638,8 +638,8 @@ def test_a_2000_row_roster_previews_and_imports_in_a_fixed_number_of_queries(cli
     assert RosterInvitation.skills.through.objects.filter(skill__name="驾驶").count() == 1000
 
 
-ROSTER_PREVIEW_QUERIES = 50
-ROSTER_CONFIRM_QUERIES = 48
+ROSTER_PREVIEW_QUERIES = 48
+ROSTER_CONFIRM_QUERIES = 46
 
 
 # --- one answer whatever exists outside the scope; invitations confirmed by the person ------
