@@ -109,7 +109,7 @@ def test_new_resident_signs_up_signs_out_signs_in_and_sees_the_menu(
 
     # then they land on the home page, signed in, their name in the top bar
     expect(page).to_have_url(f"{live_server.url}/")
-    expect(page.locator("main h1")).to_have_text("服务菜单")
+    expect(page.locator("main h2.menu-heading")).to_have_text("服务菜单")
     expect(topbar.locator(".who")).to_have_text(NEW_NAME)
     assert User.objects.filter(phone=NEW_PHONE, name=NEW_NAME).exists()
 
