@@ -72,7 +72,8 @@ def test_a_wish_goes_from_posted_to_claimed_fulfilled_and_rated(
     # "发布微心愿" button: the menu's wish item, in a wish's words, by plain form steps
     desk = new_context(viewport=DESKTOP_VIEWPORT)
     resident = desk.new_page()
-    resident.goto("/orders/wishes/")
+    # (the wall is open to visitors: signing in goes through the login page, back to it)
+    resident.goto("/accounts/login/?next=/orders/wishes/")
     _sign_in(resident, people.resident.phone)
     resident.get_by_role("link", name="发布微心愿").click()
     expect(resident.get_by_role("heading", name="发布微心愿")).to_be_visible()
@@ -110,7 +111,7 @@ def test_a_wish_goes_from_posted_to_claimed_fulfilled_and_rated(
 
     # when a donor, no volunteer, opens the wall on a phone without JavaScript
     phone = new_context(viewport=PHONE_VIEWPORT, java_script_enabled=False).new_page()
-    phone.goto("/orders/wishes/")
+    phone.goto("/accounts/login/?next=/orders/wishes/")
     _sign_in(phone, donor.phone)
     expect(phone.get_by_role("heading", name="微心愿墙")).to_be_visible()
     expect(phone.locator(".wish .title")).to_have_text([TITLE, ELSEWHERE])
