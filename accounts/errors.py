@@ -14,12 +14,10 @@ BY_VALUE_PREFIXES = ("code_",)
 
 
 class AccountErrorCode(StrEnum):
-    ACCOUNT_NOT_EDITABLE = "account_not_editable"
     CODE_NONE = "code_none"
     CODE_NOT_SENT = "code_not_sent"
     CODE_VOIDED = "code_voided"
     CODE_WRONG = "code_wrong"
-    DEACTIVATE_SELF = "deactivate_self"
     INVALID_CODE = "invalid_code"
     INVALID_PHONE = "invalid_phone"
     INVALID_PURPOSE = "invalid_purpose"

@@ -10,6 +10,9 @@ from django.db.models import Model
 class CoreErrorCode(StrEnum):
     """The codes core raises itself; each app has its own (``<app>/errors.py``)."""
 
+    FORM_TOKEN_INVALID = "form_token_invalid"
+    IDEMPOTENCY_KEY_INVALID = "idempotency_key_invalid"
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     INVALID = "invalid"
 
 

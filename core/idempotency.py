@@ -42,7 +42,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import DomainError
+from core.errors import CoreErrorCode, DomainError
 from core.models import FormToken, IdempotencyKey
 
 HEADER = "Idempotency-Key"
@@ -79,16 +79,18 @@ def key_from_header(value: str | None) -> str | None:
     if value is None:
         return None
     if not value:
-        raise IdempotencyKeyInvalid(_("Idempotency-Key 不能为空。"), code="idempotency_key_invalid")
+        raise IdempotencyKeyInvalid(
+            _("Idempotency-Key 不能为空。"), code=CoreErrorCode.IDEMPOTENCY_KEY_INVALID
+        )
     if len(value) > MAX_KEY_LENGTH:
         raise IdempotencyKeyInvalid(
             _("Idempotency-Key 不能超过 %(max)d 个字符。") % {"max": MAX_KEY_LENGTH},
-            code="idempotency_key_invalid",
+            code=CoreErrorCode.IDEMPOTENCY_KEY_INVALID,
         )
     if not KEY_PATTERN.fullmatch(value):
         raise IdempotencyKeyInvalid(
             _("Idempotency-Key 只能包含可见的 ASCII 字符（不含空格）。"),
-            code="idempotency_key_invalid",
+            code=CoreErrorCode.IDEMPOTENCY_KEY_INVALID,
         )
     return value
 
@@ -128,7 +130,7 @@ def idempotent(
             if row.request_hash != request_hash:
                 raise IdempotencyKeyReused(
                     _("该 Idempotency-Key 已用于另一个不同的请求，请换一个新的键。"),
-                    code="idempotency_key_reused",
+                    code=CoreErrorCode.IDEMPOTENCY_KEY_REUSED,
                 )
             return Answer(status=row.response_status, body=row.response_body, replayed=True)
         status, body = produce()
@@ -184,7 +186,7 @@ def form_token_spend(*, user: Any, purpose: str, token: str, produce: Callable[[
             row.used_at is None and row.created_at < timezone.now() - _form_token_lifetime()
         ):
             raise FormTokenInvalid(
-                _("表单已失效或无效，请检查后重新提交。"), code="form_token_invalid"
+                _("表单已失效或无效，请检查后重新提交。"), code=CoreErrorCode.FORM_TOKEN_INVALID
             )
         if row.used_at is not None:
             return Spent(result_url=row.result_url, replayed=True)

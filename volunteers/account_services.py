@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from core.errors import DomainError, NotInScope, clean_or_refuse
 from volunteers.account_selectors import account_editable_by
+from volunteers.errors import VolunteerErrorCode
 
 
 @transaction.atomic
@@ -21,7 +22,9 @@ def user_update(*, actor: User, user: User, fields: list[str]) -> User:
     out needs a colleague).
     """
     if not account_editable_by(actor, user):
-        raise NotInScope(_("该账号不在您的管理范围内，不能修改。"), code="account_not_editable")
+        raise NotInScope(
+            _("该账号不在您的管理范围内，不能修改。"), code=VolunteerErrorCode.ACCOUNT_NOT_EDITABLE
+        )
     allowed = {"name", "is_active"} if not actor.is_superuser else set(fields)
     refused = set(fields) - allowed
     if refused:
@@ -29,7 +32,9 @@ def user_update(*, actor: User, user: User, fields: list[str]) -> User:
             _("您无权修改这些字段：%(fields)s") % {"fields": ", ".join(sorted(refused))}
         )
     if user.pk == actor.pk and "is_active" in fields and not user.is_active:
-        raise DomainError(_("不能停用您本人的账号。"), code="deactivate_self", field="is_active")
+        raise DomainError(
+            _("不能停用您本人的账号。"), code=VolunteerErrorCode.DEACTIVATE_SELF, field="is_active"
+        )
     clean_or_refuse(user, exclude=["password", "last_login"])
     if "phone" in fields:
         # clean() derived the 尾号 from the new number; it is saved with it.

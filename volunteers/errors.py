@@ -15,6 +15,8 @@ BY_VALUE_PREFIXES = ("id_",)
 
 
 class VolunteerErrorCode(StrEnum):
+    ACCOUNT_NOT_EDITABLE = "account_not_editable"
+    DEACTIVATE_SELF = "deactivate_self"
     ACTOR_REQUIRED = "actor_required"
     ALREADY_APPLIED = "already_applied"
     ALREADY_LEFT = "already_left"
