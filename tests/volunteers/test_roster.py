@@ -8,6 +8,7 @@ import csv
 import datetime
 import io
 import re
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -632,11 +633,16 @@ def test_a_2000_row_roster_previews_and_imports_in_a_fixed_number_of_queries(cli
     with exact_queries(ROSTER_PREVIEW_QUERIES):
         preview = upload(client, content)
     ContentType.objects.clear_cache()
-    # Known gap: in the whole suite's order the confirm once cost 45, alone and in its file
-    # 46; until the order-dependent query is found, both are accepted (issue 10 note).
+    # Known gap: in one fresh-clone full run the confirm cost 45, while alone, in its file,
+    # in its directory (with and without CI=true) and in a whole-suite run it costs 46.
+    # Until the order-dependent query is found, 45 is accepted with a warning that carries
+    # the statements, so the next run that meets it shows which one went missing.
     with CaptureQueriesContext(connection) as confirmed:
         response = confirm(client, preview)
-    assert len(confirmed) in (ROSTER_CONFIRM_QUERIES - 1, ROSTER_CONFIRM_QUERIES)
+    statements = "\n".join(query["sql"][:200] for query in confirmed.captured_queries)
+    assert len(confirmed) in (ROSTER_CONFIRM_QUERIES - 1, ROSTER_CONFIRM_QUERIES), statements
+    if len(confirmed) != ROSTER_CONFIRM_QUERIES:
+        warnings.warn(f"roster confirm cost {len(confirmed)} queries:\n{statements}", stacklevel=1)
 
     # then
     assert preview.context["result"].totals["new"] == 2000
