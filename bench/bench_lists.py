@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -48,9 +46,11 @@ from rest_framework.authtoken.models import Token  # noqa: E402
 from accounts.models import User  # noqa: E402
 from bench.list_pages import ListPage  # noqa: E402
 from bench.lists_orders import pages as order_pages  # noqa: E402
+from bench.wrk import gunicorn, wrk  # noqa: E402
 
-GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 PORT = 8771
+# The goal's load: 8 connections (issue 10, item 7).
+LOAD = {"connections": 8, "threads": 2}
 CADRE_PHONES = {
     "city": "13800000001",
     "county": "13800000002",
@@ -105,49 +105,6 @@ def measure_one(client: Client, page: ListPage, headers: dict[str, str], runs: i
     return statistics.median(samples), len(queries.captured_queries)
 
 
-def wrk(url: str, header: str | None, seconds: int) -> float:
-    command = ["wrk", "-t", "2", "-c", "8", "-d", f"{seconds}s"]
-    if header:
-        command += ["-H", header]
-    output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    if errors:
-        sys.exit(f"{url}: {errors.group(1)} failed responses\n{output}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-
-
-def start_server() -> subprocess.Popen:
-    env = dict(
-        os.environ,
-        DJANGO_SETTINGS_MODULE="bench.settings",
-        DATABASE_CONN_MAX_AGE="600",
-        DEBUG="false",
-    )
-    server = subprocess.Popen(
-        [
-            GUNICORN,
-            "--workers",
-            "4",
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--log-level",
-            "warning",
-            "config.wsgi",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    deadline = time.monotonic() + 30
-    while subprocess.run(
-        ["curl", "-fs", "-o", "/dev/null", f"http://127.0.0.1:{PORT}/healthz/"]
-    ).returncode:
-        if time.monotonic() > deadline:
-            server.terminate()
-            sys.exit("gunicorn did not answer within 30 s")
-        time.sleep(0.5)
-    return server
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=15)
@@ -191,12 +148,10 @@ def main() -> None:
 
     bare = None
     if not args.no_wrk:
-        server = start_server()
-        base = f"http://127.0.0.1:{PORT}"
-        try:
+        with gunicorn(PORT) as base:
             bare_url = f"{base}/bench/bare-orders/"
-            wrk(bare_url, None, 3)  # warm every worker's connection
-            bare_before = wrk(bare_url, None, args.seconds)
+            wrk(bare_url, **LOAD, seconds=3)  # warm every worker's connection
+            bare_before = wrk(bare_url, **LOAD, seconds=args.seconds).rate
             for row in rows:
                 page = row[0]
                 if page.api:
@@ -205,13 +160,10 @@ def main() -> None:
                     header = f"Cookie: {settings.SESSION_COOKIE_NAME}=" + (
                         clients[page.persona].cookies[settings.SESSION_COOKIE_NAME].value
                     )
-                row[3] = wrk(base + page.path, header, args.seconds)
+                row[3] = wrk(base + page.path, header=header, **LOAD, seconds=args.seconds).rate
                 print(f"# {page.persona:9} {page.label}: {row[3]:.0f} req/s", flush=True)
-            bare_after = wrk(bare_url, None, args.seconds)
+            bare_after = wrk(bare_url, **LOAD, seconds=args.seconds).rate
             bare = min(bare_before, bare_after)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
 
     print()
     if bare is not None:

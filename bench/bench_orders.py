@@ -32,7 +32,6 @@ import argparse
 import datetime
 import os
 import random
-import re
 import signal
 import statistics
 import subprocess
@@ -55,6 +54,7 @@ from django.db.models import Count  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from bench.wrk import gunicorn, wrk  # noqa: E402
 from config.celery import app  # noqa: E402
 from orders.dispatch import auto_dispatch  # noqa: E402
 from orders.models import Order, OrderEvent  # noqa: E402
@@ -63,7 +63,6 @@ from practice.models import Center, Service  # noqa: E402
 
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 CELERY = str(ROOT / ".venv" / "bin" / "celery")
-GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 TITLE = "压测"
 HENGYANG = ZoneInfo(settings.TIME_ZONE)
 # A Tuesday, 10:00 in Hengyang: the morning slot, when most volunteers say they are free.
@@ -280,78 +279,31 @@ def bench_burst(total: int) -> None:
     print(f"outcome: {outcome}; flagged (no candidate up to the county): {flagged}")
 
 
-def wrk(url: str, token: str | None) -> tuple[float, str]:
-    command = ["wrk", "-t", "4", "-c", "32", "-d", "20s", "--latency"]
-    if token:
-        command += ["-H", f"Authorization: Token {token}"]
-    output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    median = re.search(r"^\s+50%\s+(\S+)", output, re.MULTILINE).group(1)
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    if errors:
-        sys.exit(f"{url}: {errors.group(1)} failed responses\n{output}")
-    return rate, median
-
-
 def bench_list() -> None:
     from rest_framework.authtoken.models import Token
 
     cadre = User.objects.get(phone="13800000002")  # 珠晖区's cadre (seed_demo)
     token, _ = Token.objects.get_or_create(user=cadre)
-    port = 8765
-    env = dict(
-        os.environ,
-        DJANGO_SETTINGS_MODULE="bench.settings",
-        DATABASE_CONN_MAX_AGE="600",
-        DEBUG="false",
-    )
-    server = subprocess.Popen(
-        [
-            GUNICORN,
-            "--workers",
-            "4",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "config.wsgi",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while subprocess.run(["curl", "-fs", "-o", "/dev/null", f"{base}/healthz/"]).returncode:
-            if time.monotonic() > deadline:
-                sys.exit("gunicorn did not answer within 30 s")
-            time.sleep(0.5)
+    header = f"Authorization: Token {token.key}"
+    with gunicorn(8765) as base:
         scoped_url = f"{base}/api/v1/orders/"
         bare_url = f"{base}/bench/bare-orders/"
         # Warm each worker's connection and caches before the clock.
-        wrk_warm = ["wrk", "-t", "2", "-c", "8", "-d", "3s"]
-        subprocess.run(
-            wrk_warm + ["-H", f"Authorization: Token {token.key}", scoped_url],
-            capture_output=True,
-            check=True,
-        )
-        subprocess.run(wrk_warm + [bare_url], capture_output=True, check=True)
-        bare_rate, bare_median = wrk(bare_url, None)
-        scoped_rate, scoped_median = wrk(scoped_url, token.key)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+        wrk(scoped_url, header=header, threads=2, connections=8, seconds=3)
+        wrk(bare_url, threads=2, connections=8, seconds=3)
+        bare = wrk(bare_url, threads=4, connections=32, seconds=20)
+        scoped = wrk(scoped_url, header=header, threads=4, connections=32, seconds=20)
     print(
         "| endpoint (gunicorn 4 sync workers, wrk 32 connections, 20 s) | requests/s "
         "| median latency |"
     )
     print("|---|---|---|")
-    print(f"| ceiling: bare DRF list of the 20 newest orders | {bare_rate:.0f} | {bare_median} |")
+    print(f"| ceiling: bare DRF list of the 20 newest orders | {bare.rate:.0f} | {bare.median} |")
     print(
-        f"| county cadre's `/api/v1/orders/` (token, scope, cursor, 20 rows) | {scoped_rate:.0f} | "
-        f"{scoped_median} |"
+        f"| county cadre's `/api/v1/orders/` (token, scope, cursor, 20 rows) | {scoped.rate:.0f} | "
+        f"{scoped.median} |"
     )
-    print(f"\nratio: {scoped_rate / bare_rate:.2f}")
+    print(f"\nratio: {scoped.rate / bare.rate:.2f}")
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ services (volunteer_create, team_save, team_member_add) because a million calls 
 would take hours. It writes exactly the columns those services would: the ID number is
 encrypted and digested by volunteers.identity, its first and last four characters, gender
 and birth date are read off it, and the township and county come from the same
-``_checked_home`` the services use. Review fields stay empty, as volunteer_create leaves
+``checked_home`` the services use. Review fields stay empty, as volunteer_create leaves
 them, and the hours, points and stars caches stay at zero because no ledger row exists.
 
 How the volunteers are spread (a plausible model, not official figures): every county gets
@@ -50,7 +50,7 @@ from core.errors import DomainError
 from practice.models import Center, Level, Platform
 from volunteers.identity import _lookup_key, cipher, compose_id_number
 from volunteers.models import Skill, Team, TeamMembership, Volunteer
-from volunteers.services.profiles import _checked_home
+from volunteers.services.checks import checked_home
 
 URBAN_COUNTY_CODES = frozenset({"430405", "430406", "430407", "430408", "430412"})
 URBAN_MULTIPLIER = 3
@@ -197,7 +197,7 @@ def load_villages() -> list[Village]:
     )
     for center in queryset:
         try:
-            township, county = _checked_home(center)
+            township, county = checked_home(center)
         except DomainError:
             continue  # an orphan village simply gets no volunteers
         region = county.code[:6] if county.code[:6].isdigit() else "430400"

@@ -13,6 +13,29 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+class StatusEvent(models.Model):
+    """The shape of one recorded change of status: who made it (None for the system), when
+    and why. A concrete event adds what changed (its subject) and ``from_status`` /
+    ``to_status`` with its own status choices; rows are written in the transaction of the
+    change they record."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.CharField(_("原因"), max_length=200, blank=True)
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        # A timeline reads in the order things happened; id breaks ties within a transaction.
+        ordering = ["at", "id"]
+
+
 class Heartbeat(models.Model):
     """When each background component last proved it was alive.
 

@@ -26,7 +26,7 @@ from orders.models import Order, OrderEvent
 from orders.selectors import search_orders, with_contact_visibility
 from orders.serializers import mask_address
 from orders.services import order_reject
-from practice.admin_scoping import ScopedAdmin, admin_actor
+from practice.admin_scoping import ReadOnlyScopedAdmin, admin_actor
 
 S = Order.Status
 
@@ -132,7 +132,9 @@ def _label(order: Order) -> str:
 
 
 @admin.register(Order)
-class OrderAdmin(CappedCountAdminMixin, ScopedAdmin):
+class OrderAdmin(CappedCountAdminMixin, ReadOnlyScopedAdmin):
+    # Read-only: residents place orders, status moves only through the services (the
+    # actions below), and an order is history, never deleted; the change page only shows.
     # Order copies its village's township and county (scope_ancestors), so this scope is
     # a filter on indexed columns of the order itself.
     scope_via = "center"
@@ -266,17 +268,6 @@ class OrderAdmin(CappedCountAdminMixin, ScopedAdmin):
     def donor_name(self, order: Order) -> str:
         # A name, not a link: the donor is any signed-in person, often outside the subtree.
         return order.donor.name if order.donor_id else "-"
-
-    # Residents place orders; status moves only through the services (the actions below);
-    # an order is history and is never deleted. The change page is a read-only view.
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
-        return False
 
     # --- reject ------------------------------------------------------------------------
 

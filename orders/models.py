@@ -9,7 +9,7 @@ from django.db.models.functions import Right
 from django.utils.translation import gettext_lazy as _
 
 from accounts.phones import validate_contact_number
-from core.models import TimeStampedModel
+from core.models import StatusEvent, TimeStampedModel
 from practice.models import Center, Service
 from practice.scoping import AncestorColumns
 from volunteers.models import Team, Volunteer
@@ -305,7 +305,7 @@ def status_label(status: str, *, wish: bool, donated: bool = False) -> str:
     return str(Order.Status(status).label)
 
 
-class OrderEvent(models.Model):
+class OrderEvent(StatusEvent):
     """One transition of one order: who, when, from which state to which, and why."""
 
     order = models.ForeignKey(
@@ -315,26 +315,15 @@ class OrderEvent(models.Model):
         _("原状态"), max_length=16, choices=Order.Status.choices, blank=True
     )
     to_status = models.CharField(_("新状态"), max_length=16, choices=Order.Status.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("操作人"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    reason = models.CharField(_("原因"), max_length=200, blank=True)
-    at = models.DateTimeField(_("时间"), auto_now_add=True)
     # Null until the people the event concerns have been told (orders.notifications.
     # notify_pending). The event row is the outbox: it is written in the transaction of the
     # change it records, so a broker that is down, or a worker that dies, delays the telling
     # and loses nothing.
     notified_at = models.DateTimeField(_("通知时间"), null=True, blank=True, editable=False)
 
-    class Meta:
+    class Meta(StatusEvent.Meta):
         verbose_name = _("订单记录")
         verbose_name_plural = _("订单记录")
-        ordering = ["at", "id"]
         indexes = [
             models.Index(fields=["order", "at"], name="order_event_timeline"),
             # The outbox's queue: the few events not told yet, in order, among millions.

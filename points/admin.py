@@ -3,19 +3,18 @@ once per source, so the admin shows them and changes nothing."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
 from accounts.search import PersonSearch
 from points.models import HoursEntry
 from practice.admin_lists import CityScaleList
-from practice.admin_scoping import ScopedAdmin
+from practice.admin_scoping import ReadOnlyScopedAdmin
 
 
+# Read-only: the ledger is append-only and its balance is cached on the volunteer, so an edit
+# or a deletion here would make the two disagree.
 @admin.register(HoursEntry)
-class HoursEntryAdmin(CityScaleList, ScopedAdmin):
+class HoursEntryAdmin(CityScaleList, ReadOnlyScopedAdmin):
     # The copied columns (HoursEntry.scope_ancestors): an index range, not a tree walk.
     scope_via = "home_center"
     list_display = ["volunteer", "source", "source_id", "hours", "created_at"]
@@ -28,14 +27,3 @@ class HoursEntryAdmin(CityScaleList, ScopedAdmin):
     sortable_by: list[str] = []
     fields = ["volunteer", "source", "source_id", "hours", "created_at"]
     readonly_fields = fields
-
-    # The ledger is append-only and its balance is cached on the volunteer: an edit or a
-    # deletion here would make the two disagree.
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -147,3 +147,18 @@ def admin_actor(request: HttpRequest) -> User:
     if account is None:
         raise PermissionDenied
     return account
+
+
+class ReadOnlyScopedAdmin(ScopedAdmin):
+    """A ScopedAdmin that shows its rows and changes none: they are written elsewhere, by
+    the services (a ledger, a timeline, an order's workflow, a roster import), and an edit
+    or a deletion here would go around them."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from core.models import TimeStampedModel
+from core.models import StatusEvent, TimeStampedModel
 from practice.models import Center, Level
 from practice.scoping import AncestorColumns
 from volunteers.identity import mask_id_number
@@ -385,7 +385,7 @@ class RosterInvitation(TimeStampedModel):
         return mask_id_number(self.id_number_first4, self.id_number_last4)
 
 
-class VolunteerStatusEvent(models.Model):
+class VolunteerStatusEvent(StatusEvent):
     """One change of a volunteer's status (volunteers.status): who, when, from, to and why.
 
     Append-only: rows are written by volunteers.status.status_move in the transaction of the
@@ -402,16 +402,6 @@ class VolunteerStatusEvent(models.Model):
         _("原状态"), max_length=16, choices=Volunteer.Status.choices, blank=True
     )
     to_status = models.CharField(_("新状态"), max_length=16, choices=Volunteer.Status.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("操作人"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    reason = models.CharField(_("原因"), max_length=200, blank=True)
-    at = models.DateTimeField(_("时间"), auto_now_add=True)
     home_center = models.ForeignKey(
         Center, verbose_name=_("所属阵地"), on_delete=models.PROTECT, related_name="+"
     )
@@ -436,10 +426,9 @@ class VolunteerStatusEvent(models.Model):
         county="county", township="township", village="home_center", follow_moves=False
     )
 
-    class Meta:
+    class Meta(StatusEvent.Meta):
         verbose_name = _("志愿者状态记录")
         verbose_name_plural = _("志愿者状态记录")
-        ordering = ["at", "id"]
         indexes = [
             models.Index(fields=["volunteer", "at"], name="volunteer_status_timeline"),
         ]

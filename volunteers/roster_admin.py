@@ -27,7 +27,7 @@ from import_export.results import Result
 from accounts.phones import mask_phone
 from accounts.search import PersonSearch
 from practice.admin_lists import CityScaleList
-from practice.admin_scoping import ScopedAdmin, admin_actor
+from practice.admin_scoping import ReadOnlyScopedAdmin, admin_actor
 from volunteers.models import RosterInvitation, Volunteer, VolunteerRoster
 from volunteers.roster import (
     RosterCSV,
@@ -41,7 +41,7 @@ from volunteers.roster import (
 
 
 @admin.register(VolunteerRoster)
-class VolunteerRosterAdmin(ImportExportMixin, CityScaleList, ScopedAdmin):
+class VolunteerRosterAdmin(ImportExportMixin, CityScaleList, ReadOnlyScopedAdmin):
     # The same rule as volunteers_in_scope: the volunteers whose home lies in the subtree.
     scope_via = "home_center"
     list_display = [
@@ -83,15 +83,6 @@ class VolunteerRosterAdmin(ImportExportMixin, CityScaleList, ScopedAdmin):
         return obj.id_number_masked
 
     # --- permissions: a list, an import and an export; edits happen in the volunteer admin
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return obj is None and self._is_admin_user(request)
@@ -184,7 +175,7 @@ class VolunteerRosterAdmin(ImportExportMixin, CityScaleList, ScopedAdmin):
 
 
 @admin.register(RosterInvitation)
-class RosterInvitationAdmin(CityScaleList, ScopedAdmin):
+class RosterInvitationAdmin(CityScaleList, ReadOnlyScopedAdmin):
     """The roster rows of the cadre's subtree still waiting for their person: read-only, the
     numbers masked. A row goes when its person answers or after 30 days."""
 
@@ -212,15 +203,6 @@ class RosterInvitationAdmin(CityScaleList, ScopedAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).filter(expires_at__gt=timezone.now())
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return obj is None and self._is_admin_user(request)

@@ -14,6 +14,7 @@ from practice.services import service_save
 from tests.conftest import PASSWORD
 from tests.factories.practice import CenterFactory
 from tests.support.queries import counted_get
+from tests.support.tree import CITY, COUNTY_A, COUNTY_B, TOWNSHIP_A, VILLAGE_A
 
 pytestmark = pytest.mark.django_db
 
@@ -134,28 +135,11 @@ def test_a_switched_off_cadre_is_not_let_in(client, people):
 @pytest.mark.parametrize(
     ("persona", "codes"),
     [
-        (
-            "city_cadre",
-            {
-                "430400",
-                "430405",
-                "430405007",
-                "430405007006",
-                "430405007007",
-                "430405009",
-                "430405009007",
-                "430406",
-                "430406001",
-                "430406001001",
-            },
-        ),
-        (
-            "county_cadre",
-            {"430405", "430405007", "430405007006", "430405007007", "430405009", "430405009007"},
-        ),
-        ("township_cadre", {"430405007", "430405007006", "430405007007"}),
-        ("village_cadre", {"430405007006"}),
-        ("outsider_cadre", {"430406", "430406001", "430406001001"}),
+        ("city_cadre", CITY),
+        ("county_cadre", COUNTY_A),
+        ("township_cadre", TOWNSHIP_A),
+        ("village_cadre", VILLAGE_A),
+        ("outsider_cadre", COUNTY_B),
     ],
 )
 def test_center_changelist_lists_exactly_the_cadres_subtree(client, people, persona, codes):

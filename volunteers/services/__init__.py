@@ -1,8 +1,9 @@
 """Every write to volunteers, teams and memberships, one module per sub-domain: profiles,
-teams, skills, rosters. Callers import from here."""
+teams, skills, rosters (with checks, what profiles and rosters both ask of a person).
+Callers import from here."""
 
+from volunteers.services.checks import REAPPLYING_STATUSES
 from volunteers.services.profiles import (
-    REAPPLYING_STATUSES,
     volunteer_apply,
     volunteer_approve,
     volunteer_create,

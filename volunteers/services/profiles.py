@@ -7,70 +7,33 @@ import datetime
 import logging
 from collections.abc import Iterable
 
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import ConflictError, DomainError, NotInScope
-from practice.models import Center, Level, Platform
+from practice.models import Center, Platform
 from volunteers.availability import ALL_SLOTS
 from volunteers.errors import VolunteerErrorCode
-from volunteers.identity import (
-    IdentityFacts,
-    decrypt_id_number,
-    encrypt_id_number,
-    id_number_digest,
-    normalize_id_number,
-    validate_id_number,
-)
+from volunteers.identity import decrypt_id_number
 from volunteers.models import (
     PersonalDataReveal,
     Skill,
     Volunteer,
 )
 from volunteers.selectors import can_review, volunteers_in_scope
+from volunteers.services.checks import (
+    REAPPLYING_STATUSES,
+    checked_home,
+    checked_identity,
+    profile_fill,
+    profile_save,
+    refuse_taken_id,
+)
 from volunteers.status import Who, check_move, record_move, status_move
 
 logger = logging.getLogger("portal.volunteers")
-
-
-# A rejected or departed volunteer may apply again; anyone else already has a profile.
-REAPPLYING_STATUSES = (Volunteer.Status.REJECTED, Volunteer.Status.LEFT)
-
-
-def _checked_identity(raw_id_number: object) -> tuple[str, IdentityFacts]:
-    id_number = normalize_id_number(raw_id_number)
-    try:
-        facts = validate_id_number(id_number)
-    except ValidationError as exc:
-        raise DomainError(
-            exc.messages[0],
-            code=VolunteerErrorCode(exc.code or VolunteerErrorCode.ID_INVALID),
-            field="id_number",
-        ) from exc
-    return id_number, facts
-
-
-def _checked_home(home_center: Center) -> tuple[Center, Center]:
-    """The home's township and county, refusing anything but an active village."""
-    if home_center.level != Level.VILLAGE or not home_center.is_active:
-        raise DomainError(
-            _("请选择所在的村（社区）。"), code=VolunteerErrorCode.HOME_NOT_VILLAGE, field="center"
-        )
-    township = home_center.parent
-    if township is not None and township.level == Level.VILLAGE:
-        # A base under a village serves that village.
-        township = township.parent
-    county = township.parent if township is not None else None
-    if township is None or county is None:
-        raise DomainError(
-            _("该村（社区）不在完整的阵地体系中。"),
-            code=VolunteerErrorCode.HOME_ORPHAN,
-            field="center",
-        )
-    return township, county
 
 
 def _checked_platforms(platforms: Iterable[str]) -> list[str]:
@@ -104,27 +67,6 @@ def _checked_skills(skills: Iterable[Skill]) -> list[Skill]:
     return chosen
 
 
-def _set_identity(volunteer: Volunteer, id_number: str, facts: IdentityFacts) -> None:
-    volunteer.id_number_encrypted = encrypt_id_number(id_number)
-    volunteer.id_number_digest = id_number_digest(id_number)
-    volunteer.id_number_first4 = id_number[:4]
-    volunteer.id_number_last4 = id_number[-4:]
-    volunteer.birth_date = facts.birth_date
-    volunteer.gender = facts.gender
-
-
-def _refuse_taken_id(digest: str, *, except_volunteer: Volunteer | None = None) -> None:
-    taken = Volunteer.objects.filter(id_number_digest=digest)
-    if except_volunteer is not None:
-        taken = taken.exclude(pk=except_volunteer.pk)
-    if taken.exists():
-        raise DomainError(
-            _("该身份证号码已登记为志愿者，不能重复申请。如有疑问请联系所在实践站。"),
-            code=VolunteerErrorCode.ID_TAKEN,
-            field="id_number",
-        )
-
-
 @transaction.atomic
 def volunteer_apply(
     *,
@@ -148,8 +90,8 @@ def volunteer_apply(
         raise DomainError(
             _("姓名不能超过 50 个字。"), code=VolunteerErrorCode.NAME_TOO_LONG, field="real_name"
         )
-    id_number, facts = _checked_identity(id_number)
-    township, county = _checked_home(home_center)
+    identity = checked_identity(id_number)
+    township, county = checked_home(home_center)
     chosen_skills = _checked_skills(skills)
     chosen_platforms = _checked_platforms(platforms)
     availability = _checked_availability(availability)
@@ -163,14 +105,16 @@ def volunteer_apply(
         raise ConflictError(message, code=VolunteerErrorCode.ALREADY_APPLIED)
     before = volunteer.status if volunteer is not None else ""
     check_move(before, Volunteer.Status.PENDING, Who.APPLICANT)
-    digest = id_number_digest(id_number)
-    _refuse_taken_id(digest, except_volunteer=volunteer)
+    refuse_taken_id(identity.digest, except_volunteer=volunteer)
     volunteer = volunteer or Volunteer(user=user)
-    volunteer.real_name = real_name
-    _set_identity(volunteer, id_number, facts)
-    volunteer.home_center = home_center
-    volunteer.township = township
-    volunteer.county = county
+    profile_fill(
+        volunteer,
+        real_name=real_name,
+        identity=identity,
+        home_center=home_center,
+        township=township,
+        county=county,
+    )
     volunteer.platforms = chosen_platforms
     volunteer.availability = availability
     volunteer.is_party_member = is_party_member
@@ -178,19 +122,33 @@ def volunteer_apply(
     volunteer.reviewed_by = None
     volunteer.reviewed_at = None
     volunteer.review_reason = ""
-    try:
-        with transaction.atomic():
-            volunteer.save()
-    except IntegrityError as exc:
-        # The same ID number applied twice at the same moment: the unique digest decides.
-        raise DomainError(
-            _("该身份证号码已登记为志愿者，不能重复申请。"),
-            code=VolunteerErrorCode.ID_TAKEN,
-            field="id_number",
-        ) from exc
+    profile_save(volunteer, taken_message=_("该身份证号码已登记为志愿者，不能重复申请。"))
     volunteer.skills.set(chosen_skills)
     record_move(volunteer, from_status=before, actor=user)
     return volunteer
+
+
+def _checked_reason(reason: str, *, required: bool, missing: str = "") -> str:
+    """The reason trimmed, refused when required and empty (with ``missing`` if given) or
+    longer than the event row keeps."""
+    reason = (reason or "").strip()
+    if required and not reason:
+        raise DomainError(
+            missing or _("请填写原因。"), code=VolunteerErrorCode.REASON_REQUIRED, field="reason"
+        )
+    if len(reason) > 200:
+        raise DomainError(
+            _("原因不能超过 200 个字。"), code=VolunteerErrorCode.REASON_TOO_LONG, field="reason"
+        )
+    return reason
+
+
+def _not_in_scope() -> NotInScope:
+    # One answer for "no such volunteer" and "not yours", so a cadre learns nothing of
+    # volunteers outside their scope.
+    return NotInScope(
+        _("志愿者不存在或不在您的管辖范围内。"), code=VolunteerErrorCode.VOLUNTEER_NOT_IN_SCOPE
+    )
 
 
 def _reviewable(actor: User, volunteer_id: int) -> Volunteer:
@@ -203,9 +161,7 @@ def _reviewable(actor: User, volunteer_id: int) -> Volunteer:
         .first()
     )
     if volunteer is None:
-        raise NotInScope(
-            _("志愿者不存在或不在您的管辖范围内。"), code=VolunteerErrorCode.VOLUNTEER_NOT_IN_SCOPE
-        )
+        raise _not_in_scope()
     if not can_review(actor, volunteer.home_center):
         raise DomainError(
             _("志愿者申请由乡镇（街道）及以上实践中心审核。"),
@@ -239,15 +195,7 @@ def volunteer_approve(*, actor: User, volunteer_id: int) -> Volunteer:
 
 @transaction.atomic
 def volunteer_reject(*, actor: User, volunteer_id: int, reason: str) -> Volunteer:
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(
-            _("请填写不通过的原因。"), code=VolunteerErrorCode.REASON_REQUIRED, field="reason"
-        )
-    if len(reason) > 200:
-        raise DomainError(
-            _("原因不能超过 200 个字。"), code=VolunteerErrorCode.REASON_TOO_LONG, field="reason"
-        )
+    reason = _checked_reason(reason, required=True, missing=_("请填写不通过的原因。"))
     volunteer = _reviewable(actor, volunteer_id)
     volunteer.reviewed_by = actor
     volunteer.reviewed_at = timezone.now()
@@ -263,28 +211,13 @@ def volunteer_reject(*, actor: User, volunteer_id: int, reason: str) -> Voluntee
     return volunteer
 
 
-def _checked_reason(reason: str, *, required: bool) -> str:
-    reason = (reason or "").strip()
-    if required and not reason:
-        raise DomainError(
-            _("请填写原因。"), code=VolunteerErrorCode.REASON_REQUIRED, field="reason"
-        )
-    if len(reason) > 200:
-        raise DomainError(
-            _("原因不能超过 200 个字。"), code=VolunteerErrorCode.REASON_TOO_LONG, field="reason"
-        )
-    return reason
-
-
 def _managed(actor: User, volunteer_id: int) -> Volunteer:
     """Lock a volunteer in the cadre's scope, or answer as if it did not exist."""
     volunteer = (
         volunteers_in_scope(actor).select_for_update(of=("self",)).filter(pk=volunteer_id).first()
     )
     if volunteer is None:
-        raise NotInScope(
-            _("志愿者不存在或不在您的管辖范围内。"), code=VolunteerErrorCode.VOLUNTEER_NOT_IN_SCOPE
-        )
+        raise _not_in_scope()
     return volunteer
 
 
@@ -352,9 +285,7 @@ def volunteer_update_insurance(
     valid_until: datetime.date | None,
 ) -> Volunteer:
     if not volunteers_in_scope(actor).filter(pk=volunteer.pk).exists():
-        raise NotInScope(
-            _("志愿者不存在或不在您的管辖范围内。"), code=VolunteerErrorCode.VOLUNTEER_NOT_IN_SCOPE
-        )
+        raise _not_in_scope()
     volunteer.insurer = insurer.strip()
     volunteer.insurance_number = insurance_number.strip()
     volunteer.insurance_valid_until = valid_until
@@ -373,9 +304,7 @@ def volunteer_reveal_id_number(
     if actor.pk == volunteer.user_id:
         return decrypt_id_number(volunteer.id_number_encrypted)
     if not volunteers_in_scope(actor).filter(pk=volunteer.pk).exists():
-        raise NotInScope(
-            _("志愿者不存在或不在您的管辖范围内。"), code=VolunteerErrorCode.VOLUNTEER_NOT_IN_SCOPE
-        )
+        raise _not_in_scope()
     PersonalDataReveal.objects.create(
         actor=actor,
         volunteer=volunteer,
@@ -396,20 +325,19 @@ def volunteer_create(
     joined_on: datetime.date | None = None,
 ) -> Volunteer:
     """A volunteer profile made by the system (seed data, roster import), not by applying."""
-    id_number, facts = _checked_identity(id_number)
-    township, county = _checked_home(home_center)
+    identity = checked_identity(id_number)
+    township, county = checked_home(home_center)
     if Volunteer.objects.filter(user=user).exists():
         raise DomainError(_("该用户已是志愿者。"), code=VolunteerErrorCode.ALREADY_VOLUNTEER)
-    _refuse_taken_id(id_number_digest(id_number))
-    volunteer = Volunteer(
-        user=user,
+    refuse_taken_id(identity.digest)
+    volunteer = Volunteer(user=user, status=status, joined_on=joined_on)
+    profile_fill(
+        volunteer,
         real_name=(real_name or user.name).strip(),
+        identity=identity,
         home_center=home_center,
         township=township,
         county=county,
-        status=status,
-        joined_on=joined_on,
     )
-    _set_identity(volunteer, id_number, facts)
     volunteer.save()
     return volunteer

@@ -23,24 +23,21 @@ from core.notify import Message, PhoneUnreachable, notifications_send_many, phon
 from practice.models import Center, Level
 from practice.scoping import visible_centers
 from volunteers.errors import VolunteerErrorCode
-from volunteers.identity import (
-    decrypt_id_number,
-    encrypt_id_number,
-    id_number_digest,
-    phone_digest,
-)
+from volunteers.identity import decrypt_id_number, phone_digest
 from volunteers.models import (
     RosterInvitation,
     Skill,
     Volunteer,
 )
 from volunteers.selectors import can_review, volunteers_in_scope
-from volunteers.services.profiles import (
+from volunteers.services.checks import (
     REAPPLYING_STATUSES,
-    _checked_home,
-    _checked_identity,
-    _refuse_taken_id,
-    _set_identity,
+    checked_home,
+    checked_identity,
+    profile_fill,
+    profile_save,
+    refuse_taken_id,
+    store_id_number,
 )
 
 logger = logging.getLogger("portal.volunteers")
@@ -91,7 +88,7 @@ def _roster_home_problems(actor: User, centers: Iterable[Center]) -> dict[int, s
             problems[pk] = _("村（社区）的在册志愿者由乡镇（街道）及以上管理员导入。")
         else:
             try:
-                _checked_home(center)
+                checked_home(center)
             except DomainError as exc:
                 problems[pk] = exc.message
     return problems
@@ -124,11 +121,10 @@ def volunteer_roster_check(*, actor: User, entries: Sequence[RosterEntry]) -> Ro
             if first != entry.line:
                 refuse["phone"].append(_("与第 %(line)d 行的手机号重复。") % {"line": first})
         try:
-            id_number, _facts = _checked_identity(entry.id_number)
+            digest = checked_identity(entry.id_number).digest
         except DomainError as exc:
             refuse["id_number"].append(exc.message)
         else:
-            digest = id_number_digest(id_number)
             digest_of_line[entry.line] = digest
             first = first_line_of_digest.setdefault(digest, entry.line)
             if first != entry.line:
@@ -238,7 +234,7 @@ def volunteer_roster_import(*, actor: User, entries: Sequence[RosterEntry]) -> R
     invited_entries: list[RosterEntry] = []
     expires_at = now + INVITATION_LIFETIME
     for entry in entries:
-        id_number, facts = _checked_identity(entry.id_number)
+        identity = checked_identity(entry.id_number)
         center = entry.home_center
         if entry.phone not in adoptable:
             invitation = RosterInvitation(
@@ -253,19 +249,15 @@ def volunteer_roster_import(*, actor: User, entries: Sequence[RosterEntry]) -> R
                 invited_by=actor,
                 expires_at=expires_at,
             )
-            _set_invitation_identity(invitation, id_number)
+            store_id_number(invitation, identity)
             invitations.append(invitation)
             invited_entries.append(entry)
             continue
         if center.pk not in homes:
-            homes[center.pk] = _checked_home(center)
+            homes[center.pk] = checked_home(center)
         township, county = homes[center.pk]
         volunteer = Volunteer(
             user=adoptable[entry.phone],
-            real_name=entry.real_name.strip(),
-            home_center=center,
-            township=township,
-            county=county,
             is_party_member=entry.is_party_member,
             status=Volunteer.Status.ACTIVE,
             joined_on=today,
@@ -275,7 +267,14 @@ def volunteer_roster_import(*, actor: User, entries: Sequence[RosterEntry]) -> R
             insurance_number=entry.insurance_number.strip(),
             insurance_valid_until=entry.insurance_valid_until,
         )
-        _set_identity(volunteer, id_number, facts)
+        profile_fill(
+            volunteer,
+            real_name=entry.real_name.strip(),
+            identity=identity,
+            home_center=center,
+            township=township,
+            county=county,
+        )
         volunteers.append(volunteer)
         adopted_entries.append(entry)
     try:
@@ -307,13 +306,6 @@ def volunteer_roster_import(*, actor: User, entries: Sequence[RosterEntry]) -> R
 
 # How long a held roster row waits for its person; then it is deleted with its ID number.
 INVITATION_LIFETIME = datetime.timedelta(days=30)
-
-
-def _set_invitation_identity(invitation: RosterInvitation, id_number: str) -> None:
-    invitation.id_number_encrypted = encrypt_id_number(id_number)
-    invitation.id_number_digest = id_number_digest(id_number)
-    invitation.id_number_first4 = id_number[:4]
-    invitation.id_number_last4 = id_number[-4:]
 
 
 def _roster_invitations_write(
@@ -418,22 +410,24 @@ def roster_invitation_accept(*, user: User, invitation_id: int) -> Volunteer:
     """The phone's owner confirms a roster row: they become the active volunteer the cadre
     registered, reviewed by the cadre who imported it. Their other invitations go."""
     invitation = _own_invitation(user, invitation_id)
-    id_number = decrypt_id_number(invitation.id_number_encrypted)
-    id_number, facts = _checked_identity(id_number)
-    township, county = _checked_home(invitation.home_center)
+    identity = checked_identity(decrypt_id_number(invitation.id_number_encrypted))
+    township, county = checked_home(invitation.home_center)
     volunteer = Volunteer.objects.select_for_update().filter(user=user).first()
     if volunteer is not None and volunteer.status not in REAPPLYING_STATUSES:
         raise ConflictError(
             _("您已有志愿者档案，无需再确认。如需转到其他村（社区），请联系所在实践站。"),
             code=VolunteerErrorCode.ALREADY_VOLUNTEER,
         )
-    _refuse_taken_id(invitation.id_number_digest, except_volunteer=volunteer)
+    refuse_taken_id(identity.digest, except_volunteer=volunteer)
     volunteer = volunteer or Volunteer(user=user)
-    volunteer.real_name = invitation.real_name
-    _set_identity(volunteer, id_number, facts)
-    volunteer.home_center = invitation.home_center
-    volunteer.township = township
-    volunteer.county = county
+    profile_fill(
+        volunteer,
+        real_name=invitation.real_name,
+        identity=identity,
+        home_center=invitation.home_center,
+        township=township,
+        county=county,
+    )
     volunteer.is_party_member = invitation.is_party_member
     volunteer.insurer = invitation.insurer
     volunteer.insurance_number = invitation.insurance_number
@@ -443,15 +437,7 @@ def roster_invitation_accept(*, user: User, invitation_id: int) -> Volunteer:
     volunteer.reviewed_by = invitation.invited_by
     volunteer.reviewed_at = timezone.now()
     volunteer.review_reason = ""
-    try:
-        with transaction.atomic():
-            volunteer.save()
-    except IntegrityError as exc:
-        raise DomainError(
-            _("该身份证号码已登记为志愿者，不能重复登记。"),
-            code=VolunteerErrorCode.ID_TAKEN,
-            field="id_number",
-        ) from exc
+    profile_save(volunteer, taken_message=_("该身份证号码已登记为志愿者，不能重复登记。"))
     volunteer.skills.set(invitation.skills.all())
     RosterInvitation.objects.filter(phone_digest=invitation.phone_digest).delete()
     return volunteer
