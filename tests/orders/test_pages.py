@@ -14,6 +14,7 @@ from orders import services
 from orders.models import Order, OrderEvent
 from points.models import HoursEntry
 from tests.conftest import PASSWORD
+from tests.support.order_form import order_form_post
 from tests.support.queries import counted_get
 
 from .conftest import PHONE, make_team, make_volunteer, place
@@ -198,7 +199,8 @@ def test_the_whole_flow_through_the_pages(client, tree, people, menu, helper) ->
     assert "湖北路社区居委会" not in step
     assert 'value="13900000001"' in step  # the account's phone, prefilled
 
-    response = client.post(
+    response = order_form_post(
+        client,
         f"/orders/new/?service={menu.errand.pk}&county={tree.county_a.pk}&township={tree.township_a.pk}",
         {
             "service": menu.errand.pk,
@@ -356,7 +358,8 @@ def _post_order(client, tree, menu, **overrides):
         "contact_phone": PHONE,
     }
     data.update(overrides)
-    return client.post(
+    return order_form_post(
+        client,
         f"/orders/new/?service={data['service']}&county={tree.county_a.pk}&township={tree.township_a.pk}",
         data,
     )

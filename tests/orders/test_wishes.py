@@ -42,6 +42,7 @@ from practice.models import Service
 from tests.conftest import PASSWORD
 from tests.orders.conftest import PHONE, make_team, make_volunteer, place
 from tests.orders.test_races import run_together
+from tests.support.order_form import order_form_post
 from tests.support.queries import counted_get
 from volunteers.models import Volunteer
 
@@ -1062,7 +1063,8 @@ def test_a_wish_posted_on_the_page_is_on_the_wall_and_its_own_page(
 ):
     client.force_login(people.resident)
 
-    response = client.post(
+    response = order_form_post(
+        client,
         wish_form_url(tree, wish_item),
         {
             "service": wish_item.pk,
@@ -1094,7 +1096,8 @@ def test_a_wish_posted_on_the_page_is_on_the_wall_and_its_own_page(
 def test_a_wish_refused_on_the_page_is_a_400_beside_its_field(client, people, tree, wish_item):
     client.force_login(people.resident)
 
-    response = client.post(
+    response = order_form_post(
+        client,
         wish_form_url(tree, wish_item),
         {
             "service": wish_item.pk,
