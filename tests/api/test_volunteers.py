@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.services import resident_register
 from tests.api.conftest import queries_for
 from tests.conftest import PASSWORD, VOLUNTEER_ID_NUMBER, make_cadre
+from tests.factories.volunteers import make_volunteers as factory_volunteers
 from volunteers.identity import compose_id_number, id_number_digest
 from volunteers.models import PersonalDataReveal, Skill, Team, TeamMembership, Volunteer
 from volunteers.services import team_member_add, team_save, volunteer_apply, volunteer_create
@@ -82,23 +83,13 @@ def make_volunteers(tree, count: int, *, first_sequence: int = 300) -> list[Volu
         Skill.objects.create(name="文艺"),
         Skill.objects.create(name="信息技术"),
     ]
-    made = []
-    for n in range(count):
-        user = resident_register(
-            phone=f"1360000{first_sequence + n:04d}", name=f"志愿者{n}", password=PASSWORD
-        )
-        volunteer = volunteer_create(
-            user=user,
-            real_name=f"志愿者{n}",
-            id_number=compose_id_number(
-                "430405", datetime.date(1985, 1, 1), (first_sequence + n) % 1000
-            ),
-            home_center=tree.village_a2,
-            status=Volunteer.Status.ACTIVE,
-        )
-        volunteer.skills.set(skill_rows)
-        made.append(volunteer)
-    return made
+    return factory_volunteers(
+        range(first_sequence, first_sequence + count),
+        tree.village_a2,
+        phone_prefix="1360000",
+        born=datetime.date(1985, 1, 1),
+        skills=skill_rows,
+    )
 
 
 # --- applying ---------------------------------------------------------------------------
