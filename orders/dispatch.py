@@ -275,6 +275,9 @@ def orders_auto_dispatch_now(
     # The event's actor names the cadre; the reason says why a cadre appears on an offer
     # the dispatcher chose.
     reason = _("干部手动触发自动派单")
+    # One moment for the whole run: the slot that decides who is on call, and the time
+    # the message of an order left for the morning states.
+    at = timezone.localtime(at) if at is not None else on_call_now()
     run = AutoDispatchRun()
     for order in orders:
         with transaction.atomic():
@@ -295,8 +298,21 @@ def orders_auto_dispatch_now(
             if flagged_at.first() is not None:
                 run.flagged.append(order)
             else:
-                run.refused.append((order, _("夜间无人值守，订单将在早上 6 点后自动派出。")))
+                run.refused.append((order, _left_for_later(at)))
     return run
+
+
+def _left_for_later(at: datetime.datetime) -> str:
+    """Why an order the dispatcher neither offered nor flagged at ``at`` waits: at night,
+    until the morning slot (next_dispatch_at, the rule the order page states too); by day
+    it is a wish nobody could take, which is never flagged and is tried again next slot."""
+    starts = next_dispatch_at(at)
+    if starts is None:
+        return _("暂无志愿者可接，下一时段将自动再试。")
+    words = {"time": f"{starts.hour}:{starts.minute:02d}"}
+    if starts.date() == at.date():
+        return _("夜间无人值守，订单将于今早 %(time)s 起自动派出。") % words
+    return _("夜间无人值守，订单将于明早 %(time)s 起自动派出。") % words
 
 
 def _refusal_for(order: Order, status: str | None) -> str:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import DomainError
-from core.idempotency import FormTokenInvalid, Spent, form_token_issue, form_token_spend
+from core.idempotency import FormTokenInvalid, form_token_issue, form_token_spend
 from orders import services
 from orders.forms import (
     CancelForm,
@@ -86,14 +86,12 @@ def order_new(request: HttpRequest) -> HttpResponse:
                 return reverse("orders:detail", kwargs={"order_id": order.pk})
 
             try:
-                if "form_token" in request.POST:
-                    spent = form_token_spend(
-                        user=request.user, purpose=ORDER_FORM, token=token, produce=place
-                    )
-                else:
-                    # A post without the field at all (a page from before the tokens, a
-                    # script): the server-side window of order_place is its guard.
-                    spent = Spent(result_url=place(), replayed=False)
+                # A post without the field at all (a page from before the tokens, a
+                # script) is refused as a forged token is: the page it gets back carries a
+                # fresh one, so a person only has to submit again.
+                spent = form_token_spend(
+                    user=request.user, purpose=ORDER_FORM, token=token, produce=place
+                )
             except FormTokenInvalid as exc:
                 form.add_error(None, exc.message)
                 token = ""

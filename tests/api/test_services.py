@@ -7,7 +7,7 @@ import pytest
 from practice.catalogue import STARTING_MENU, service_menu_install
 from practice.models import Center, Platform, Service
 from practice.services import service_save
-from tests.api.conftest import queries_for
+from tests.support.queries import exact_get
 
 URL = "/api/v1/services/"
 CITY_MENU = {name for _platform, name, _description in STARTING_MENU}
@@ -170,19 +170,27 @@ def test_the_menu_is_read_only(api_client, client_for, people):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("params", [{}, {"center": "village"}, {"platform": "culture"}])
-def test_the_list_costs_the_same_queries_for_10_and_40_services(api_client, menu, params):
+@pytest.mark.parametrize(
+    ("params", "queries"),
+    [
+        ({}, 2),
+        # the filter's village is looked up first
+        ({"center": "village"}, 3),
+        ({"platform": "culture"}, 2),
+    ],
+)
+def test_the_list_costs_the_same_queries_for_10_and_40_services(api_client, menu, params, queries):
+    """Pinned, whatever the number of rows (a +1 query fails)."""
     if params.get("center") == "village":
         params = {"center": menu.village_a.pk}
-    small, response = queries_for(api_client, URL, **params)
+    response = exact_get(api_client, URL, queries, params)
     before = response.json()["count"]
 
     for n in range(30):
         offer(menu.county_a, f"珠晖区服务{n}")
-    large, response = queries_for(api_client, URL, **params)
+    response = exact_get(api_client, URL, queries, params)
 
     assert response.json()["count"] == before + 30
-    assert large == small
 
 
 @pytest.mark.django_db

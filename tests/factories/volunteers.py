@@ -32,7 +32,11 @@ BORN = datetime.date(1985, 6, 1)
 
 
 class VolunteerFactory(factory.Factory):
-    """A volunteer profile made by the system (``volunteer_create``); pass ``home_center``."""
+    """A volunteer profile made by the system (``volunteer_create``); pass ``home_center``.
+
+    ``number`` makes the account's phone (``phone_prefix`` + four digits), the name
+    (``name_prefix`` + number) and the ID number's sequence; ``skills``, when given, are
+    set through ``volunteer_update_preferences`` as the volunteer's own edit would."""
 
     class Meta:
         model = Volunteer
@@ -41,17 +45,36 @@ class VolunteerFactory(factory.Factory):
         number = factory.Sequence(lambda n: 5000 + n)
         region = "430405"
         born = BORN
+        phone_prefix = "1350000"
+        name_prefix = "志愿者"
 
     user = factory.LazyAttribute(
-        lambda o: ResidentFactory(phone=f"1350000{o.number:04d}", name=o.real_name)
+        lambda o: ResidentFactory(phone=f"{o.phone_prefix}{o.number:04d}", name=o.real_name)
     )
-    real_name = factory.LazyAttribute(lambda o: f"志愿者{o.number}")
+    real_name = factory.LazyAttribute(lambda o: f"{o.name_prefix}{o.number}")
     id_number = factory.LazyAttribute(lambda o: compose_id_number(o.region, o.born, o.number))
     status = Volunteer.Status.ACTIVE
 
     @classmethod
     def _create(cls, model_class, **fields) -> Volunteer:
         return volunteer_create(**fields)
+
+    @factory.post_generation
+    def skills(volunteer: Volunteer, create: bool, extracted: Iterable[Skill] | None, **_kw):
+        if create and extracted:
+            volunteer_update_preferences(
+                volunteer=volunteer,
+                skills=extracted,
+                platforms=volunteer.platforms,
+                availability=volunteer.availability,
+            )
+
+
+def make_volunteers(numbers: Iterable[int], center: Center, **fields: object) -> list[Volunteer]:
+    """One volunteer of ``center`` per number of ``numbers`` (their phones, names and ID
+    numbers follow it); ``fields`` are VolunteerFactory's (``phone_prefix``,
+    ``name_prefix``, ``born``, ``skills``, ...). The many rows a list or a batch test needs."""
+    return [VolunteerFactory(number=number, home_center=center, **fields) for number in numbers]
 
 
 def make_volunteer(

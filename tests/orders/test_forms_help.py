@@ -25,6 +25,7 @@ from orders.forms import CancelForm, CompleteForm, DeclineForm, RateForm
 from orders.models import Order
 from orders.services import order_accept, order_dispatch
 from practice.models import Service
+from tests.support.order_form import order_form_post
 from volunteers.identity import compose_id_number
 from volunteers.models import Volunteer
 
@@ -56,7 +57,8 @@ def post_order(client, tree, menu, **overrides):
         "contact_phone": PHONE,
     }
     data.update(overrides)
-    return client.post(
+    return order_form_post(
+        client,
         f"/orders/new/?service={data['service']}&county={tree.county_a.pk}"
         f"&township={tree.township_a.pk}",
         data,

@@ -1,23 +1,29 @@
 """An order is placed once: the server-side window of order_place (same resident, same
 service, same village), raced by real threads on PostgreSQL, and the order form's one-time
-token (a replay goes to the order already placed, a forged token is refused)."""
+token (a replay goes to the order already placed, a forged or missing token is refused)."""
 
 from __future__ import annotations
 
 import datetime
-import re
 import threading
 
 import pytest
 from django.db import connections
 from django.utils import timezone
 
-from core.idempotency import form_token_issue, idempotency_purge
+from core.errors import CoreErrorCode
+from core.idempotency import (
+    FormTokenInvalid,
+    form_token_issue,
+    form_token_spend,
+    idempotency_purge,
+)
 from core.models import FormToken
 from orders.models import Order
 from orders.services import order_cancel
 from orders.views.resident import ORDER_FORM
 from tests.orders.conftest import PHONE, place
+from tests.support.order_form import form_token_on, order_form_token
 
 S = Order.Status
 
@@ -178,12 +184,6 @@ def form_data(tree, menu, token: str, **overrides) -> dict[str, object]:
     return data
 
 
-def token_on(response) -> str:
-    found = re.search(r'name="form_token" value="([^"]*)"', response.content.decode())
-    assert found is not None
-    return found.group(1)
-
-
 def messages_of(response) -> list[str]:
     return [str(m) for m in response.context["messages"]]
 
@@ -200,7 +200,7 @@ def test_the_form_carries_a_token_and_a_replay_goes_to_the_order_placed(
 ):
     # The window off: the token alone must catch the replay.
     settings.ORDER_DEDUPE_SECONDS = 0
-    token = token_on(resident_client.get(form_url(tree, menu)))
+    token = order_form_token(resident_client, form_url(tree, menu))
     assert FormToken.objects.filter(user=people.resident, token=token, used_at=None).exists()
 
     first = resident_client.post(form_url(tree, menu), form_data(tree, menu, token))
@@ -222,10 +222,43 @@ def test_a_forged_or_empty_token_is_refused_and_places_nothing(resident_client, 
         assert response.status_code == 400
         assert "表单已失效或无效，请检查后重新提交。" in response.content.decode()
         # A fresh, good token comes with the page, so the resident can simply submit again.
-        fresh = token_on(response)
+        fresh = form_token_on(response)
         assert fresh
         assert fresh != forged
     assert not Order.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_post_without_the_token_field_is_refused_and_places_nothing(
+    resident_client, tree, people, menu
+):
+    """A page from before the tokens, or a script posting the fields alone."""
+    data = form_data(tree, menu, "")
+    del data["form_token"]
+    response = resident_client.post(form_url(tree, menu), data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert '<div class="form-errors" role="alert">' in page
+    assert "表单已失效或无效，请检查后重新提交。" in page
+    assert not Order.objects.exists()
+    # What was typed comes back with a good token: submitting again places the order.
+    assert 'value="王江社区3栋201"' in page
+    again = resident_client.post(
+        form_url(tree, menu), {**data, "form_token": form_token_on(response)}
+    )
+    assert again.status_code == 302
+    assert Order.objects.filter(resident=people.resident).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_refusal_of_a_missing_token_carries_its_code(people):
+    placed: list[str] = []
+    with pytest.raises(FormTokenInvalid) as refused:
+        form_token_spend(
+            user=people.resident, purpose=ORDER_FORM, token="", produce=lambda: placed.append("x")
+        )
+    assert refused.value.code == CoreErrorCode.FORM_TOKEN_INVALID
+    assert placed == []
 
 
 @pytest.mark.django_db
@@ -239,10 +272,10 @@ def test_another_users_token_is_refused(resident_client, tree, people, menu):
 
 @pytest.mark.django_db
 def test_a_refused_form_keeps_its_token_good(resident_client, tree, people, menu):
-    token = token_on(resident_client.get(form_url(tree, menu)))
+    token = order_form_token(resident_client, form_url(tree, menu))
     bad = resident_client.post(form_url(tree, menu), form_data(tree, menu, token, title=""))
     assert bad.status_code == 400
-    assert token_on(bad) == token
+    assert form_token_on(bad) == token
     good = resident_client.post(form_url(tree, menu), form_data(tree, menu, token))
     assert good.status_code == 302
     assert Order.objects.filter(resident=people.resident).count() == 1
@@ -253,8 +286,8 @@ def test_a_second_form_within_the_window_says_the_order_was_placed(
     resident_client, tree, people, menu
 ):
     """Two tokens (two tabs, or the page loaded again): the window catches it."""
-    first_token = token_on(resident_client.get(form_url(tree, menu)))
-    second_token = token_on(resident_client.get(form_url(tree, menu)))
+    first_token = order_form_token(resident_client, form_url(tree, menu))
+    second_token = order_form_token(resident_client, form_url(tree, menu))
     resident_client.post(form_url(tree, menu), form_data(tree, menu, first_token))
     again = resident_client.post(
         form_url(tree, menu), form_data(tree, menu, second_token), follow=True
@@ -269,12 +302,12 @@ def test_an_unspent_token_expires_and_the_purge_deletes_old_ones(
     resident_client, tree, people, menu, clock, settings
 ):
     settings.FORM_TOKEN_HOURS = 24
-    token = token_on(resident_client.get(form_url(tree, menu)))
+    token = order_form_token(resident_client, form_url(tree, menu))
     clock.advance(hours=25)
     response = resident_client.post(form_url(tree, menu), form_data(tree, menu, token))
     assert response.status_code == 400
     assert not Order.objects.exists()
-    fresh = token_on(response)
+    fresh = form_token_on(response)
     assert idempotency_purge() == 1
     assert list(FormToken.objects.values_list("token", flat=True)) == [fresh]
     assert timezone.now() == clock.moment

@@ -12,11 +12,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
 
-from accounts.services import resident_register
-from tests.conftest import PASSWORD
+from tests.factories.volunteers import make_volunteers as factory_volunteers
 from volunteers.identity import compose_id_number, decrypt_id_number, reencrypt_id_number
 from volunteers.models import Volunteer
-from volunteers.services import volunteer_create
 
 pytestmark = pytest.mark.django_db
 
@@ -29,26 +27,23 @@ rotating = override_settings(PERSONAL_DATA_KEYS=[NEW_KEY, OLD_KEY])
 only_new = override_settings(PERSONAL_DATA_KEYS=[NEW_KEY])
 
 
+BORN = datetime.date(1970, 1, 1)
+
+
 def id_number(sequence: int) -> str:
-    return compose_id_number("430405", datetime.date(1970, 1, 1), sequence)
+    """What VolunteerFactory gives the volunteer of number ``sequence`` born on BORN."""
+    return compose_id_number("430405", BORN, sequence)
 
 
 def make_volunteers(tree, count: int, first: int = 1) -> list[Volunteer]:
-    made = []
-    for sequence in range(first, first + count):
-        user = resident_register(
-            phone=f"1340000{sequence:04d}", name=f"轮换{sequence}", password=PASSWORD
-        )
-        made.append(
-            volunteer_create(
-                user=user,
-                real_name=f"轮换{sequence}",
-                id_number=id_number(sequence),
-                home_center=tree.village_a,
-                status=Volunteer.Status.ACTIVE,
-            )
-        )
-    return made
+    """``count`` volunteers of village_a whose ID numbers are ``id_number(first)`` on."""
+    return factory_volunteers(
+        range(first, first + count),
+        tree.village_a,
+        phone_prefix="1340000",
+        name_prefix="轮换",
+        born=BORN,
+    )
 
 
 def rotate(*args: str) -> tuple[str, str]:

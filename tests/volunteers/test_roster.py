@@ -28,6 +28,7 @@ from accounts.models import User
 from accounts.services import resident_register
 from practice.models import Center
 from tests.conftest import PASSWORD, VOLUNTEER_ID_NUMBER
+from tests.factories.volunteers import VolunteerFactory
 from tests.support.queries import exact_queries
 from volunteers.identity import compose_id_number, decrypt_id_number, phone_digest
 from volunteers.models import RosterInvitation, Skill, Volunteer
@@ -461,18 +462,18 @@ def test_the_roster_has_no_detail_page(client, people, tree):
 
 
 def make_volunteers(tree, count: int, start: int = 100) -> None:
+    """``count`` drivers numbered from ``start``: odd ones of village_a2 (county A), even
+    ones of village_b (county B)."""
     skill = Skill.objects.get(name="驾驶")
     for index in range(start, start + count):
         home, region = (tree.village_a2, "430405") if index % 2 else (tree.village_b, "430406")
-        user = resident_register(phone=f"1350000{index:04d}", name=f"人{index}", password=PASSWORD)
-        volunteer = volunteer_create(
-            user=user,
-            real_name=f"人{index}",
-            id_number=id_number(index, region=region),
+        VolunteerFactory(
+            number=index,
             home_center=home,
-            status=Volunteer.Status.ACTIVE,
+            name_prefix="人",
+            id_number=id_number(index, region=region),
+            skills=[skill],
         )
-        volunteer.skills.add(skill)
 
 
 def export_csv(client) -> list[dict[str, str]]:
