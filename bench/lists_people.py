@@ -43,7 +43,8 @@ ADMIN = [
     ("admin 用户 搜索尾号", "/admin/accounts/user/?q=0004"),
     ("admin 用户 搜索手机号", "/admin/accounts/user/?q=13700000001"),
     ("admin 用户 已停用", "/admin/accounts/user/?is_active__exact=0"),
-    ("admin 用户 注册时间升序", "/admin/accounts/user/?o=4"),
+    # The fourth column (o counts from nought; o=4 was the unsortable 任职阵地, ignored).
+    ("admin 用户 注册时间升序", "/admin/accounts/user/?o=3"),
     ("admin 志愿者", "/admin/volunteers/volunteer/"),
     ("admin 志愿者 搜索姓氏", "/admin/volunteers/volunteer/?q=王"),
     ("admin 志愿者 搜索尾号", "/admin/volunteers/volunteer/?q=0004"),
