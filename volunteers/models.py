@@ -152,10 +152,11 @@ class Volunteer(TimeStampedModel):
             models.Index(fields=["township", "user"], name="volunteer_township_user"),
             models.Index(fields=["home_center", "user"], name="volunteer_village_user"),
             models.Index(fields=["township", "status", "-id"], name="volunteer_township_status"),
-            # A name search (accounts.search: a prefix) inside a county or a township, listed
-            # by the name: the capped count and the page are each a short range of these, where
-            # the name index alone first read the city's 115,000 王. (The city walks the name
-            # index itself; a village's own range is short enough to filter.)
+            # A name search (accounts.search: a prefix) inside a county, a township or a
+            # village, listed by the name: the capped count and the page are each a short
+            # range of these, where the name index alone first read the city's 115,000 王
+            # (even a village's, intersected with its own range). The city walks the name
+            # index itself.
             models.Index(
                 fields=["county", "real_name"],
                 opclasses=["int8_ops", "varchar_pattern_ops"],
@@ -165,6 +166,11 @@ class Volunteer(TimeStampedModel):
                 fields=["township", "real_name"],
                 opclasses=["int8_ops", "varchar_pattern_ops"],
                 name="volunteer_township_name",
+            ),
+            models.Index(
+                fields=["home_center", "real_name"],
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+                name="volunteer_village_name",
             ),
             # The lists' party-member filter, newest first (15% of volunteers): the count
             # stops at its cap inside a county or a township instead of reading the scope.

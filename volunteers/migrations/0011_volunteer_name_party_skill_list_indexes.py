@@ -23,6 +23,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='volunteer',
+            index=models.Index(fields=['home_center', 'real_name'], name='volunteer_village_name', opclasses=['int8_ops', 'varchar_pattern_ops']),
+        ),
+        migrations.AddIndex(
+            model_name='volunteer',
             index=models.Index(condition=models.Q(('is_party_member', True)), fields=['county', '-id'], name='volunteer_party_county'),
         ),
         migrations.AddIndex(
