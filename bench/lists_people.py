@@ -51,7 +51,6 @@ ADMIN = [
     ("admin 志愿者 搜索手机号", "/admin/volunteers/volunteer/?q=13700000001"),
     ("admin 志愿者 待审核", "/admin/volunteers/volunteer/?status__exact=pending"),
     ("admin 志愿者 未通过", "/admin/volunteers/volunteer/?status__exact=rejected"),
-    ("admin 志愿者 女", "/admin/volunteers/volunteer/?gender__exact=female"),
     ("admin 志愿者 党员", "/admin/volunteers/volunteer/?is_party_member__exact=1"),
     ("admin 志愿者 技能", "/admin/volunteers/volunteer/?skill={skill}"),
     ("admin 花名册", "/admin/volunteers/volunteerroster/"),
