@@ -31,9 +31,10 @@ class UserAdmin(CityScaleList, ScopedAdmin):
 
     The join is sorted by the account's id, the order accounts are made in and so the order
     of their join dates (set when the account is made, never edited): the primary key for
-    the city, and for a cadre below it the volunteers' accounts in account order, which
-    the (county, user) index keeps, where the join date is a column of the accounts table
-    alone that every account of the scope would have to be read for."""
+    the city; a township's or a village's accounts, gathered from the (tier, user) indexes,
+    are sorted as ids before any account row is read, where the join date would need every
+    account row of the scope. (A county's are still probed newest first against a hash of
+    its volunteers' accounts: docs/benchmarks.md.)"""
 
     list_display = ["name", "phone", "is_active", "joined", "cadre_centers"]
     list_filter = ["is_active"]
