@@ -146,7 +146,44 @@ class Volunteer(TimeStampedModel):
             # A county's volunteers' accounts from the index alone: the accounts list of a
             # county cadre hashes them once (accounts.selectors.users_in_scope).
             models.Index(fields=["county", "user"], name="volunteer_county_user"),
+            # The same for a township or a village cadre, whose few thousand accounts are
+            # gathered from these alone and sorted in account order (newest first) before
+            # any account row is read; from the table they cost a read of each volunteer.
+            models.Index(fields=["township", "user"], name="volunteer_township_user"),
+            models.Index(fields=["home_center", "user"], name="volunteer_village_user"),
             models.Index(fields=["township", "status", "-id"], name="volunteer_township_status"),
+            # A name search (accounts.search: a prefix) inside a county, a township or a
+            # village, listed by the name: the capped count and the page are each a short
+            # range of these, where the name index alone first read the city's 115,000 王
+            # (even a village's, intersected with its own range). The city walks the name
+            # index itself.
+            models.Index(
+                fields=["county", "real_name"],
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+                name="volunteer_county_name",
+            ),
+            models.Index(
+                fields=["township", "real_name"],
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+                name="volunteer_township_name",
+            ),
+            models.Index(
+                fields=["home_center", "real_name"],
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+                name="volunteer_village_name",
+            ),
+            # The lists' party-member filter, newest first (15% of volunteers): the count
+            # stops at its cap inside a county or a township instead of reading the scope.
+            models.Index(
+                fields=["county", "-id"],
+                condition=models.Q(is_party_member=True),
+                name="volunteer_party_county",
+            ),
+            models.Index(
+                fields=["township", "-id"],
+                condition=models.Q(is_party_member=True),
+                name="volunteer_party_township",
+            ),
             # Who may be offered an order, tier by tier (orders.selectors): active and insured
             # is a range of these; a quarter of the active are insured on any day, so the
             # ranking visits a quarter of the rows it would through the tier column alone.

@@ -55,7 +55,7 @@ class VolunteerRosterAdmin(ImportExportMixin, CityScaleList, ReadOnlyScopedAdmin
     list_display_links = None
     list_filter = ["status", "is_party_member"]
     search_fields = ["real_name"]
-    person_search = PersonSearch(name="real_name", user="user")
+    person_search = PersonSearch(name="real_name", user="user", order_by_name=True)
     list_select_related = ["user", "home_center"]
     list_per_page = 50
     ordering = ["-id"]

@@ -16,11 +16,19 @@ from tests.conftest import PASSWORD
 from tests.support.list_plans import get_with_queries, scanned_whole
 from volunteers.identity import compose_id_number
 from volunteers.models import Skill, Team, Volunteer
-from volunteers.services import team_member_add, team_save, volunteer_create
+from volunteers.services import team_member_add, team_save, volunteer_apply, volunteer_create
 
 pytestmark = pytest.mark.django_db
 
 TIERS = ("city_cadre", "county_cadre", "township_cadre", "village_cadre")
+
+# The volunteer picker of the membership form (Django's autocomplete over VolunteerAdmin).
+AUTOCOMPLETE = {
+    "app_label": "volunteers",
+    "model_name": "teammembership",
+    "field_name": "volunteer",
+    "term": "李",
+}
 
 # (label, path, params) of each admin page, with each filter, search and sort it offers.
 ADMIN_PAGES = [
@@ -29,12 +37,13 @@ ADMIN_PAGES = [
     ("volunteers by 尾号", "/admin/volunteers/volunteer/", {"q": "0001"}),
     ("volunteers by number", "/admin/volunteers/volunteer/", {"q": "13700000001"}),
     ("volunteers pending", "/admin/volunteers/volunteer/", {"status__exact": "pending"}),
-    ("volunteers women", "/admin/volunteers/volunteer/", {"gender__exact": "female"}),
+    ("volunteers by full name", "/admin/volunteers/volunteer/", {"q": "李队员"}),
     ("volunteers party", "/admin/volunteers/volunteer/", {"is_party_member__exact": "1"}),
     ("volunteers skill", "/admin/volunteers/volunteer/", {"skill": "SKILL"}),
     ("roster", "/admin/volunteers/volunteerroster/", {}),
     ("roster by surname", "/admin/volunteers/volunteerroster/", {"q": "李"}),
     ("roster pending", "/admin/volunteers/volunteerroster/", {"status__exact": "pending"}),
+    ("roster party", "/admin/volunteers/volunteerroster/", {"is_party_member__exact": "1"}),
     ("invitations", "/admin/volunteers/rosterinvitation/", {}),
     ("teams", "/admin/volunteers/team/", {}),
     ("teams specialist", "/admin/volunteers/team/", {"kind__exact": "specialist"}),
@@ -45,6 +54,7 @@ ADMIN_PAGES = [
     ("memberships by surname", "/admin/volunteers/teammembership/", {"q": "李"}),
     ("reveals", "/admin/volunteers/personaldatareveal/", {}),
     ("skills", "/admin/volunteers/skill/", {}),
+    ("autocomplete volunteer", "/admin/autocomplete/", AUTOCOMPLETE),
 ]
 
 API_PAGES = [
@@ -59,8 +69,10 @@ API_PAGES = [
 # Statements of one admin page at every tier: the session and its user, the admin's
 # permission test, the top bar's, the scope's roles, the capped count, the page; the
 # volunteer lists two more (the skill filter's choices, the roles test of the review
-# buttons' column); the memberships one more, the ids of the teams in scope.
-ADMIN_STATEMENTS = {"volunteers": 10, "roster": 10, "memberships": 9}
+# buttons' column); the memberships one more, the ids of the teams in scope. The picker
+# has no top bar, no count beyond its capped one and no filters: the session and its user,
+# the permission test, the scope's roles, the capped count, the page.
+ADMIN_STATEMENTS = {"volunteers": 10, "roster": 10, "memberships": 9, "autocomplete": 6}
 EXPECTED: dict[tuple[str, str], int] = {
     (label, persona): ADMIN_STATEMENTS.get(label.split()[0], 8)
     for label, _path, _params in ADMIN_PAGES
@@ -152,3 +164,117 @@ def test_the_plan_check_sees_a_substring_search_read_the_whole_table(people):
     # is no sequential scan; the medians of bench/lists_people.py catch that case.)
     statement = "SELECT id FROM volunteers_volunteer WHERE real_name LIKE '%李%'"
     assert scanned_whole([statement]) == {statement: {"volunteers_volunteer"}}
+
+
+# --- what the name search, the party and the skill filters find, tier by tier --------------
+
+
+@pytest.fixture
+def applicants(tree):
+    """A party member with the first skill in every village of the tree, all named 李…, and
+    one more in village A whose name sorts before the others (李一, newer than 李乙)."""
+    skill = Skill.objects.order_by("pk")[0]
+    homes = [
+        ("李乙王江", tree.village_a, "430405"),
+        ("李乙新园", tree.village_a2, "430405"),
+        ("李乙湖北路", tree.village_a3, "430405"),
+        ("李乙天马山", tree.village_b, "430406"),
+        ("李一王江", tree.village_a, "430405"),
+    ]
+    for number, (name, home, region) in enumerate(homes, start=1):
+        volunteer_apply(
+            user=resident_register(phone=f"1370000{number + 10:04d}", name=name, password=PASSWORD),
+            real_name=name,
+            id_number=compose_id_number(region, datetime.date(1990, 1, number), 300 + number),
+            home_center=home,
+            skills=[skill],
+            is_party_member=True,
+        )
+    return skill
+
+
+SUBTREES = {
+    "city_cadre": {"李乙王江", "李一王江", "李乙新园", "李乙湖北路", "李乙天马山"},
+    "county_cadre": {"李乙王江", "李一王江", "李乙新园", "李乙湖北路"},
+    "township_cadre": {"李乙王江", "李一王江", "李乙新园"},
+    "village_cadre": {"李乙王江", "李一王江"},
+    "outsider_cadre": {"李乙天马山"},
+}
+
+
+@pytest.mark.parametrize("persona", list(SUBTREES))
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/admin/volunteers/volunteer/", {"q": "李"}),
+        ("/admin/volunteers/volunteerroster/", {"q": "李"}),
+        ("/admin/volunteers/volunteer/", {"is_party_member__exact": "1"}),
+        ("/admin/volunteers/volunteer/", {"skill": "SKILL"}),
+        ("/admin/volunteers/volunteerroster/", {"is_party_member__exact": "1"}),
+        ("/admin/autocomplete/", AUTOCOMPLETE),
+    ],
+)
+def test_a_search_or_filter_finds_the_cadres_subtree_only(
+    client, people, applicants, persona, path, params
+):
+    client.force_login(getattr(people, persona))
+    if params.get("skill") == "SKILL":
+        params = {"skill": str(applicants.pk)}
+
+    response = client.get(path, params)
+
+    assert response.status_code == 200
+    found = (
+        [row["text"] for row in response.json()["results"]]
+        if path == "/admin/autocomplete/"
+        else [volunteer.real_name for volunteer in response.context["cl"].result_list]
+    )
+    # The persona volunteer (李志愿) is no party member and holds no skill.
+    assert set(found) - {"李志愿"} == SUBTREES[persona]
+
+
+@pytest.mark.parametrize(
+    "path", ["/admin/volunteers/volunteer/", "/admin/volunteers/volunteerroster/"]
+)
+def test_a_name_search_lists_by_the_name_then_newest_first(client, people, applicants, path):
+    client.force_login(people.county_cadre)
+
+    response, statements = get_with_queries(client, path, q="李")
+
+    # By the code points of the names (一 U+4E00 before 乙 U+4E59 before 志 U+5FD7), where
+    # the newest-first list would begin with 李一王江.
+    assert [volunteer.real_name for volunteer in response.context["cl"].result_list] == [
+        "李一王江",
+        "李乙新园",
+        "李乙湖北路",
+        "李乙王江",
+        "李志愿",
+    ]
+    # In the order of the name index, spelt with its own operator (accounts.search).
+    order = (
+        'ORDER BY "volunteers_volunteer"."real_name" USING ~<~, "volunteers_volunteer"."id" DESC'
+    )
+    assert [sql for sql in statements if order in sql] != []
+
+
+def test_the_autocomplete_lists_by_the_name(client, people, applicants):
+    client.force_login(people.township_cadre)
+
+    response = client.get("/admin/autocomplete/", AUTOCOMPLETE)
+
+    assert [row["text"] for row in response.json()["results"]] == [
+        "李一王江",
+        "李乙新园",
+        "李乙王江",
+        "李志愿",
+    ]
+
+
+def test_the_volunteer_list_refuses_the_gender_filter_it_does_not_offer(client, people):
+    # Half the volunteers are women: no index narrows that, so the list does not filter by
+    # it, not even from a hand-written address.
+    client.force_login(people.city_cadre)
+
+    response = client.get("/admin/volunteers/volunteer/", {"gender__exact": "female"})
+
+    assert response.status_code == 400
