@@ -25,9 +25,8 @@ class HoursEntryAdmin(CityScaleList, ScopedAdmin):
     person_search = PersonSearch(name="volunteer__real_name", user="volunteer__user")
     # Newest first along the scope indexes (county/township/village, -id); nothing else.
     ordering = ["-id"]
-    sortable_by: list[str] = []
-    fields = ["volunteer", "source", "source_id", "hours", "created_at"]
-    readonly_fields = fields
+    sortable_by = ()
+    fields = readonly_fields = ("volunteer", "source", "source_id", "hours", "created_at")
 
     # The ledger is append-only and its balance is cached on the volunteer: an edit or a
     # deletion here would make the two disagree.
