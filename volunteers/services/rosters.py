@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.phones import mask_phone, validate_mainland_mobile
-from accounts.selectors import users_in_scope
 from core.errors import ConflictError, DomainError, NotInScope
 from core.notify import Message, PhoneUnreachable, notifications_send_many, phone_text_send
 from practice.models import Center, Level
 from practice.scoping import visible_centers
+from volunteers.account_selectors import users_in_scope
 from volunteers.errors import VolunteerErrorCode
 from volunteers.identity import (
     decrypt_id_number,
