@@ -156,6 +156,9 @@ class Order(TimeStampedModel):
     dispatch_tried_at = models.DateTimeField(
         _("上次自动派单时间"), null=True, blank=True, editable=False
     )
+    # Not a column: on the order that orders.services.order_place returns, whether it is one
+    # the resident had placed already (found again, not created).
+    placed_before: bool
 
     scope_ancestors: ClassVar[AncestorColumns] = AncestorColumns(
         county="county", township="township", village="center"
