@@ -35,10 +35,11 @@ def _check_password(password: str, user: User) -> None:
 
 @transaction.atomic
 def resident_register(
-    *, phone: str, name: str, password: str, phone_verified: bool = False
+    *, phone: str, name: str, password: str | None, phone_verified: bool = False
 ) -> User:
     """A resident signs up: an account that can order services. ``phone_verified`` says
-    the caller has proved the number belongs to them (a code, or an operator vouching)."""
+    the caller has proved the number belongs to them (a code, or an operator vouching);
+    ``password`` None leaves the account without a usable password."""
     user = _checked_user(phone=phone, name=name, password=password)
     if phone_verified:
         user.phone_verified_at = timezone.now()

@@ -153,21 +153,21 @@ def mo_bytes(entries: list[Entry]) -> bytes:
             key = entry.msgctxt + "\x04" + key
         catalog[key.encode()] = value.encode()
     keys = sorted(catalog)
-    ids = b"".join(key + b"\0" for key in keys)
-    strs = b"".join(catalog[key] + b"\0" for key in keys)
+    ids = b"".join(encoded + b"\0" for encoded in keys)
+    strs = b"".join(catalog[encoded] + b"\0" for encoded in keys)
     count = len(keys)
     header_size = 7 * 4
     ids_start = header_size + 16 * count
     strs_start = ids_start + len(ids)
     key_table, value_table = [], []
     offset = 0
-    for key in keys:
-        key_table += [len(key), ids_start + offset]
-        offset += len(key) + 1
+    for encoded in keys:
+        key_table += [len(encoded), ids_start + offset]
+        offset += len(encoded) + 1
     offset = 0
-    for key in keys:
-        value_table += [len(catalog[key]), strs_start + offset]
-        offset += len(catalog[key]) + 1
+    for encoded in keys:
+        value_table += [len(catalog[encoded]), strs_start + offset]
+        offset += len(catalog[encoded]) + 1
     header = struct.pack("<7I", 0x950412DE, 0, count, header_size, header_size + 8 * count, 0, 0)
     tables = struct.pack(f"<{2 * count}I", *key_table) + struct.pack(f"<{2 * count}I", *value_table)
     return header + tables + ids + strs

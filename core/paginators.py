@@ -10,12 +10,15 @@ a filter or a search instead of paging to it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
+
+if TYPE_CHECKING:
+    from django.template.response import _TemplateForResponseT
 
 DEFAULT_COUNT_CAP = 1000
 
@@ -73,10 +76,12 @@ class CappedCountAdminMixin:
     (or uses ``{% capped_pagination cl %}`` from core's admin tags in its pagination block).
     """
 
-    paginator = CappedCountPaginator
-    list_count_cap = DEFAULT_COUNT_CAP
-    show_full_result_count = False
-    change_list_template = "admin/capped_change_list.html"
+    # ClassVars, as ModelAdmin declares them (django-stubs), so that the mixin may sit
+    # before ModelAdmin among the bases.
+    paginator: ClassVar[type[CappedCountPaginator]] = CappedCountPaginator
+    list_count_cap: ClassVar[int] = DEFAULT_COUNT_CAP
+    show_full_result_count: ClassVar[bool] = False
+    change_list_template: ClassVar[_TemplateForResponseT | None] = "admin/capped_change_list.html"
 
     def get_changelist(self, request: Any, **kwargs: Any) -> type[ChangeList]:
         return SortableByChangeList

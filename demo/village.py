@@ -38,7 +38,7 @@ from orders.services import (
     order_start,
 )
 from points.models import HoursEntry
-from practice.models import Center, Service
+from practice.models import Center, Level, Service
 from volunteers.availability import ALL_SLOTS, DAYS, PERIODS, SLOT_BITS
 from volunteers.identity import compose_id_number
 from volunteers.models import Skill, Team, TeamMembership, Volunteer
@@ -222,7 +222,7 @@ def _insure(actor: User, volunteer: Volunteer, today: datetime.date, number: str
 def _standing_team(center: Center) -> Team:
     team = Team.objects.filter(center=center, kind=Team.Kind.STANDING).first()
     if team is None:
-        tier = Team.TIER_NAMES[center.level]
+        tier = Team.TIER_NAMES[Level(center.level)]
         team = team_save(
             actor=None,
             team=Team(center=center, kind=Team.Kind.STANDING, name=f"{center.name}志愿服务{tier}"),

@@ -85,8 +85,7 @@ class OrderEventInline(admin.TabularInline):
     """The order's timeline: written by orders.workflow only, shown as it is."""
 
     model = OrderEvent
-    fields = ["at", "from_shown", "to_shown", "actor_name", "reason"]
-    readonly_fields = fields
+    fields = readonly_fields = ("at", "from_shown", "to_shown", "actor_name", "reason")
     extra = 0
     max_num = 0
     can_delete = False
@@ -110,7 +109,8 @@ class OrderEventInline(admin.TabularInline):
     def actor_name(self, event: OrderEvent) -> str:
         # A name, not a link: the actor may be a resident, a volunteer or a cadre above the
         # viewer; None is the automatic dispatcher or the sweep.
-        return event.actor.name if event.actor_id else gettext("系统")
+        actor = event.actor
+        return actor.name if actor is not None else gettext("系统")
 
     # The parent admin has already narrowed the order to the cadre's subtree; the cadre
     # holds no Django model permissions, so the inline answers from the site's rule.
@@ -267,7 +267,8 @@ class OrderAdmin(CappedCountAdminMixin, ReadOnlyScopedAdmin):
     @admin.display(description=_("认领人（微心愿）"))
     def donor_name(self, order: Order) -> str:
         # A name, not a link: the donor is any signed-in person, often outside the subtree.
-        return order.donor.name if order.donor_id else "-"
+        donor = order.donor
+        return donor.name if donor is not None else "-"
 
     # --- reject ------------------------------------------------------------------------
 
@@ -280,7 +281,7 @@ class OrderAdmin(CappedCountAdminMixin, ReadOnlyScopedAdmin):
             done = 0
             for order in orders:
                 try:
-                    order_reject(actor=request.user, order_id=order.pk, reason=reason)
+                    order_reject(actor=admin_actor(request), order_id=order.pk, reason=reason)
                 except DomainError as exc:
                     self._refused(request, order, exc.message)
                 else:

@@ -11,7 +11,7 @@ state it is in.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 import django_filters
 from django.db.models import Prefetch, QuerySet
@@ -33,6 +33,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.http import AuthenticatedRequest
 from accounts.models import User
 from core.errors import DomainError, NotInScope
 from core.idempotency import HEADER as IDEMPOTENCY_HEADER
@@ -78,6 +79,8 @@ from volunteers.models import Volunteer
 from volunteers.selectors import volunteer_of
 
 S = Order.Status
+# What a queryset yields (rows or values), as the stubs' filter_queryset keeps it.
+_Row = TypeVar("_Row")
 
 # Anything past a bigint is not an order id; say 404 before the database is asked.
 MAX_ID = 2**63 - 1
@@ -153,6 +156,8 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     pagination_class = OrderPagination
     # Ids are numbers: anything else is absent (404), never a failed lookup (500).
     lookup_value_regex = r"\d+"
+    # IsAuthenticated lets only accounts past the permission check, before any handler.
+    request: AuthenticatedRequest
 
     def get_queryset(self) -> QuerySet[Order]:
         if getattr(self, "swagger_fake_view", False):  # the schema generator has no user
@@ -164,7 +169,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             return OrderSerializer
         return OrderDetailSerializer
 
-    def filter_queryset(self, queryset: QuerySet[Order]) -> QuerySet[Order]:
+    def filter_queryset(self, queryset: QuerySet[Order, _Row]) -> QuerySet[Order, _Row]:
         # The filters narrow the list only; a stray ?status= on a detail URL changes nothing.
         if self.action != "list":
             return queryset
@@ -219,7 +224,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             # One read through the reader's scope: absent and out of sight look the same.
             if order_id > MAX_ID:
                 raise Order.DoesNotExist
-            return Response(self._detail(orders_for(request.user), order_id))
+            return Response(self._detail(orders_for(self.request.user), order_id))
         except Order.DoesNotExist:
             raise NotFound(_("订单不存在或不在您的管辖范围内。")) from None
 
@@ -256,7 +261,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         },
         summary=gettext_lazy("群众点单"),
     )
-    def create(self, request: Request) -> Response:
+    def create(self, request: AuthenticatedRequest) -> Response:
         key = idempotency_key_from_header(request.headers.get(IDEMPOTENCY_HEADER))
         if key is None:
             status_code, body = self._place(request)
@@ -269,7 +274,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
         return Response(answer.body, status=answer.status)
 
-    def _place(self, request: Request) -> tuple[int, dict[str, Any]]:
+    def _place(self, request: AuthenticatedRequest) -> tuple[int, dict[str, Any]]:
         incoming = OrderPlaceSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
@@ -303,7 +308,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         summary=gettext_lazy("中心派单：派给一名志愿者或一支队伍"),
     )
     @action(detail=True, methods=["post"], url_path="dispatch", url_name="dispatch")
-    def dispatch_order(self, request: Request, pk: str) -> Response:
+    def dispatch_order(self, request: AuthenticatedRequest, pk: str) -> Response:
         order = self._visible(pk)
         self._require_cadre(_("只有管辖该订单的实践中心（所、站）管理人员可以派单。"))
         incoming = OrderDispatchSerializer(data=request.data)
@@ -333,7 +338,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         summary=gettext_lazy("驳回订单（须说明原因）"),
     )
     @action(detail=True, methods=["post"])
-    def reject(self, request: Request, pk: str) -> Response:
+    def reject(self, request: AuthenticatedRequest, pk: str) -> Response:
         order = self._visible(pk)
         self._require_cadre(_("只有管辖该订单的实践中心（所、站）管理人员可以驳回订单。"))
         incoming = ReasonSerializer(data=request.data)
@@ -361,7 +366,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         request=None, responses={200: OrderDetailSerializer}, summary=gettext_lazy("志愿者接单")
     )
     @action(detail=True, methods=["post"])
-    def accept(self, request: Request, pk: str) -> Response:
+    def accept(self, request: AuthenticatedRequest, pk: str) -> Response:
         order = self._visible(pk, offered=True)
         volunteer, _offered, _held = self._offered_or_held(order)
         # First accept wins (a conditional UPDATE in the state machine); the others get 409
@@ -374,7 +379,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         summary=gettext_lazy("志愿者谢绝派单（须说明原因），订单退回重新派单"),
     )
     @action(detail=True, methods=["post"])
-    def decline(self, request: Request, pk: str) -> Response:
+    def decline(self, request: AuthenticatedRequest, pk: str) -> Response:
         order = self._visible(pk)
         volunteer, _offered, held = self._offered_or_held(order)
         if order.dispatched_volunteer_id != volunteer.pk and not held:
@@ -398,7 +403,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         request=None, responses={200: OrderDetailSerializer}, summary=gettext_lazy("签到：开始服务")
     )
     @action(detail=True, methods=["post"])
-    def start(self, request: Request, pk: str) -> Response:
+    def start(self, request: AuthenticatedRequest, pk: str) -> Response:
         order = self._visible(pk)
         volunteer = self._holder(order, S.IN_SERVICE)
         return self._after(order_start(volunteer=volunteer, order_id=order.pk))
@@ -409,7 +414,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         summary=gettext_lazy("签退：完成服务，填写服务小结"),
     )
     @action(detail=True, methods=["post"])
-    def complete(self, request: Request, pk: str) -> Response:
+    def complete(self, request: AuthenticatedRequest, pk: str) -> Response:
         order = self._visible(pk)
         volunteer = self._holder(order, S.COMPLETED)
         incoming = OrderCompleteSerializer(data=request.data)
@@ -434,7 +439,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         summary=gettext_lazy("群众评单：1 到 5 分，可附评价"),
     )
     @action(detail=True, methods=["post"])
-    def rate(self, request: Request, pk: str) -> Response:
+    def rate(self, request: AuthenticatedRequest, pk: str) -> Response:
         order = self._visible(pk)
         self._require_resident(order, _("只有下单的群众可以评价。"))
         incoming = OrderRateSerializer(data=request.data)
@@ -453,7 +458,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         summary=gettext_lazy("群众取消订单（服务开始前）"),
     )
     @action(detail=True, methods=["post"])
-    def cancel(self, request: Request, pk: str) -> Response:
+    def cancel(self, request: AuthenticatedRequest, pk: str) -> Response:
         order = self._visible(pk)
         self._require_resident(order, _("只有下单的群众可以取消订单。"))
         incoming = ReasonSerializer(data=request.data)
@@ -471,7 +476,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         summary=gettext_lazy("认领微心愿（任何登录用户，发布者本人除外）"),
     )
     @action(detail=True, methods=["post"])
-    def claim(self, request: Request, pk: str) -> Response:
+    def claim(self, request: AuthenticatedRequest, pk: str) -> Response:
         # Not through _visible: an open wish is on the wall for everyone, outside any scope.
         # The service answers 404 for what is no wish of theirs to see, 409 with the state
         # for a wish someone claimed first.
@@ -491,7 +496,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         summary=gettext_lazy("确认微心愿认领（发布者本人或管辖该心愿的管理人员）"),
     )
     @action(detail=True, methods=["post"], url_path="confirm-claim", url_name="confirm-claim")
-    def confirm_claim(self, request: Request, pk: str) -> Response:
+    def confirm_claim(self, request: AuthenticatedRequest, pk: str) -> Response:
         # The service answers 404 for anyone who is neither the poster nor a cadre in
         # scope, 409 with the state for a wish with no claim waiting.
         if int(pk) > MAX_ID:
@@ -505,7 +510,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         summary=gettext_lazy("认领人标记微心愿已实现（可附说明）"),
     )
     @action(detail=True, methods=["post"])
-    def fulfil(self, request: Request, pk: str) -> Response:
+    def fulfil(self, request: AuthenticatedRequest, pk: str) -> Response:
         order = self._visible(pk)
         if order.donor_id != request.user.pk:
             raise PermissionDenied(_("只有认领该微心愿的人可以标记为已实现。"))

@@ -156,6 +156,9 @@ class Order(TimeStampedModel):
     dispatch_tried_at = models.DateTimeField(
         _("上次自动派单时间"), null=True, blank=True, editable=False
     )
+    # Not a column: on the order that orders.services.order_place returns, whether it is one
+    # the resident had placed already (found again, not created).
+    placed_before: bool
 
     scope_ancestors: ClassVar[AncestorColumns] = AncestorColumns(
         county="county", township="township", village="center"
@@ -278,8 +281,9 @@ class Order(TimeStampedModel):
         return f"#{self.pk} {self.title}"
 
     # Django's generated get_status_display, in wish words for a micro-wish: templates, the
-    # API's status_name and the admin all read this one.
-    def get_status_display(self) -> str:
+    # API's status_name and the admin all read this one. (Django lets a model override the
+    # generated method; django-stubs' plugin declares it first, hence the ignore.)
+    def get_status_display(self) -> str:  # type: ignore[no-redef]
         return status_label(
             self.status, wish=self.kind == self.Kind.WISH, donated=self.donor_id is not None
         )
@@ -299,9 +303,9 @@ def status_label(status: str, *, wish: bool, donated: bool = False) -> str:
     """The words for ``status`` of an order, of a wish, or of a wish a donor holds."""
     if wish:
         if donated and status in DONATION_STATUS_LABELS:
-            return str(DONATION_STATUS_LABELS[status])
+            return str(DONATION_STATUS_LABELS[Order.Status(status)])
         if status in WISH_STATUS_LABELS:
-            return str(WISH_STATUS_LABELS[status])
+            return str(WISH_STATUS_LABELS[Order.Status(status)])
     return str(Order.Status(status).label)
 
 
@@ -347,10 +351,11 @@ class OrderEvent(StatusEvent):
             status, wish=order.kind == Order.Kind.WISH, donated=order.donor_id is not None
         )
 
-    def get_from_status_display(self) -> str:
+    # Overrides of the generated methods, which django-stubs' plugin declares first.
+    def get_from_status_display(self) -> str:  # type: ignore[no-redef]
         return self._label(self.from_status) if self.from_status else ""
 
-    def get_to_status_display(self) -> str:
+    def get_to_status_display(self) -> str:  # type: ignore[no-redef]
         return self._label(self.to_status)
 
 

@@ -6,6 +6,7 @@ import datetime
 import functools
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
@@ -24,6 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Right
 from django.utils import timezone
 
+from accounts.http import account_of
 from accounts.models import User
 from orders.models import PHONE_TAIL_LENGTH, Order, OrderRefusal
 from practice.models import CadreRole, Center, Service
@@ -31,6 +33,9 @@ from practice.scoping import RoleRow, scope_queryset
 from volunteers.availability import slot_bit_at
 from volunteers.models import TeamMembership, Volunteer
 from volunteers.selectors import volunteer_of, volunteers_in_scope
+
+if TYPE_CHECKING:
+    from django.db.backends.utils import _SQLType
 
 # A volunteer's load: the tasks they hold, and the offers waiting for their answer (a burst
 # of orders in one village must not all be offered to the one volunteer ranked first).
@@ -47,7 +52,14 @@ def orders_managed_by(user: User, *, roles: Iterable[RoleRow] | None = None) -> 
     return scope_queryset(Order.objects.all(), user, via="center", roles=roles)
 
 
-def _as_volunteer(volunteer: Volunteer | Subquery, team_ids: QuerySet[TeamMembership]) -> Q:
+# A row of `.values("team_id")`: the memberships passed to _as_volunteer as a subquery.
+class _TeamId(TypedDict):
+    team_id: int
+
+
+def _as_volunteer(
+    volunteer: Volunteer | Subquery, team_ids: QuerySet[TeamMembership, _TeamId]
+) -> Q:
     """What a volunteer reads: offered to them or a team of theirs, or held by them."""
     # The "is not null" tests are implied, and written out so that each branch matches
     # the predicate of its partial index (order_offered_to_volunteer / _team).
@@ -113,21 +125,24 @@ def _contact_visible_expression(user: object, *, now: datetime.datetime | None =
     service) and, after completion, for ``ORDER_CONTACT_DAYS_AFTER_COMPLETION`` days; the
     donor of a wish once the poster or the center confirmed the claim, with the same window
     after it is fulfilled. Never a volunteer or team merely offered the order."""
-    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+    account = account_of(user)
+    if account is None or not account.is_active:
         return Case(default=Value(False), output_field=BooleanField())
     now = now or timezone.now()
     since = now - datetime.timedelta(days=contact_days_after_completion())
     lately_done = Q(status__in=DONE_STATUSES, completed_at__gte=since)
     recent = Q(status__in=HELD_STATUSES) | lately_done
-    holder = Subquery(Volunteer.objects.filter(user=user).values("pk")[:1])
+    holder = Subquery(Volunteer.objects.filter(user=account).values("pk")[:1])
     # The order's village in the user's subtrees: the containment test on the tree (no
     # query for the roles), the same answer as orders_managed_by's copied columns.
-    managed = Exists(scope_queryset(Center.objects.filter(pk=OuterRef("center_id")), user, via=""))
+    managed = Exists(
+        scope_queryset(Center.objects.filter(pk=OuterRef("center_id")), account, via="")
+    )
     return Case(
-        When(Q(resident_id=user.pk), then=Value(True)),
+        When(Q(resident_id=account.pk), then=Value(True)),
         When(Q(accepted_by=holder) & recent, then=Value(True)),
         When(
-            Q(kind=Order.Kind.WISH, donor_id=user.pk, donor_confirmed_at__isnull=False)
+            Q(kind=Order.Kind.WISH, donor_id=account.pk, donor_confirmed_at__isnull=False)
             & (
                 Q(status=Order.Status.ACCEPTED)
                 | Q(status__in=DONE_STATUSES, completed_at__gte=since)
@@ -156,7 +171,8 @@ def order_contact_visible(
     if known is not None and now is None:
         return bool(known)
     return bool(
-        with_contact_visibility(Order.objects.filter(pk=order.pk), user, now=now)
+        Order.objects.filter(pk=order.pk)
+        .annotate(contact_visible=_contact_visible_expression(user, now=now))
         .values_list("contact_visible", flat=True)
         .first()
     )
@@ -446,7 +462,7 @@ def capped_counts(querysets: dict[str, QuerySet], *, cap: int = QUEUE_COUNT_CAP)
     """How many rows each queryset has, up to ``cap``, all in one statement: a COUNT over a
     subquery that stops at ``cap`` rows, never an exact COUNT over the whole subtree."""
     parts: list[str] = []
-    params: list[object] = []
+    params: list[_SQLType] = []
     for position, queryset in enumerate(querysets.values()):
         try:
             sql, part_params = queryset.order_by().values("pk")[:cap].query.sql_with_params()

@@ -129,7 +129,7 @@ def _refusal(order_id: int, to: str, *, donation: bool = False) -> IllegalTransi
     status = row[0] if row else None
     # In the order's words: a wish waiting for a donor is 待认领.
     label = (
-        status_label(status, wish=row[1] == Order.Kind.WISH, donated=row[2] is not None)
+        status_label(row[0], wish=row[1] == Order.Kind.WISH, donated=row[2] is not None)
         if row
         else "?"
     )

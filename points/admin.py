@@ -24,6 +24,5 @@ class HoursEntryAdmin(CityScaleList, ReadOnlyScopedAdmin):
     person_search = PersonSearch(name="volunteer__real_name", user="volunteer__user")
     # Newest first along the scope indexes (county/township/village, -id); nothing else.
     ordering = ["-id"]
-    sortable_by: list[str] = []
-    fields = ["volunteer", "source", "source_id", "hours", "created_at"]
-    readonly_fields = fields
+    sortable_by = ()
+    fields = readonly_fields = ("volunteer", "source", "source_id", "hours", "created_at")

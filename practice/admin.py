@@ -13,7 +13,7 @@ from accounts.models import User
 from accounts.phones import normalize_phone
 from accounts.search import PersonSearch
 from practice.admin_lists import CityScaleList
-from practice.admin_scoping import ScopedAdmin, ServiceValidatedForm
+from practice.admin_scoping import ScopedAdmin, ServiceValidatedForm, admin_actor
 from practice.models import CadreRole, Center, Service
 from practice.scoping import visible_centers
 from practice.services import (
@@ -90,13 +90,16 @@ class CenterAdmin(CityScaleList, ScopedAdmin, MPTTModelAdmin):
             return True
         if obj.get_descendant_count():
             return False
-        return request.user.is_superuser or not obj.cadre_roles.filter(user=request.user).exists()
+        return (
+            request.user.is_superuser
+            or not obj.cadre_roles.filter(user=admin_actor(request)).exists()
+        )
 
     def save_model(self, request: HttpRequest, obj: Center, form: Any, change: bool) -> None:
-        center_save(actor=request.user, center=obj)
+        center_save(actor=admin_actor(request), center=obj)
 
     def delete_model(self, request: HttpRequest, obj: Center) -> None:
-        center_delete(actor=request.user, center=obj)
+        center_delete(actor=admin_actor(request), center=obj)
 
 
 class ServiceAdminForm(ServiceValidatedForm):
@@ -126,10 +129,10 @@ class ServiceAdmin(CityScaleList, ScopedAdmin):
     autocomplete_fields = ["center"]
 
     def save_model(self, request: HttpRequest, obj: Service, form: Any, change: bool) -> None:
-        service_save(actor=request.user, service=obj)
+        service_save(actor=admin_actor(request), service=obj)
 
     def delete_model(self, request: HttpRequest, obj: Service) -> None:
-        service_delete(actor=request.user, service=obj)
+        service_delete(actor=admin_actor(request), service=obj)
 
 
 class CadreRoleAdminForm(ServiceValidatedForm):
@@ -180,17 +183,17 @@ class CadreRoleAdmin(CityScaleList, ScopedAdmin):
     def user_phone(self, role: CadreRole) -> str:
         return role.user.phone
 
-    def get_fields(self, request: HttpRequest, obj: CadreRole | None = None) -> list[str]:
-        return ["title"] if obj else ["phone", "center", "title"]
+    def get_fields(self, request: HttpRequest, obj: CadreRole | None = None) -> tuple[str, ...]:
+        return ("title",) if obj else ("phone", "center", "title")
 
     def get_readonly_fields(self, request: HttpRequest, obj: CadreRole | None = None) -> list[str]:
         return ["user", "center"] if obj else []
 
     def save_model(self, request: HttpRequest, obj: CadreRole, form: Any, change: bool) -> None:
         role = cadre_role_grant(
-            actor=request.user, user=obj.user, center=obj.center, title=obj.title
+            actor=admin_actor(request), user=obj.user, center=obj.center, title=obj.title
         )
         obj.pk = role.pk
 
     def delete_model(self, request: HttpRequest, obj: CadreRole) -> None:
-        cadre_role_revoke(actor=request.user, role=obj)
+        cadre_role_revoke(actor=admin_actor(request), role=obj)

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.functional import lazy
 
 from accounts.search import PersonSearch
 from core.paginators import CappedCountAdminMixin
@@ -23,10 +24,13 @@ class CityScaleList(CappedCountAdminMixin, admin.ModelAdmin):
     # Where the list keeps the person's name and account; None keeps Django's search.
     person_search: ClassVar[PersonSearch | None] = None
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if self.person_search is not None and self.search_help_text is None:
-            self.search_help_text = self.person_search.help_text
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # On the class, where ModelAdmin declares the help text; lazy, since a class body
+        # may run before the translations are ready.
+        super().__init_subclass__(**kwargs)
+        search = cls.person_search
+        if search is not None and cls.search_help_text is None:
+            cls.search_help_text = lazy(lambda: search.help_text, str)()
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Any], search_term: str

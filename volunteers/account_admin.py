@@ -57,13 +57,10 @@ class UserAdmin(CityScaleList, ScopedAdmin):
     def cadre_centers(self, user: User) -> str:
         return "、".join(role.center.name for role in user.cadre_roles.all())
 
-    # A list of names is a valid field list; the stubs' list of unions is invariant.
-    def get_fields(  # type: ignore[override]
-        self, request: HttpRequest, obj: User | None = None
-    ) -> list[str]:
-        fields = ["phone", "name", "is_active", "date_joined", "last_login"]
+    def get_fields(self, request: HttpRequest, obj: User | None = None) -> tuple[str, ...]:
+        fields: tuple[str, ...] = ("phone", "name", "is_active", "date_joined", "last_login")
         if request.user.is_superuser:
-            fields += ["is_staff", "is_superuser"]
+            fields += ("is_staff", "is_superuser")
         return fields
 
     def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> list[str]:

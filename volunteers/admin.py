@@ -8,8 +8,9 @@ response to an explicit, audited POST.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict, TypeVar
+from weakref import WeakKeyDictionary
 
 from django import forms
 from django.contrib import admin, messages
@@ -35,7 +36,7 @@ from core.admin_actions import RejectReasonForm, reject_with_reason
 from core.errors import DomainError, NotInScope
 from core.http import client_address
 from practice.admin_lists import CityScaleList
-from practice.admin_scoping import ScopedAdmin, ServiceValidatedForm
+from practice.admin_scoping import ScopedAdmin, ServiceValidatedForm, admin_actor
 from practice.models import Platform
 from practice.scoping import manages_whole_tree
 from volunteers.availability import SLOT_CHOICES, mask_to_slots
@@ -65,7 +66,25 @@ from volunteers.services import (
 )
 from volunteers.status import REASON_REQUIRED, Who, allowed
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    from accounts.models import User
+
 SLOT_LABELS = dict(SLOT_CHOICES)
+_Row = TypeVar("_Row")
+
+
+class _MemberCount(TypedDict):
+    # The team list's annotation (open_member_count).
+    member_count: int
+
+
+class _StatusService(Protocol):
+    """What a status button calls: volunteer_suspend, volunteer_reinstate, volunteer_leave."""
+
+    def __call__(self, *, actor: User, volunteer_id: int, reason: str) -> Volunteer: ...
+
 
 # The change page's status buttons: step → (the status it moves to, its title, done message).
 STATUS_STEPS = {
@@ -89,8 +108,8 @@ class StatusReasonForm(forms.Form):
 def _each_with_refusals(
     model_admin: admin.ModelAdmin,
     request: HttpRequest,
-    rows: QuerySet[Any],
-    act: Any,
+    rows: Iterable[_Row],
+    act: Callable[[_Row], object],
     done_message: str,
 ) -> int:
     """Run ``act`` on every row, reporting each refusal by name and the successes as one
@@ -174,7 +193,7 @@ class VolunteerAdmin(CityScaleList, ScopedAdmin):
     # (status, id) indexes keep; a name search lists by the name (accounts.search); no
     # other sort is offered at city scale.
     ordering = ["-id"]
-    sortable_by: list[str] = []
+    sortable_by = ()
     actions = ["approve_applications", "reject_applications"]
     fieldsets = [
         (
@@ -272,7 +291,7 @@ class VolunteerAdmin(CityScaleList, ScopedAdmin):
 
     def save_model(self, request: HttpRequest, obj: Volunteer, form: Any, change: bool) -> None:
         volunteer_update_insurance(
-            actor=request.user,
+            actor=admin_actor(request),
             volunteer=obj,
             insurer=form.cleaned_data["insurer"],
             insurance_number=form.cleaned_data["insurance_number"],
@@ -291,7 +310,9 @@ class VolunteerAdmin(CityScaleList, ScopedAdmin):
             self,
             request,
             queryset.order_by("pk"),
-            lambda volunteer: volunteer_approve(actor=request.user, volunteer_id=volunteer.pk),
+            lambda volunteer: volunteer_approve(
+                actor=admin_actor(request), volunteer_id=volunteer.pk
+            ),
             gettext("已批准 %(count)d 名志愿者的申请。"),
         )
 
@@ -308,7 +329,7 @@ class VolunteerAdmin(CityScaleList, ScopedAdmin):
                 request,
                 volunteers,
                 lambda volunteer: volunteer_reject(
-                    actor=request.user, volunteer_id=volunteer.pk, reason=reason
+                    actor=admin_actor(request), volunteer_id=volunteer.pk, reason=reason
                 ),
                 gettext("已驳回 %(count)d 名志愿者的申请。"),
             )
@@ -388,7 +409,7 @@ class VolunteerAdmin(CityScaleList, ScopedAdmin):
         # The review buttons only where the review would be allowed: a pending application
         # and a cadre of the township or above (the service refuses anyone else anyway).
         if obj is not None and obj.status == Volunteer.Status.PENDING:
-            if can_review(request.user, obj.home_center):
+            if can_review(admin_actor(request), obj.home_center):
                 context["approve_url"] = self._review_url("approve", obj.pk)
                 context["reject_url"] = self._review_url("reject", obj.pk)
         # The status moves a cadre may make from here (volunteers.status.TRANSITIONS).
@@ -414,18 +435,19 @@ class VolunteerAdmin(CityScaleList, ScopedAdmin):
             raise Http404
         volunteer = self._reviewed_volunteer(request, object_id)
         to_status, title, _done = STATUS_STEPS[step]
-        service = {
+        services: dict[str, _StatusService] = {
             "suspend": volunteer_suspend,
             "reinstate": volunteer_reinstate,
             "leave": volunteer_leave,
-        }[step]
+        }
+        service = services[step]
         form = StatusReasonForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             return self._review_step(
                 request,
                 volunteer,
                 lambda: service(
-                    actor=request.user,
+                    actor=admin_actor(request),
                     volunteer_id=volunteer.pk,
                     reason=form.cleaned_data["reason"],
                 ),
@@ -473,7 +495,7 @@ class VolunteerAdmin(CityScaleList, ScopedAdmin):
         return self._review_step(
             request,
             volunteer,
-            lambda: volunteer_approve(actor=request.user, volunteer_id=volunteer.pk),
+            lambda: volunteer_approve(actor=admin_actor(request), volunteer_id=volunteer.pk),
             gettext("已批准%(name)s的志愿者申请。"),
         )
 
@@ -503,7 +525,7 @@ class VolunteerAdmin(CityScaleList, ScopedAdmin):
                     request,
                     volunteer,
                     lambda: volunteer_reject(
-                        actor=request.user,
+                        actor=admin_actor(request),
                         volunteer_id=volunteer.pk,
                         reason=form.cleaned_data["reason"],
                     ),
@@ -533,7 +555,7 @@ class VolunteerAdmin(CityScaleList, ScopedAdmin):
             raise PermissionDenied
         try:
             id_number = volunteer_reveal_id_number(
-                actor=request.user,
+                actor=admin_actor(request),
                 volunteer=volunteer,
                 client_address=client_address(request),
             )
@@ -561,12 +583,15 @@ class VolunteerAdmin(CityScaleList, ScopedAdmin):
 # --- skills -------------------------------------------------------------------------------
 
 
+# Asked by every has_*_permission on a page: answered once per request, and forgotten with
+# the request (held weakly).
+_KEEPS_SKILL_LIST: WeakKeyDictionary[HttpRequest, bool] = WeakKeyDictionary()
+
+
 def _keeps_skill_list(request: HttpRequest) -> bool:
-    # Asked by every has_*_permission on a page: answer once per request.
-    cached = getattr(request, "_portal_keeps_skill_list", None)
+    cached = _KEEPS_SKILL_LIST.get(request)
     if cached is None:
-        cached = manages_whole_tree(request.user)
-        request._portal_keeps_skill_list = cached
+        cached = _KEEPS_SKILL_LIST[request] = manages_whole_tree(request.user)
     return cached
 
 
@@ -603,7 +628,7 @@ class SkillAdmin(CityScaleList, ScopedAdmin):
         return False
 
     def save_model(self, request: HttpRequest, obj: Skill, form: Any, change: bool) -> None:
-        skill_save(actor=request.user, skill=obj)
+        skill_save(actor=admin_actor(request), skill=obj)
 
 
 # --- teams --------------------------------------------------------------------------------
@@ -648,7 +673,7 @@ class TeamAdmin(CityScaleList, ScopedAdmin):
         return team.tier_name
 
     @admin.display(description=_("在队人数"))
-    def member_count(self, team: Team) -> str:
+    def member_count(self, team: WithAnnotations[Team, _MemberCount]) -> str:
         url = reverse(
             "admin:volunteers_teammembership_changelist", current_app=self.admin_site.name
         )
@@ -664,7 +689,7 @@ class TeamAdmin(CityScaleList, ScopedAdmin):
         return False
 
     def save_model(self, request: HttpRequest, obj: Team, form: Any, change: bool) -> None:
-        team_save(actor=request.user, team=obj)
+        team_save(actor=admin_actor(request), team=obj)
 
 
 class TeamMembershipAddForm(ServiceValidatedForm):
@@ -697,7 +722,7 @@ class TeamMembershipAdmin(CityScaleList, ScopedAdmin):
     person_search = PersonSearch(name="volunteer__real_name", user="volunteer__user")
     autocomplete_fields = ["team", "volunteer"]
     ordering = ["-id"]
-    sortable_by: list[str] = []
+    sortable_by = ()
     actions = ["close_memberships"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[TeamMembership]:
@@ -706,7 +731,7 @@ class TeamMembershipAdmin(CityScaleList, ScopedAdmin):
         # cadre's whole table for its page.
         # The ids as literals (one small query): given a subquery, PostgreSQL could not
         # tell how few memberships a village's teams hold and walked the primary key.
-        teams = list(teams_in_scope(request.user).values_list("pk", flat=True))
+        teams = list(teams_in_scope(admin_actor(request)).values_list("pk", flat=True))
         return admin.ModelAdmin.get_queryset(self, request).filter(team__in=teams)
 
     def get_form(
@@ -715,14 +740,16 @@ class TeamMembershipAdmin(CityScaleList, ScopedAdmin):
         obj: TeamMembership | None = None,
         change: bool = False,
         **kwargs: Any,
-    ):
+    ) -> type[forms.ModelForm]:
         kwargs["form"] = TeamMembershipAddForm if obj is None else TeamMembershipRoleForm
         return super().get_form(request, obj, change=change, **kwargs)
 
-    def get_fields(self, request: HttpRequest, obj: TeamMembership | None = None) -> list[str]:
+    def get_fields(
+        self, request: HttpRequest, obj: TeamMembership | None = None
+    ) -> tuple[str, ...]:
         if obj is None:
-            return ["team", "volunteer", "role", "joined_on"]
-        return ["team", "volunteer", "role", "joined_on", "left_on"]
+            return ("team", "volunteer", "role", "joined_on")
+        return ("team", "volunteer", "role", "joined_on", "left_on")
 
     def get_readonly_fields(
         self, request: HttpRequest, obj: TeamMembership | None = None
@@ -742,9 +769,9 @@ class TeamMembershipAdmin(CityScaleList, ScopedAdmin):
     ) -> Any:
         # Only what the cadre may see can be chosen, whatever id is posted.
         if db_field.name == "team":
-            kwargs["queryset"] = teams_in_scope(request.user)
+            kwargs["queryset"] = teams_in_scope(admin_actor(request))
         elif db_field.name == "volunteer":
-            kwargs["queryset"] = volunteers_in_scope(request.user)
+            kwargs["queryset"] = volunteers_in_scope(admin_actor(request))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_delete_permission(
@@ -757,10 +784,10 @@ class TeamMembershipAdmin(CityScaleList, ScopedAdmin):
     ) -> None:
         if change:
             if "role" in form.changed_data:
-                team_member_set_role(actor=request.user, membership=obj, role=obj.role)
+                team_member_set_role(actor=admin_actor(request), membership=obj, role=obj.role)
             return
         membership = team_member_add(
-            actor=request.user,
+            actor=admin_actor(request),
             team=obj.team,
             volunteer=obj.volunteer,
             role=obj.role,
@@ -774,7 +801,9 @@ class TeamMembershipAdmin(CityScaleList, ScopedAdmin):
             self,
             request,
             queryset.select_related("team", "volunteer").order_by("pk"),
-            lambda membership: team_member_remove(actor=request.user, membership=membership),
+            lambda membership: team_member_remove(
+                actor=admin_actor(request), membership=membership
+            ),
             gettext("已将 %(count)d 名队员设为离队。"),
         )
 
@@ -793,8 +822,7 @@ class PersonalDataRevealAdmin(CityScaleList, ScopedAdmin):
     search_fields = ["volunteer__real_name"]
     person_search = PersonSearch(name="volunteer__real_name", user="volunteer__user")
     sortable_by = ["revealed_at"]
-    fields = ["revealed_at", "actor_name", "volunteer", "field", "client_address"]
-    readonly_fields = fields
+    fields = readonly_fields = ("revealed_at", "actor_name", "volunteer", "field", "client_address")
 
     @admin.display(description=_("查看人"), ordering="actor__name")
     def actor_name(self, reveal: PersonalDataReveal) -> str:

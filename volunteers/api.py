@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import django_filters
 from django.db.models import Case, QuerySet, When
@@ -20,6 +20,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.http import AuthenticatedRequest
 from accounts.search import PersonSearch
 from core.errors import DomainError
 from core.http import client_address
@@ -51,6 +52,9 @@ from volunteers.services import (
     volunteer_reject,
     volunteer_reveal_id_number,
 )
+
+# What a queryset yields (rows or values), as the stubs' filter_queryset keeps it.
+_Row = TypeVar("_Row")
 
 
 class IsCadre(BasePermission):
@@ -162,6 +166,8 @@ class VolunteerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     pagination_class = VolunteerPagination
     # Ids are numbers: anything else is absent (404), never a failed lookup (500).
     lookup_value_regex = r"\d+"
+    # Both permissions below let only accounts past the check, before any handler.
+    request: AuthenticatedRequest
 
     def get_permissions(self) -> list[BasePermission]:
         if self.action in {"retrieve", "apply"}:
@@ -178,7 +184,7 @@ class VolunteerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             visible = visible | Volunteer.objects.filter(user=user)
         return visible.select_related("user", "home_center").prefetch_related("skills")
 
-    def filter_queryset(self, queryset: QuerySet[Volunteer]) -> QuerySet[Volunteer]:
+    def filter_queryset(self, queryset: QuerySet[Volunteer, _Row]) -> QuerySet[Volunteer, _Row]:
         # The filters narrow the list only; a stray ?status= on a detail URL changes nothing.
         if self.action != "list":
             return queryset
@@ -203,7 +209,7 @@ class VolunteerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         summary=_("申请成为志愿者"),
     )
     @action(detail=False, methods=["post"])
-    def apply(self, request: Request) -> Response:
+    def apply(self, request: AuthenticatedRequest) -> Response:
         incoming = VolunteerApplySerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
@@ -221,7 +227,7 @@ class VolunteerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     @extend_schema(request=None, responses={200: VolunteerSerializer}, summary=_("审核通过"))
     @action(detail=True, methods=["post"])
-    def approve(self, request: Request, pk: str) -> Response:
+    def approve(self, request: AuthenticatedRequest, pk: str) -> Response:
         volunteer = _reviewed(volunteer_approve, actor=request.user, volunteer_id=int(pk))
         return Response(self._profile(volunteer.pk))
 
@@ -231,7 +237,7 @@ class VolunteerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         summary=_("审核不通过"),
     )
     @action(detail=True, methods=["post"])
-    def reject(self, request: Request, pk: str) -> Response:
+    def reject(self, request: AuthenticatedRequest, pk: str) -> Response:
         incoming = VolunteerRejectSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         volunteer = _reviewed(
@@ -248,7 +254,7 @@ class VolunteerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         summary=_("查看完整身份证号码（记入查看记录）"),
     )
     @action(detail=True, methods=["post"], url_path="reveal-id")
-    def reveal_id(self, request: Request, pk: str) -> Response:
+    def reveal_id(self, request: AuthenticatedRequest, pk: str) -> Response:
         volunteer = self.get_object()
         id_number = volunteer_reveal_id_number(
             actor=request.user,
@@ -294,6 +300,8 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     filterset_class = TeamFilter
     pagination_class = TeamPagination
     lookup_value_regex = r"\d+"
+    # IsAuthenticated lets only accounts past the permission check, before any handler.
+    request: AuthenticatedRequest
 
     def get_queryset(self) -> QuerySet[Team]:
         if getattr(self, "swagger_fake_view", False):  # the schema generator has no user
@@ -312,7 +320,7 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             )
         )
 
-    def filter_queryset(self, queryset: QuerySet[Team]) -> QuerySet[Team]:
+    def filter_queryset(self, queryset: QuerySet[Team, _Row]) -> QuerySet[Team, _Row]:
         if self.action != "list":
             return queryset
         return super().filter_queryset(queryset)
@@ -360,7 +368,7 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         summary=_("添加队员"),
     )
     @action(detail=True, methods=["post"], url_path="members")
-    def add_member(self, request: Request, pk: str) -> Response:
+    def add_member(self, request: AuthenticatedRequest, pk: str) -> Response:
         team = self._managed_team()
         incoming = TeamMemberAddSerializer(
             data=request.data, context={"joinable": _joinable_volunteers(team)}

@@ -144,7 +144,7 @@ class Volunteer(TimeStampedModel):
             models.Index(fields=["status", "-id"], name="volunteer_status_newest"),
             models.Index(fields=["county", "status", "-id"], name="volunteer_county_status"),
             # A county's volunteers' accounts from the index alone: the accounts list of a
-            # county cadre hashes them once (accounts.selectors.users_in_scope).
+            # county cadre hashes them once (volunteers.account_selectors.users_in_scope).
             models.Index(fields=["county", "user"], name="volunteer_county_user"),
             # The same for a township or a village cadre, whose few thousand accounts are
             # gathered from these alone and sorted in account order (newest first) before

@@ -59,7 +59,7 @@ class VolunteerRosterAdmin(ImportExportMixin, CityScaleList, ReadOnlyScopedAdmin
     list_select_related = ["user", "home_center"]
     list_per_page = 50
     ordering = ["-id"]
-    sortable_by: list[str] = []
+    sortable_by = ()
 
     import_template_name = "admin/volunteers/roster/import.html"
     import_form_class = RosterImportForm

@@ -17,6 +17,7 @@ or departed volunteer gets no offers.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,6 +26,9 @@ from accounts.models import User
 from core.errors import ConflictError
 from volunteers.errors import VolunteerErrorCode
 from volunteers.models import Volunteer, VolunteerStatusEvent
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise as StrPromise
 
 S = Volunteer.Status
 
@@ -60,7 +64,7 @@ REASON_REQUIRED: frozenset[tuple[str, str, Who]] = frozenset(
     }
 )
 
-ACTION_NAMES = {
+ACTION_NAMES: dict[str, StrPromise] = {
     S.PENDING: gettext_lazy("申请"),
     S.ACTIVE: gettext_lazy("审核通过或恢复"),
     S.REJECTED: gettext_lazy("审核不通过"),

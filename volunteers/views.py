@@ -182,7 +182,7 @@ class LeaveForm(forms.Form):
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def volunteer_leave(request: HttpRequest) -> HttpResponse:
+def volunteer_leave(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The volunteer leaves of their own wish (退出): a page that asks to confirm, then
     volunteers.services.volunteer_leave. Who may not leave (pending, left already) is sent
     back to the profile page with the service's refusal."""

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.http import AuthenticatedHttpRequest
 from core.errors import ConflictError, DomainError
 from orders.dispatch import next_dispatch_at, on_call_now
 from orders.forms import (
@@ -25,6 +26,7 @@ from orders.forms import (
 )
 from orders.models import Order, OrderEvent
 from orders.selectors import (
+    order_contact_visible,
     orders_for,
     orders_managed_by,
     with_contact_visibility,
@@ -49,11 +51,20 @@ def parse_int(raw: str | None) -> int | None:
     return int(raw) if raw and raw.isascii() and raw.isdigit() else None
 
 
-def paginate(request: HttpRequest, items: QuerySet[Order], param: str = "page") -> Page:
+class LinkedPage(Page[Order]):
+    """A page of orders with the query strings of the pages before and after it, as
+    templates/orders/_pages.html links them ("" where there is none)."""
+
+    previous_query: str = ""
+    next_query: str = ""
+
+
+def paginate(request: HttpRequest, items: QuerySet[Order], param: str = "page") -> LinkedPage:
     """The page of ``items`` that ``param`` in the query string asks for, with the query
     strings of the pages before and after it. They keep every other parameter, so that
     paging keeps the wall's area, and paging one list of a page keeps the other's place."""
-    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get(param))
+    found = Paginator(items, PAGE_SIZE).get_page(request.GET.get(param))
+    page = LinkedPage(found.object_list, found.number, found.paginator)
 
     def query(number: int) -> str:
         params = request.GET.copy()
@@ -65,7 +76,9 @@ def paginate(request: HttpRequest, items: QuerySet[Order], param: str = "page") 
     return page
 
 
-def readable_order(request: HttpRequest, order_id: int, *, managed: bool = False) -> Order:
+def readable_order(
+    request: AuthenticatedHttpRequest, order_id: int, *, managed: bool = False
+) -> Order:
     visible = orders_managed_by(request.user) if managed else orders_for(request.user)
     order = (
         with_contact_visibility(visible, request.user)
@@ -96,12 +109,12 @@ def dispatch_wait_notice(order: Order, now: datetime.datetime | None = None) -> 
 
 
 def order_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     order: Order,
     *,
-    cancel_form: CancelForm | None = None,
-    rate_form: RateForm | None = None,
-    fulfil_form: WishFulfilForm | None = None,
+    cancel_form: DomainErrorForm | None = None,
+    rate_form: DomainErrorForm | None = None,
+    fulfil_form: DomainErrorForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     events = OrderEvent.objects.filter(order=order).select_related("actor").order_by("at", "id")
@@ -125,7 +138,7 @@ def order_page(
             "order": order,
             "events": events,
             "owner": owner,
-            "contact_visible": order.contact_visible,
+            "contact_visible": order_contact_visible(request.user, order),
             "claim_pending": claim_pending,
             "can_confirm": can_confirm,
             "dispatch_wait": dispatch_wait_notice(order),
@@ -146,7 +159,7 @@ def order_page(
 
 
 def order_page_step(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     order: Order,
     form: DomainErrorForm,
     step: Callable[[dict[str, Any]], object],

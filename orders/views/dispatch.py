@@ -6,13 +6,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import F, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.phones import mask_phone
 from core.errors import ConflictError, DomainError, NotInScope
 from orders import services
@@ -36,14 +37,14 @@ from volunteers.models import Team, Volunteer
 from volunteers.selectors import VOLUNTEER_SEARCH_MAX_LENGTH, teams_in_scope, volunteer_search
 
 
-def _cadre(request: HttpRequest) -> None:
+def _cadre(request: AuthenticatedHttpRequest) -> None:
     if not (is_cadre(request.user) or request.user.is_superuser):
         raise Http404
 
 
 @require_GET
 @login_required
-def dispatch_list(request: HttpRequest) -> HttpResponse:
+def dispatch_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Incoming orders of the cadre's subtree waiting for a volunteer, the ones nobody could
     be found for first. Ranking candidates costs queries per order, so it is done on each
     order's own page, and this list stays a constant number of queries."""
@@ -65,7 +66,7 @@ def _why(order: Order, volunteer: Volunteer) -> str:
     return _("同县（市、区）")
 
 
-def _order_teams(request: HttpRequest, order: Order) -> QuerySet[Team]:
+def _order_teams(request: AuthenticatedHttpRequest, order: Order) -> QuerySet[Team]:
     """Active teams in the cadre's scope based at the order's village or its township."""
     return (
         teams_in_scope(request.user)
@@ -76,7 +77,7 @@ def _order_teams(request: HttpRequest, order: Order) -> QuerySet[Team]:
 
 
 def _dispatch_page(
-    request: HttpRequest, order: Order, *, error: str = "", status: int = 200
+    request: AuthenticatedHttpRequest, order: Order, *, error: str = "", status: int = 200
 ) -> HttpResponse:
     candidates = []
     teams: list[Team] = []
@@ -117,7 +118,7 @@ def _dispatch_page(
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def order_dispatch(request: HttpRequest, order_id: int) -> HttpResponse:
+def order_dispatch(request: AuthenticatedHttpRequest, order_id: int) -> HttpResponse:
     """One incoming order: ranked candidates with why, the nearby teams, and the buttons
     that offer it to one of them (中心派单)."""
     _cadre(request)
@@ -136,10 +137,12 @@ def order_dispatch(request: HttpRequest, order_id: int) -> HttpResponse:
         volunteer = Volunteer.objects.filter(pk=form.cleaned_data["volunteer"]).first()
         if volunteer is None:
             raise Http404
+        name = volunteer.real_name
     else:
         team = Team.objects.filter(pk=form.cleaned_data["team"]).first()
         if team is None:
             raise Http404
+        name = team.name
     try:
         services.order_dispatch(
             actor=request.user, order_id=order.pk, volunteer=volunteer, team=team
@@ -151,6 +154,5 @@ def order_dispatch(request: HttpRequest, order_id: int) -> HttpResponse:
         return redirect("orders:dispatch", order_id=order.pk)
     except DomainError as exc:
         return _dispatch_page(request, order, error=exc.message, status=400)
-    name = volunteer.real_name if volunteer is not None else team.name
     messages.success(request, _("订单 #%(id)s 已派给 %(name)s。") % {"id": order.pk, "name": name})
     return redirect(reverse("orders:dispatch_list"))

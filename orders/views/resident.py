@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from core.errors import DomainError
 from core.idempotency import FormTokenInvalid, form_token_issue, form_token_spend
 from orders import services
@@ -39,7 +40,7 @@ ORDER_FORM = "orders.new"
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def order_new(request: HttpRequest) -> HttpResponse:
+def order_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Place an order for a service of the menu (群众点单), or post a micro-wish (微心愿)
     when the menu item is a wish item: the same steps in a wish's words."""
     service_id = parse_int(request.POST.get("service") or request.GET.get("service"))
@@ -51,7 +52,7 @@ def order_new(request: HttpRequest) -> HttpResponse:
     )
     # A resident who ordered before starts from the village of their last order.
     area = area_choice(request.GET, previous=last.center if last is not None else None)
-    initial = {"contact_phone": request.user.phone}
+    initial: dict[str, object] = {"contact_phone": request.user.phone}
     if last is not None:
         initial.update(center=last.center_id, address=last.address)
     form = OrderPlaceForm(
@@ -128,7 +129,7 @@ def order_new(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def order_list(request: HttpRequest) -> HttpResponse:
+def order_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The resident's own orders, newest first; below, the micro-wishes they claimed as a
     donor, latest claim first (paged on their own, ``claimed_page``)."""
     # One orders_for for both lists: it reads the user's roles when it is built.
@@ -146,12 +147,12 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
+def order_detail(request: AuthenticatedHttpRequest, order_id: int) -> HttpResponse:
     """One order and its timeline: who moved it from which state to which, and when."""
     return order_page(request, readable_order(request, order_id))
 
 
-def _own(request: HttpRequest, order_id: int) -> Order:
+def _own(request: AuthenticatedHttpRequest, order_id: int) -> Order:
     order = readable_order(request, order_id)
     if order.resident_id != request.user.pk:
         raise Http404
@@ -160,7 +161,7 @@ def _own(request: HttpRequest, order_id: int) -> Order:
 
 @require_POST
 @login_required
-def order_cancel(request: HttpRequest, order_id: int) -> HttpResponse:
+def order_cancel(request: AuthenticatedHttpRequest, order_id: int) -> HttpResponse:
     order = _own(request, order_id)
     return order_page_step(
         request,
@@ -176,7 +177,7 @@ def order_cancel(request: HttpRequest, order_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def order_rate(request: HttpRequest, order_id: int) -> HttpResponse:
+def order_rate(request: AuthenticatedHttpRequest, order_id: int) -> HttpResponse:
     order = _own(request, order_id)
     return order_page_step(
         request,

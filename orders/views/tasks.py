@@ -4,7 +4,7 @@ start and complete the service."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -38,16 +38,26 @@ def _active_volunteer(request: HttpRequest) -> Volunteer | None:
     return active_volunteer_of(request.user)
 
 
+@dataclass
+class _Task:
+    """An order on the task page with the form its card posts: decline an offer, or
+    complete a task held."""
+
+    order: Order
+    form: DomainErrorForm
+
+
 def _tasks_page(
     request: HttpRequest,
     volunteer: Volunteer,
     *,
-    bound: tuple[int, str, Any] | None = None,
+    bound: tuple[int, DomainErrorForm] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     """Offered to me, offered to my teams, held by me, and lately done. ``bound`` is the
-    (order id, form name, form) sent back with its errors. Read as a volunteer only: a
-    cadre who also volunteers finds their own tasks here, not their subtree's team orders."""
+    (order id, form) sent back with its errors, shown on that order's card in place of the
+    blank form of its kind. Read as a volunteer only: a cadre who also volunteers finds
+    their own tasks here, not their subtree's team orders."""
     visible = with_contact_visibility(orders_as_volunteer(volunteer), request.user).select_related(
         *ORDER_RELATED, "dispatched_team"
     )
@@ -71,23 +81,25 @@ def _tasks_page(
             "-completed_at", "-id"
         )[:10]
     )
-    for order in offered:
-        order.decline_form = DeclineForm(auto_id=f"id_decline_{order.pk}_%s")
-    for order in held:
-        order.complete_form = CompleteForm(auto_id=f"id_complete_{order.pk}_%s")
+    offered_tasks = [
+        _Task(order, DeclineForm(auto_id=f"id_decline_{order.pk}_%s")) for order in offered
+    ]
+    held_tasks = [
+        _Task(order, CompleteForm(auto_id=f"id_complete_{order.pk}_%s")) for order in held
+    ]
     if bound is not None:
-        order_id, name, form = bound
-        for order in offered + held:
-            if order.pk == order_id:
-                setattr(order, name, form)
+        order_id, form = bound
+        for task in offered_tasks + held_tasks:
+            if task.order.pk == order_id and isinstance(form, type(task.form)):
+                task.form = form
     return render(
         request,
         "orders/tasks.html",
         {
             "volunteer": volunteer,
-            "offered": offered,
+            "offered": offered_tasks,
             "pool": pool,
-            "held": held,
+            "held": held_tasks,
             "done": done,
         },
         status=status,
@@ -209,7 +221,7 @@ def task_decline(request: HttpRequest, order_id: int) -> HttpResponse:
         form=form,
     ):
         return redirect("orders:tasks")
-    return _tasks_page(request, volunteer, bound=(order_id, "decline_form", form), status=400)
+    return _tasks_page(request, volunteer, bound=(order_id, form), status=400)
 
 
 @require_POST
@@ -240,4 +252,4 @@ def task_complete(request: HttpRequest, order_id: int) -> HttpResponse:
         form=form,
     ):
         return redirect("orders:tasks")
-    return _tasks_page(request, volunteer, bound=(order_id, "complete_form", form), status=400)
+    return _tasks_page(request, volunteer, bound=(order_id, form), status=400)

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.http import AuthenticatedHttpRequest, account_of
 from core.errors import DomainError, NotInScope
 from orders import services
 from orders.forms import (
@@ -36,8 +37,8 @@ def wish_wall(request: HttpRequest) -> HttpResponse:
     plain GET form; and the wishes the reader has claimed, which they read in full through
     orders_for. An area that does not resolve is a 400 with the wall of what is left."""
     wall = wall_filter(request.GET)
-    signed_in = request.user.is_authenticated
-    claimed = list(wishes_claimed_by(request.user)[:PAGE_SIZE]) if signed_in else []
+    reader = account_of(request.user)
+    claimed = list(wishes_claimed_by(reader)[:PAGE_SIZE]) if reader is not None else []
     # "发布微心愿" leads to the order form of the city menu's wish item; with none on the
     # menu (taken off by the cadres) there is nowhere to post one, and no link.
     wish_service = (
@@ -72,7 +73,7 @@ def wish_wall(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def wish_claim(request: HttpRequest, order_id: int) -> HttpResponse:
+def wish_claim(request: AuthenticatedHttpRequest, order_id: int) -> HttpResponse:
     try:
         order = services.wish_claim(donor=request.user, order_id=order_id)
     except NotInScope as exc:
@@ -98,7 +99,7 @@ def wish_claim(request: HttpRequest, order_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def wish_claim_confirm(request: HttpRequest, order_id: int) -> HttpResponse:
+def wish_claim_confirm(request: AuthenticatedHttpRequest, order_id: int) -> HttpResponse:
     """The poster, or a cadre in scope, confirms the donor's claim (确认认领)."""
     try:
         services.wish_claim_confirm(actor=request.user, order_id=order_id)
@@ -113,7 +114,7 @@ def wish_claim_confirm(request: HttpRequest, order_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def wish_fulfil(request: HttpRequest, order_id: int) -> HttpResponse:
+def wish_fulfil(request: AuthenticatedHttpRequest, order_id: int) -> HttpResponse:
     order = readable_order(request, order_id)
     if order.donor_id != request.user.pk:
         raise Http404

@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.phones import mask_phone, validate_mainland_mobile
-from accounts.selectors import users_in_scope
 from core.errors import ConflictError, DomainError, NotInScope
 from core.notify import Message, PhoneUnreachable, notifications_send_many, phone_text_send
 from practice.models import Center, Level
 from practice.scoping import visible_centers
+from volunteers.account_selectors import users_in_scope
 from volunteers.errors import VolunteerErrorCode
 from volunteers.identity import decrypt_id_number, phone_digest
 from volunteers.models import (
@@ -69,10 +69,10 @@ RosterProblems = dict[int, dict[str, list[str]]]
 def _roster_home_problems(actor: User, centers: Iterable[Center]) -> dict[int, str]:
     """Why each home center refuses the roster's volunteers, by center id. Queries per
     distinct center at most (a roster names few villages however long it is)."""
-    centers = {center.pk: center for center in centers}
-    in_scope = set(visible_centers(actor).filter(pk__in=list(centers)).values_list("pk", flat=True))
+    by_id = {center.pk: center for center in centers}
+    in_scope = set(visible_centers(actor).filter(pk__in=list(by_id)).values_list("pk", flat=True))
     problems: dict[int, str] = {}
-    for pk, center in centers.items():
+    for pk, center in by_id.items():
         if pk not in in_scope:
             problems[pk] = _("“%(code)s”不在您的管辖范围内。") % {"code": center.code}
         elif center.level != Level.VILLAGE:
@@ -236,6 +236,8 @@ def volunteer_roster_import(*, actor: User, entries: Sequence[RosterEntry]) -> R
     for entry in entries:
         identity = checked_identity(entry.id_number)
         center = entry.home_center
+        if center is None:
+            raise AssertionError("volunteer_roster_check lets no entry without a home through")
         if entry.phone not in adoptable:
             invitation = RosterInvitation(
                 home_center=center,
