@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.apps import apps
-from django.db.models import Model
+from django.db.models import Model, Subquery
 
 from practice.models import Center, Level
 from practice.scoping import AncestorColumns
@@ -41,10 +41,18 @@ Path = tuple[int | None, int | None, int | None]  # (township, county, city)
 
 def path_of(center: Center) -> Path:
     """The township, county and city a row at ``center`` copies: the nearest center of
-    each tier at or above it (a township's own row names the township). One query."""
+    each tier at or above it (a township's own row names the township). One query, on the
+    tree as the database holds it now: the caller's instance may carry tree fields from
+    before another center was added or moved."""
+    here = Center.objects.filter(pk=center.pk)
     level_of = dict(
-        center.get_ancestors(include_self=True)
-        .filter(level__in=(Level.TOWNSHIP, Level.COUNTY, Level.CITY))
+        Center.objects.filter(
+            tree_id=Subquery(here.values("tree_id")),
+            lft__lte=Subquery(here.values("lft")),
+            rght__gte=Subquery(here.values("rght")),
+            level__in=(Level.TOWNSHIP, Level.COUNTY, Level.CITY),
+        )
+        .order_by()
         .values_list("level", "id")
     )
     return level_of.get(Level.TOWNSHIP), level_of.get(Level.COUNTY), level_of.get(Level.CITY)

@@ -115,7 +115,7 @@ def _ancestor_filter(
         if level == Level.CITY and columns.city:
             allowed |= Q(**{f"{columns.city}_id": center_id})
         elif level == Level.CITY:
-            counties = Center.objects.filter(parent_id=center_id).values("id")
+            counties = Center.objects.filter(parent_id=center_id).order_by().values("id")
             allowed |= Q(_AmongCenters(F(f"{columns.county}_id"), Subquery(counties)))
         elif level == Level.COUNTY:
             allowed |= Q(**{f"{columns.county}_id": center_id})
