@@ -129,6 +129,10 @@ MEMBERSHIP_COLUMNS = (
     "left_on",
     "team_id",
     "volunteer_id",
+    "center_id",
+    "township_id",
+    "county_id",
+    "city_id",
 )
 
 
@@ -454,13 +458,29 @@ class TeamAssigner:
         self.rng = random.Random(f"teams:{seed}")
         centers = Center.objects.filter(is_active=True).only("id", "parent_id", "level")
         parent = {center.pk: center.parent_id for center in centers}
+        level = {center.pk: center.level for center in centers}
+
+        def nearest(center_id: int | None, tier: str) -> int | None:
+            while center_id is not None and level.get(center_id) != tier:
+                center_id = parent.get(center_id)
+            return center_id
+
         standing: dict[int, int] = {}
         teams_at: dict[int, list[int]] = {}
+        # The copied columns of a membership of each team (TeamMembership.center and the
+        # path above it), as team_member_add writes them.
+        self.paths: dict[int, tuple[int, int | None, int | None, int | None]] = {}
         for team_id, center_id, kind in (
             Team.objects.filter(is_active=True)
             .order_by("pk")
             .values_list("pk", "center_id", "kind")
         ):
+            self.paths[team_id] = (
+                center_id,
+                nearest(center_id, Level.TOWNSHIP),
+                nearest(center_id, Level.COUNTY),
+                nearest(center_id, Level.CITY),
+            )
             teams_at.setdefault(center_id, []).append(team_id)
             if kind == Team.Kind.STANDING:
                 standing[center_id] = team_id
@@ -716,7 +736,18 @@ def write_batch(
                 if row.status != Volunteer.Status.ACTIVE:
                     continue  # only active volunteers may join a team (team_member_add)
                 for team_id, role in assigner.assign(row.village):
-                    memberships.append((now, now, role, row.joined_on, None, team_id, vid))
+                    memberships.append(
+                        (
+                            now,
+                            now,
+                            role,
+                            row.joined_on,
+                            None,
+                            team_id,
+                            vid,
+                            *assigner.paths[team_id],
+                        )
+                    )
                     result.leaders += role == TeamMembership.Role.LEADER
         writer.insert(TeamMembership._meta.db_table, MEMBERSHIP_COLUMNS, memberships)
     result.users += len(rows)

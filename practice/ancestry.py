@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.apps import apps
-from django.db.models import Model
+from django.db.models import Model, Subquery
 
 from practice.models import Center, Level
 from practice.scoping import AncestorColumns
@@ -36,46 +36,74 @@ def models_following_moves() -> list[type[Model]]:
     return found
 
 
-def _paths_of_villages(center: Center) -> dict[tuple[int | None, int | None], list[int]]:
-    """The village-level centers (villages and the bases under them or under a township)
-    of ``center``'s subtree, grouped by the township and county the tree now puts them in.
+Path = tuple[int | None, int | None, int | None]  # (township, county, city)
+
+
+def path_of(center: Center) -> Path:
+    """The township, county and city a row at ``center`` copies: the nearest center of
+    each tier at or above it (a township's own row names the township). One query, on the
+    tree as the database holds it now: the caller's instance may carry tree fields from
+    before another center was added or moved."""
+    here = Center.objects.filter(pk=center.pk)
+    level_of = dict(
+        Center.objects.filter(
+            tree_id=Subquery(here.values("tree_id")),
+            lft__lte=Subquery(here.values("lft")),
+            rght__gte=Subquery(here.values("rght")),
+            level__in=(Level.TOWNSHIP, Level.COUNTY, Level.CITY),
+        )
+        .order_by()
+        .values_list("level", "id")
+    )
+    return level_of.get(Level.TOWNSHIP), level_of.get(Level.COUNTY), level_of.get(Level.CITY)
+
+
+def _paths_of_centers(center: Center) -> dict[Path, list[int]]:
+    """The centers of ``center``'s subtree, grouped by the township, county and city the
+    tree now puts them in (each the nearest of its tier at or above the center).
 
     Two queries whatever the size of the subtree: the chain above it and the subtree.
     """
     # The caller's instance may hold the tree fields from before the move.
     center = Center.objects.get(pk=center.pk)
     rows = list(center.get_ancestors().values_list("id", "parent_id", "level"))
-    rows += center.get_descendants(include_self=True).values_list("id", "parent_id", "level")
+    below = list(center.get_descendants(include_self=True).values_list("id", "parent_id", "level"))
+    rows += below
     parent_of = {pk: parent_id for pk, parent_id, _level in rows}
     level_of = {pk: level for pk, _parent_id, level in rows}
 
     def nearest(pk: int, level: str) -> int | None:
-        current = parent_of.get(pk)
+        current: int | None = pk
         while current is not None and level_of[current] != level:
             current = parent_of.get(current)
         return current
 
-    groups: dict[tuple[int | None, int | None], list[int]] = defaultdict(list)
-    for pk, _parent_id, level in rows:
-        if level == Level.VILLAGE:
-            groups[(nearest(pk, Level.TOWNSHIP), nearest(pk, Level.COUNTY))].append(pk)
+    groups: dict[Path, list[int]] = defaultdict(list)
+    for pk, _parent_id, _level in below:
+        path = (nearest(pk, Level.TOWNSHIP), nearest(pk, Level.COUNTY), nearest(pk, Level.CITY))
+        groups[path].append(pk)
     return groups
 
 
 def refresh_copied_ancestors(center: Center) -> int:
-    """Rewrite the copied township and county of every row under ``center`` after it moved.
+    """Rewrite the copied township, county (and city) of every row under ``center`` after
+    it moved.
 
-    One UPDATE per model and per (township, county) the moved villages now share: a
-    village moving is one statement per model, a township moving too (its villages share
-    the new path), a county moving one per township. No row is read. Returns the number
-    of rows rewritten. Call it inside the transaction that moved the center.
+    One UPDATE per model and per path the moved centers now share: a village moving is
+    one statement per model, a township moving too (it and its villages share the new
+    path), a county moving one per township and one for the county itself. No row is
+    read. Returns the number of rows rewritten. Call it inside the transaction that moved
+    the center.
     """
-    groups = _paths_of_villages(center)
+    groups = _paths_of_centers(center)
     updated = 0
     for model in models_following_moves():
         columns: AncestorColumns = model.scope_ancestors  # type: ignore[attr-defined]
-        for (township_id, county_id), village_ids in groups.items():
+        for (township_id, county_id, city_id), center_ids in groups.items():
+            values = {f"{columns.township}_id": township_id, f"{columns.county}_id": county_id}
+            if columns.city:
+                values[f"{columns.city}_id"] = city_id
             updated += model._base_manager.filter(
-                **{f"{columns.village}_id__in": village_ids}
-            ).update(**{f"{columns.township}_id": township_id, f"{columns.county}_id": county_id})
+                **{f"{columns.village}_id__in": center_ids}
+            ).update(**values)
     return updated

@@ -14,11 +14,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from accounts.http import AuthenticatedRequest
 from accounts.search import PersonSearch
@@ -31,6 +32,7 @@ from volunteers.selectors import (
     can_manage_members,
     current_members,
     open_member_count,
+    open_member_counts,
     teams_visible_to,
     volunteers_in_scope,
 )
@@ -79,11 +81,61 @@ class VolunteerPagination(CursorPagination):
 
 
 class TeamPagination(PageNumberPagination):
-    """Teams stay in the thousands, so a page number and a count are affordable."""
+    """Pages of teams by number, without a count: the contract gives ``count`` to the
+    reference lists (centers, services) only, and counting the city's 5,000 teams through
+    the scope cost more than its page. A page reads one row past its end to know whether
+    another follows; the deepest page offsets a few thousand rows at most."""
 
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def paginate_queryset(
+        self, queryset: QuerySet[Team], request: Request, view: Any = None
+    ) -> list[Team]:
+        self.request = request
+        size = self.get_page_size(request) or self.page_size
+        try:
+            self.number = int(request.query_params.get(self.page_query_param, 1))
+        except ValueError:
+            raise NotFound(self.invalid_page_message) from None
+        if self.number < 1:
+            raise NotFound(self.invalid_page_message)
+        offset = (self.number - 1) * size
+        rows = list(queryset[offset : offset + size + 1])
+        if not rows and self.number > 1:
+            raise NotFound(self.invalid_page_message)
+        self.has_next = len(rows) > size
+        return rows[:size]
+
+    def get_next_link(self) -> str | None:
+        if not self.has_next:
+            return None
+        url = self.request.build_absolute_uri()
+        return replace_query_param(url, self.page_query_param, self.number + 1)
+
+    def get_previous_link(self) -> str | None:
+        if self.number == 1:
+            return None
+        url = self.request.build_absolute_uri()
+        if self.number == 2:
+            return remove_query_param(url, self.page_query_param)
+        return replace_query_param(url, self.page_query_param, self.number - 1)
+
+    def get_paginated_response(self, data: Any) -> Response:
+        return Response(
+            {
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        shape = super().get_paginated_response_schema(schema)
+        shape["properties"].pop("count", None)
+        shape["required"] = [name for name in shape.get("required", []) if name != "count"]
+        return shape
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -306,11 +358,9 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_queryset(self) -> QuerySet[Team]:
         if getattr(self, "swagger_fake_view", False):  # the schema generator has no user
             return Team.objects.none()
-        return (
+        teams = (
             teams_visible_to(self.request.user)
             .select_related("center")
-            # Counted for the page's teams only (see open_member_count).
-            .annotate(member_count=open_member_count())
             # In tree order; at each center its standing team first, then the specialists.
             .order_by(
                 "center__tree_id",
@@ -319,6 +369,18 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 "id",
             )
         )
+        if self.action == "list":
+            # The list counts members of its page's rows after paging (see list).
+            return teams
+        return teams.annotate(member_count=open_member_count())
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        assert page is not None  # the viewset always pages
+        counts = open_member_counts([team.pk for team in page])
+        for team in page:
+            team.member_count = counts.get(team.pk, 0)  # type: ignore[attr-defined]
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def filter_queryset(self, queryset: QuerySet[Team, _Row]) -> QuerySet[Team, _Row]:
         if self.action != "list":

@@ -307,6 +307,51 @@ class TeamMembership(TimeStampedModel):
     role = models.CharField(_("职务"), max_length=16, choices=Role.choices, default=Role.MEMBER)
     joined_on = models.DateField(_("入队日期"))
     left_on = models.DateField(_("离队日期"), null=True, blank=True)
+    # The team's center and the township, county and city above it (each the center itself
+    # when the team hangs at that tier), copied so that a cadre's memberships, newest first,
+    # are one index range at city scale (see practice.scoping); team_member_add fills them
+    # and practice.ancestry keeps them in step when a center moves. Null only until the
+    # migration that added them has filled the old rows.
+    center = models.ForeignKey(
+        Center,
+        verbose_name=_("队伍所属阵地"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        null=True,
+        db_index=False,
+    )
+    township = models.ForeignKey(
+        Center,
+        verbose_name=_("所属乡镇（街道）"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        null=True,
+        db_index=False,
+    )
+    county = models.ForeignKey(
+        Center,
+        verbose_name=_("所属县（市、区）"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        null=True,
+        db_index=False,
+    )
+    city = models.ForeignKey(
+        Center,
+        verbose_name=_("所属市"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        null=True,
+        db_index=False,
+    )
+
+    scope_ancestors: ClassVar[AncestorColumns] = AncestorColumns(
+        county="county", township="township", village="center", city="city"
+    )
 
     class Meta:
         verbose_name = _("队员")
@@ -329,6 +374,14 @@ class TeamMembership(TimeStampedModel):
                 condition=models.Q(left_on__isnull=True),
                 name="membership_team_open",
             ),
+            # Each tier's memberships newest first, one team's, and the leaders (a few
+            # thousand in the city) newest first for any tier.
+            models.Index(fields=["city", "-id"], name="membership_city_newest"),
+            models.Index(fields=["county", "-id"], name="membership_county_newest"),
+            models.Index(fields=["township", "-id"], name="membership_township_newest"),
+            models.Index(fields=["center", "-id"], name="membership_center_newest"),
+            models.Index(fields=["team", "-id"], name="membership_team_newest"),
+            models.Index(fields=["role", "-id"], name="membership_role_newest"),
         ]
 
     def __str__(self) -> str:

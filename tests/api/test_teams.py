@@ -9,8 +9,9 @@ import pytest
 from django.utils import timezone
 
 from accounts.services import resident_register
+from practice.services import cadre_role_grant
 from tests.conftest import PASSWORD, VOLUNTEER_ID_NUMBER
-from tests.support.queries import exact_get
+from tests.support.queries import exact_get, exact_queries
 from volunteers.identity import compose_id_number
 from volunteers.models import Team, TeamMembership, Volunteer
 from volunteers.services import team_member_add, team_save, volunteer_create
@@ -98,8 +99,10 @@ def test_a_county_cadre_lists_the_countys_teams_in_tree_order(client_for, people
 
     assert response.status_code == 200
     body = response.json()
-    assert body["count"] == 3
+    # The contract's page: no count (the reference lists alone give one).
+    assert set(body) == {"next", "previous", "results"}
     assert body["next"] is None
+    assert body["previous"] is None
     assert listed_names(response) == ["珠晖区志愿服务大队", "珠晖区讲师团", "王江社区志愿服务小队"]
 
 
@@ -159,7 +162,7 @@ def test_a_plain_resident_sees_no_team(client_for, people, teams):
     response = client_for(people.resident).get(URL)
 
     assert response.status_code == 200
-    assert response.json()["count"] == 0
+    assert response.json()["results"] == []
 
 
 @pytest.mark.django_db
@@ -223,17 +226,91 @@ def test_the_list_costs_the_same_queries_for_5_and_25_teams(client_for, people, 
     client = client_for(people.county_cadre)
     add_teams_with_members(people, tree, 2, first_sequence=500)
     response = exact_get(client, URL, TEAM_LIST_QUERIES)
-    assert response.json()["count"] == 5
+    assert len(response.json()["results"]) == 5
 
     add_teams_with_members(people, tree, 20, first_sequence=600)
     response = exact_get(client, URL, TEAM_LIST_QUERIES)
 
-    assert response.json()["count"] == 25
     assert len(response.json()["results"]) == 25
     counts = {item["name"]: item["member_count"] for item in response.json()["results"]}
     assert counts["王江社区志愿服务小队"] == 2
     assert counts["珠晖区讲师团"] == 0
     assert counts["五老队600-19"] == 1
+
+
+@pytest.mark.django_db
+def test_pages_link_to_each_other_without_counting(client_for, people, tree, teams):
+    client = client_for(people.county_cadre)
+    add_teams_with_members(people, tree, 2, first_sequence=700)  # five teams in all
+
+    first = client.get(URL, {"page_size": 2}).json()
+    second = client.get(first["next"]).json()
+    last = client.get(second["next"]).json()
+
+    assert [len(page["results"]) for page in (first, second, last)] == [2, 2, 1]
+    assert first["previous"] is None
+    assert second["previous"].endswith("/api/v1/teams/?page_size=2")
+    assert "page=3" in second["next"]
+    assert last["next"] is None
+    names = [item["name"] for page in (first, second, last) for item in page["results"]]
+    assert names == [
+        "珠晖区志愿服务大队",
+        "珠晖区讲师团",
+        "五老队700-0",
+        "五老队700-1",
+        "王江社区志愿服务小队",
+    ]
+    assert {item["name"]: item["member_count"] for item in last["results"]} == {
+        "王江社区志愿服务小队": 2
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["4", "0", "x"])
+def test_a_page_past_the_end_or_not_a_number_is_not_found(client_for, people, teams, page):
+    response = client_for(people.county_cadre).get(URL, {"page": page, "page_size": 1})
+
+    assert response.status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [
+        # The token and its user, the reader's roles, their own teams outside the scope,
+        # the page, its rows' member counts.
+        ("city_cadre", 5),
+        ("county_cadre", 5),
+        ("village_cadre", 5),
+        ("volunteer", 5),
+        # No role and no team: the scope is empty before any page is read.
+        ("resident", 3),
+    ],
+)
+def test_the_list_costs_exact_queries(client_for, people, teams, persona, expected):
+    client = client_for(getattr(people, persona))
+
+    with exact_queries(expected):
+        response = client.get(URL)
+
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_cadre_in_a_team_outside_their_scope_sees_it_too(client_for, people, tree, teams):
+    # The township cadre of county B is also a member of village A's unit.
+    cadre_volunteer = new_volunteer(tree, "13700000004", "跨区干部", 301, center=tree.village_a)
+    cadre_role_grant(actor=None, user=cadre_volunteer.user, center=tree.township_b)
+    team_member_add(actor=people.city_cadre, team=teams.unit, volunteer=cadre_volunteer)
+
+    response = client_for(cadre_volunteer.user).get(URL)
+
+    assert listed_names(response) == ["王江社区志愿服务小队"]
+    outsider_unit = team_save(
+        actor=None, team=Team(center=tree.township_b, kind="standing", name="天马山街道分队")
+    )
+    response = client_for(cadre_volunteer.user).get(URL)
+    assert listed_names(response) == ["王江社区志愿服务小队", outsider_unit.name]
 
 
 # --- one team -----------------------------------------------------------------------------
@@ -599,3 +676,6 @@ def test_the_schema_describes_the_team_paths(api_client):
     assert set(paths["/api/v1/teams/{id}/members/{membership_id}/remove/"]) == {"post"}
     list_parameters = {p["name"] for p in paths[URL]["get"]["parameters"]}
     assert {"page", "center", "kind"} <= list_parameters
+    page = paths[URL]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    shape = schema["components"]["schemas"][page["$ref"].rsplit("/", 1)[-1]]
+    assert set(shape["properties"]) == {"next", "previous", "results"}

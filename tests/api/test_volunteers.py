@@ -822,8 +822,10 @@ def test_the_reveal_records_the_client_address_behind_the_trusted_proxies(
 # --- adding team members: only volunteers living under the team's center --------------------
 
 NOT_JOINABLE = {"volunteer": ["志愿者不存在，或不在您和本队伍的范围内。"]}
-# Token, user, team, permission, lookup, the service's checks and insert, the answer.
-QUERIES_TO_ADD_A_MEMBER = 15
+# Token, user, team (with the reader's roles and own teams outside them first),
+# permission, lookup, the service's checks, the team center's path and the insert, the
+# answer.
+QUERIES_TO_ADD_A_MEMBER = 18
 
 
 def team_members_url(team: Team) -> str:

@@ -96,6 +96,18 @@ def test_memberships_are_in_teams_above_the_home_village(tree):
         assert membership.joined_on == membership.volunteer.joined_on
 
 
+def test_memberships_copy_the_teams_center_and_path_as_team_member_add_does(tree):
+    from practice.ancestry import path_of
+
+    run(300, 20, seed=7)
+    memberships = list(TeamMembership.objects.select_related("team__center"))
+    assert memberships
+    for membership in memberships:
+        copied = (membership.township_id, membership.county_id, membership.city_id)
+        assert membership.center_id == membership.team.center_id
+        assert copied == path_of(membership.team.center)
+
+
 def test_id_numbers_are_valid_unique_encrypted_and_match_their_columns(tree):
     run(300, 5, seed=7)
     numbers = []

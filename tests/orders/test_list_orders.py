@@ -271,3 +271,12 @@ def test_search_orders_reads_an_index_for_each_kind_of_term(orders):
     for term in ("王江", "13900000001", "0001"):
         explained = plan(search_orders(Order.objects.all(), term).order_by("-id")[:50])
         assert "Seq Scan on orders_order" not in explained, (term, explained)
+
+
+def test_the_village_cadres_page_is_read_in_order_from_the_village_index(people, orders):
+    # The village has nothing under it, so its scope is center_id = X (not IN (subtree)):
+    # the (center, -id) index yields the page in order and nothing sorts the village's
+    # every order first.
+    explained = plan(changelist_queryset(people.village_cadre, {})[:50])
+    assert "order_village_newest" in explained, explained
+    assert "Sort" not in explained, explained

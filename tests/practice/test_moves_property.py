@@ -23,8 +23,8 @@ from practice.scoping import scope_queryset
 from practice.services import center_save
 from tests.conftest import PASSWORD
 from volunteers.identity import compose_id_number
-from volunteers.models import Volunteer
-from volunteers.services import volunteer_create
+from volunteers.models import Team, Volunteer
+from volunteers.services import team_member_add, team_save, volunteer_create
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +64,7 @@ def world(tree, people, probe_models):
     service_menu_install(city=tree.city)
     errand = Service.objects.get(center=tree.city, name="买菜送药")
     following, _audit = probe_models
+    members: dict[str, Volunteer] = {}
     for number, name in enumerate(VILLAGES, start=1):
         place = centers[name]
         user = resident_register(
@@ -94,12 +95,27 @@ def world(tree, people, probe_models):
             else place.parent.parent
         )
         following.objects.create(place=place, place_township=township, place_county=township.parent)
+        members[name] = volunteer
+    # Memberships copy their team's center, which may be of any tier.
+    for team_at, member_of in (
+        ("village_a", "village_a"),
+        ("township_a", "village_a2"),
+        ("township_b", "village_b"),
+        ("county_b", "village_b2"),
+        ("city", "village_a3"),
+    ):
+        team = team_save(
+            actor=None, team=Team(center=centers[team_at], kind="standing", name=f"{team_at}队")
+        )
+        team_member_add(actor=people.city_cadre, team=team, volunteer=members[member_of])
     return {name: center.pk for name, center in centers.items()}
 
 
-def path_in_tree(center_id: int) -> tuple[int | None, int | None]:
-    above = {c.level: c.pk for c in Center.objects.get(pk=center_id).get_ancestors()}
-    return above.get(Level.TOWNSHIP), above.get(Level.COUNTY)
+def path_in_tree(center_id: int) -> tuple[int | None, int | None, int | None]:
+    """The nearest township, county and city at or above the center."""
+    chain = Center.objects.get(pk=center_id).get_ancestors(include_self=True)
+    above = {c.level: c.pk for c in chain}
+    return above.get(Level.TOWNSHIP), above.get(Level.COUNTY), above.get(Level.CITY)
 
 
 def tree_walk_scope(user: User) -> set[int]:
@@ -114,17 +130,23 @@ def tree_walk_scope(user: User) -> set[int]:
 def assert_rows_agree_with_the_tree(people, probe) -> None:
     following = models_following_moves()
     assert probe in following
-    paths: dict[int, tuple[int | None, int | None]] = {}
+    paths: dict[int, tuple[int | None, int | None, int | None]] = {}
     for model in following:
         columns = model.scope_ancestors
         rows = model._base_manager.values_list(
-            f"{columns.village}_id", f"{columns.township}_id", f"{columns.county}_id"
+            f"{columns.village}_id",
+            f"{columns.township}_id",
+            f"{columns.county}_id",
+            f"{columns.city}_id" if columns.city else f"{columns.village}_id",
         )
         assert rows
-        for village_id, township_id, county_id in rows:
+        for village_id, township_id, county_id, city_id in rows:
             if village_id not in paths:
                 paths[village_id] = path_in_tree(village_id)
-            assert (township_id, county_id) == paths[village_id], model
+            township, county, city = paths[village_id]
+            assert (township_id, county_id) == (township, county), model
+            if columns.city:
+                assert city_id == city, model
     for persona in CADRES:
         cadre = getattr(people, persona)
         under = tree_walk_scope(cadre)

@@ -99,3 +99,80 @@ def test_the_copied_column_scope_agrees_with_the_tree_for_every_persona(people, 
         tree.village_a3,
         tree.village_b,
     }
+
+
+def _sql(queryset) -> str:
+    return str(queryset.query)
+
+
+@pytest.mark.django_db
+def test_a_village_with_nothing_under_it_is_an_equality_and_one_with_a_base_its_subtree(
+    people, tree
+):
+    from orders.models import Order
+
+    # given the village cadre of 王江社区, a village with no base under it
+    # when its orders and volunteers are scoped
+    orders = _sql(scope_queryset(Order.objects.all(), people.village_cadre, via="center"))
+    volunteers = _sql(
+        scope_queryset(Volunteer.objects.all(), people.village_cadre, via="home_center")
+    )
+    # then each is one equality on the row's own column: the (center, -id) index yields
+    # the page in order
+    assert f'WHERE "orders_order"."center_id" = {tree.village_a.pk} ' in orders + " "
+    assert f'WHERE "volunteers_volunteer"."home_center_id" = {tree.village_a.pk} ' in (
+        volunteers + " "
+    )
+    # given a base under the village, the scope is the village's subtree again
+    center_save(
+        actor=None,
+        center=Center(parent=tree.village_a, name="王江基地", code="430405007006B1", kind="base"),
+    )
+    orders = _sql(scope_queryset(Order.objects.all(), people.village_cadre, via="center"))
+    assert '"orders_order"."center_id" IN (SELECT' in orders
+
+
+@pytest.mark.django_db
+def test_the_literal_ranges_of_given_roles_are_the_trees_answer(people, tree):
+    from practice.models import CadreRole
+    from practice.scoping import ROLE_COLUMNS
+
+    # given a base under village A2 and a cadre of it, and a cadre holding two roles
+    base = center_save(
+        actor=None,
+        center=Center(parent=tree.village_a2, name="版画基地", code="430405007007B1", kind="base"),
+    )
+    base_cadre = resident_register(phone="13300009998", name="基地干部", password=PASSWORD)
+    cadre_role_grant(actor=None, user=base_cadre, center=tree.village_a2)
+    cadre_role_grant(actor=None, user=people.outsider_cadre, center=tree.township_a2)
+    personas = [
+        people.city_cadre,
+        people.county_cadre,
+        people.township_cadre,
+        people.village_cadre,
+        people.outsider_cadre,
+        base_cadre,
+        people.resident,
+    ]
+    for user in personas:
+        roles = list(CadreRole.objects.filter(user=user).values_list(*ROLE_COLUMNS))
+        # when
+        by_ranges = set(scope_queryset(Center.objects.all(), user, via="", roles=roles))
+        by_tree = set(Center.objects.filter(_covering_roles(user, "")))
+        # then
+        assert by_ranges == by_tree, user.name
+    village_cadre_roles = list(
+        CadreRole.objects.filter(user=people.village_cadre).values_list(*ROLE_COLUMNS)
+    )
+    leaf = scope_queryset(
+        Center.objects.all(), people.village_cadre, via="", roles=village_cadre_roles
+    )
+    assert f'WHERE "practice_center"."id" = {tree.village_a.pk}' in _sql(leaf)
+    assert base in set(
+        scope_queryset(
+            Center.objects.all(),
+            base_cadre,
+            via="",
+            roles=list(CadreRole.objects.filter(user=base_cadre).values_list(*ROLE_COLUMNS)),
+        )
+    )

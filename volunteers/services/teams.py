@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import ConflictError, DomainError, NotInScope, clean_or_refuse
+from practice.ancestry import path_of
 from practice.models import Center
 from practice.scoping import center_in_scope
 from volunteers.errors import VolunteerErrorCode
@@ -48,7 +49,17 @@ def team_validate(*, actor: User | None, team: Team) -> None:
 @transaction.atomic
 def team_save(*, actor: User | None, team: Team) -> Team:
     team_validate(actor=actor, team=team)
+    moved = (
+        team.pk is not None
+        and Team.objects.filter(pk=team.pk).exclude(center_id=team.center_id).exists()
+    )
     team.save()
+    if moved:
+        # The memberships copy the team's center and its path (TeamMembership.center).
+        township_id, county_id, city_id = path_of(team.center)
+        TeamMembership.objects.filter(team=team).update(
+            center_id=team.center_id, township_id=township_id, county_id=county_id, city_id=city_id
+        )
     return team
 
 
@@ -106,6 +117,7 @@ def team_member_add(
     joined_on: datetime.date | None = None,
 ) -> TeamMembership:
     team_member_validate(actor=actor, team=team, volunteer=volunteer, role=role)
+    township_id, county_id, city_id = path_of(team.center)
     try:
         with transaction.atomic():
             return TeamMembership.objects.create(
@@ -113,6 +125,10 @@ def team_member_add(
                 volunteer=volunteer,
                 role=role,
                 joined_on=joined_on or timezone.localdate(),
+                center_id=team.center_id,
+                township_id=township_id,
+                county_id=county_id,
+                city_id=city_id,
             )
     except IntegrityError as exc:
         raise DomainError(
