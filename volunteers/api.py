@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import django_filters
@@ -91,9 +91,10 @@ class TeamPagination(PageNumberPagination):
     max_page_size = 200
 
     def paginate_queryset(
-        self, queryset: QuerySet[Team], request: Request, view: Any = None
-    ) -> list[Team]:
+        self, queryset: QuerySet[Any, _Row], request: Request, view: Any = None
+    ) -> list[_Row] | None:
         self.request = request
+        self.page_request = request
         size = self.get_page_size(request) or self.page_size
         try:
             self.number = int(request.query_params.get(self.page_query_param, 1))
@@ -111,13 +112,13 @@ class TeamPagination(PageNumberPagination):
     def get_next_link(self) -> str | None:
         if not self.has_next:
             return None
-        url = self.request.build_absolute_uri()
+        url = self.page_request.build_absolute_uri()
         return replace_query_param(url, self.page_query_param, self.number + 1)
 
     def get_previous_link(self) -> str | None:
         if self.number == 1:
             return None
-        url = self.request.build_absolute_uri()
+        url = self.page_request.build_absolute_uri()
         if self.number == 2:
             return remove_query_param(url, self.page_query_param)
         return replace_query_param(url, self.page_query_param, self.number - 1)
@@ -387,7 +388,7 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             return queryset
         return super().filter_queryset(queryset)
 
-    def _phones_in_clear_for(self, memberships: list[TeamMembership]) -> set[int]:
+    def _phones_in_clear_for(self, memberships: Sequence[TeamMembership]) -> set[int]:
         """The members whose phone the reader may see: their own, and those in scope."""
         user = self.request.user
         ids = {membership.volunteer_id for membership in memberships}
