@@ -31,10 +31,10 @@ class UserAdmin(CityScaleList, ScopedAdmin):
 
     The join is sorted by the account's id, the order accounts are made in and so the order
     of their join dates (set when the account is made, never edited): the primary key for
-    the city; a township's or a village's accounts, gathered from the (tier, user) indexes,
-    are sorted as ids before any account row is read, where the join date would need every
-    account row of the scope. (A county's are still probed newest first against a hash of
-    its volunteers' accounts: docs/benchmarks.md.)"""
+    the city; below it, the scope's (tier, user) index walks merged beside the primary key
+    in the list's direction (``users_in_scope``), where the join date would need every
+    account row of the scope. (A county's surname search is still over the goal:
+    docs/benchmarks.md.)"""
 
     list_display = ["name", "phone", "is_active", "joined", "cadre_centers"]
     list_filter = ["is_active"]
