@@ -35,7 +35,7 @@ PHONES = {
 
 # (label, path) of every admin changelist of people and places, with each filter, search
 # and sort it offers. Ids that depend on the data (a skill, a team) are looked up by
-# ``_resolved`` at run time.
+# ``resolved`` at run time.
 ADMIN = [
     ("admin 用户", "/admin/accounts/user/"),
     ("admin 用户 搜索姓氏", "/admin/accounts/user/?q=王"),
@@ -112,7 +112,7 @@ def pages() -> list[ListPage]:
     return found
 
 
-def _placeholders() -> dict[str, str]:
+def placeholders() -> dict[str, str]:
     from practice.models import Center
     from volunteers.models import Skill, Team, Volunteer
 
@@ -133,7 +133,7 @@ def _placeholders() -> dict[str, str]:
     }
 
 
-def _resolved(path: str, values: dict[str, str]) -> str:
+def resolved(path: str, values: dict[str, str]) -> str:
     return path.format(**values) if "{" in path else path
 
 
@@ -185,7 +185,7 @@ def main() -> None:
     settings.ALLOWED_HOSTS = ["*"]
     rounds = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 15
     only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else ""
-    values = _placeholders()
+    values = placeholders()
     clients = {}
     for persona, phone in PHONES.items():
         user = User.objects.get(phone=phone)
@@ -206,7 +206,7 @@ def main() -> None:
         if only and only not in page.label:
             continue
         client = clients[(page.persona, page.api)]
-        path = _resolved(page.path, values)
+        path = resolved(page.path, values)
         # Django empties its own query log when a request starts: count at the driver.
         statements: list[tuple[str, object]] = []
 
