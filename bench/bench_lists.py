@@ -237,7 +237,13 @@ def _is_admin(page: ListPage) -> bool:
 
 
 def _admin_base(path: str) -> str:
-    return path.split("?", 1)[0]
+    """The page with no filter: the changelist's own path; for the admin's autocomplete, the
+    widget it serves (app, model, field) without the typed term."""
+    base, _sep, query = path.partition("?")
+    if base != "/admin/autocomplete/":
+        return base
+    target = [part for part in query.split("&") if not part.startswith("term=")]
+    return f"{base}?{'&'.join(target)}"
 
 
 if __name__ == "__main__":
