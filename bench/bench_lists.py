@@ -29,6 +29,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -175,6 +176,7 @@ def main() -> None:
             bare_url = f"{base}/bench/bare-orders/"
             wrk(bare_url, **LOAD, seconds=3)  # warm every worker's connection
             bare_before = wrk(bare_url, **LOAD, seconds=args.seconds).rate
+            print(f"# bare DRF list before: {bare_before:.0f} req/s", flush=True)
             for path in admin_paths:
                 # Each worker loads the changelist's templates on its first request.
                 wrk(base + path, header=city_cookie, **LOAD, seconds=2)
@@ -182,6 +184,8 @@ def main() -> None:
                 path: wrk(base + path, header=city_cookie, **LOAD, seconds=args.seconds).rate
                 for path in admin_paths
             }
+            for path, rate in admin_before.items():
+                print(f"# bare admin before {path}: {rate:.0f} req/s", flush=True)
             for row in rows:
                 page = row[0]
                 if page.api:
@@ -190,7 +194,9 @@ def main() -> None:
                     header = f"Cookie: {settings.SESSION_COOKIE_NAME}=" + (
                         clients[page.persona].cookies[settings.SESSION_COOKIE_NAME].value
                     )
-                row[3] = wrk(base + page.path, header=header, **LOAD, seconds=args.seconds).rate
+                # wrk sends the path as given: a search term must be percent-encoded.
+                url = base + quote(page.path, safe="/?&=%")
+                row[3] = wrk(url, header=header, **LOAD, seconds=args.seconds).rate
                 print(f"# {page.persona:9} {page.label}: {row[3]:.0f} req/s", flush=True)
             bare_after = wrk(bare_url, **LOAD, seconds=args.seconds).rate
             bare = min(bare_before, bare_after)
