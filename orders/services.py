@@ -25,7 +25,7 @@ from orders.errors import OrderErrorCode
 from orders.models import Order, OrderEvent, OrderRefusal
 from orders.selectors import orders_for, orders_managed_by
 from orders.workflow import IllegalTransition, claim_next_in_pool, transition
-from points.services import hours_credit
+from points.services.ledger import hours_credit
 from practice.models import Center, Level, Service
 from practice.scoping import center_in_scope, is_cadre
 from practice.selectors import services_offered_at

@@ -1,4 +1,4 @@
-"""The hours ledger, read-only: entries are written by points.services.hours_credit alone,
+"""The hours ledger, read-only: entries are written by points.services.ledger.hours_credit alone,
 once per source, so the admin shows them and changes nothing."""
 
 from __future__ import annotations

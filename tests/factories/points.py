@@ -1,4 +1,4 @@
-"""Service hours, credited through points.services.hours_credit (it copies the scoping
+"""Service hours, credited through points.services.ledger.hours_credit (it copies the scoping
 columns in the INSERT, which a raw row would leave to the test to get right)."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from points.models import HoursEntry
-from points.services import hours_credit
+from points.services.ledger import hours_credit
 from volunteers.models import Volunteer
 
 

@@ -26,7 +26,7 @@ from orders.services import (
 )
 from orders.workflow import IllegalTransition
 from points.models import HoursEntry
-from points.services import hours_credit
+from points.services.ledger import hours_credit
 from practice.services import center_save
 from tests.orders.conftest import AT, PHONE, make_volunteer, place
 from volunteers.models import Volunteer

@@ -1,5 +1,5 @@
 """The hours ledger in the cadre admin: scoped to the volunteers' home centers, and read-only
-(entries come from points.services.hours_credit alone)."""
+(entries come from points.services.ledger.hours_credit alone)."""
 
 from __future__ import annotations
 

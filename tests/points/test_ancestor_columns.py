@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from points.admin import HoursEntryAdmin
 from points.models import HoursEntry
-from points.services import hours_credit
+from points.services.ledger import hours_credit
 from practice.models import Center
 from practice.scoping import scope_queryset
 from practice.services import center_save

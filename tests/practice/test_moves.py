@@ -24,7 +24,7 @@ from orders.notifications import notify_flagged
 from orders.selectors import dispatch_candidates, orders_managed_by
 from orders.services import order_dispatch, order_flag_undispatchable, order_place, order_reject
 from points.models import HoursEntry
-from points.services import hours_credit
+from points.services.ledger import hours_credit
 from practice.ancestry import models_following_moves, refresh_copied_ancestors
 from practice.catalogue import service_menu_install
 from practice.models import Center, Service

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from accounts.models import User
 from accounts.services import resident_register
 from orders.services import order_place
-from points.services import hours_credit
+from points.services.ledger import hours_credit
 from practice.ancestry import models_following_moves
 from practice.catalogue import service_menu_install
 from practice.models import Center, Kind, Level, Service

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import F, Subquery
 
-from points.models import HoursEntry
+from points.models.ledger import HoursEntry
 from volunteers.models import Volunteer
 
 
