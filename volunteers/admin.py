@@ -725,9 +725,6 @@ class TeamMembershipAdmin(CityScaleList, ScopedAdmin):
     autocomplete_fields = ["team", "volunteer"]
     ordering = ["-id"]
     sortable_by = ()
-    # As the order list: at city scale the database serves a page in a few milliseconds and
-    # drawing 100 rows was most of the page's time.
-    list_per_page = 50
     actions = ["close_memberships"]
 
     def get_form(

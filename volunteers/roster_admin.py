@@ -57,7 +57,6 @@ class VolunteerRosterAdmin(ImportExportMixin, CityScaleList, ReadOnlyScopedAdmin
     search_fields = ["real_name"]
     person_search = PersonSearch(name="real_name", user="user", order_by_name=True)
     list_select_related = ["user", "home_center"]
-    list_per_page = 50
     ordering = ["-id"]
     sortable_by = ()
 
@@ -194,7 +193,6 @@ class RosterInvitationAdmin(CityScaleList, ReadOnlyScopedAdmin):
     # No account yet: found by the start of the name only (the phone is kept as a digest).
     person_search = PersonSearch(name="real_name", user=None)
     list_select_related = ["home_center", "invited_by"]
-    list_per_page = 50
     sortable_by = ["created_at", "expires_at"]
 
     @admin.display(description=gettext_lazy("身份证号码"))
