@@ -9,6 +9,7 @@ from accounts.api import (
     VerificationCodeApi,
 )
 from orders.api import OrderViewSet
+from points.api import LedgerApi
 from practice.api import CenterViewSet, ServiceViewSet
 from volunteers.api import TeamViewSet, VolunteerViewSet
 from volunteers.me_api import MeApi
@@ -27,6 +28,7 @@ urlpatterns = [
     path("accounts/verification-codes/", VerificationCodeApi.as_view(), name="verification_codes"),
     path("accounts/password-reset/", PasswordResetApi.as_view(), name="password_reset"),
     path("me/", MeApi.as_view(), name="me"),
+    path("points/ledger/", LedgerApi.as_view(), name="points_ledger"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's init script as a file of its own (?script), and
     # our template takes its inline <style> out to a static file: both under the CSP.

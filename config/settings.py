@@ -450,6 +450,11 @@ ORDER_DEDUPE_SECONDS = env_int("ORDER_DEDUPE_SECONDS", 120)
 IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24)
 FORM_TOKEN_HOURS = env_int("FORM_TOKEN_HOURS", 24)
 
+# Rotating codes (core/rotating_codes.py): a code is made for one time step of this many
+# seconds and accepted for that step and the next, so a screenshot of the star card (or of
+# an activity's check-in code) stops working within two steps.
+ROTATING_CODE_STEP_SECONDS = env_int("ROTATING_CODE_STEP_SECONDS", 60)
+
 CELERY_BEAT_SCHEDULE = {
     "dispatch-sweep": {"task": "orders.tasks.dispatch_sweep_task", "schedule": 60.0},
     # The notifier is woken after every change; this run tells what a wake missed (the

@@ -37,7 +37,7 @@ from orders.services import (
     order_rate,
     order_start,
 )
-from points.models import HoursEntry
+from points.models import HoursEntry, PointsEntry, Source
 from practice.models import Center, Level, Service
 from volunteers.availability import ALL_SLOTS, DAYS, PERIODS, SLOT_BITS
 from volunteers.identity import compose_id_number
@@ -274,9 +274,10 @@ def _history(volunteer: Volunteer, skill: str, resident: User, index: int, days_
         accept_deadline=F("accept_deadline") - back,
     )
     OrderEvent.objects.filter(order=order).update(at=F("at") - back, notified_at=F("at") - back)
-    HoursEntry.objects.filter(source=HoursEntry.Source.ORDER, source_id=order.pk).update(
-        created_at=F("created_at") - back
-    )
+    for ledger in (HoursEntry, PointsEntry):
+        ledger.objects.filter(source=Source.ORDER, source_id=order.pk).update(
+            created_at=F("created_at") - back
+        )
     return order
 
 

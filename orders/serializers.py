@@ -17,6 +17,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.phones import mask_phone
+from core.masking import mask_name
 from orders import rules
 from orders.models import Order, OrderEvent
 from practice.models import Center, Service
@@ -58,12 +59,6 @@ class OrderSerializer(serializers.ModelSerializer):
             "rating",
         ]
         read_only_fields = fields
-
-
-def mask_name(name: str) -> str:
-    """A person's name shown to someone the contact policy keeps it from: the family name
-    alone (张**), enough to tell two orders apart, not to find the person."""
-    return f"{name[:1]}**" if name else ""
 
 
 def mask_address(address: str) -> str:

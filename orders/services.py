@@ -25,7 +25,8 @@ from orders.errors import OrderErrorCode
 from orders.models import Order, OrderEvent, OrderRefusal
 from orders.selectors import orders_for, orders_managed_by
 from orders.workflow import IllegalTransition, claim_next_in_pool, transition
-from points.services.ledger import hours_credit
+from points.models import Source
+from points.services.ledger import rating_award, service_award
 from practice.models import Center, Level, Service
 from practice.scoping import center_in_scope, is_cadre
 from practice.selectors import services_offered_at
@@ -448,13 +449,20 @@ def order_complete(
         summary=summary,
         hours=allowed,
     )
-    hours_credit(volunteer_id=volunteer.pk, source="order", source_id=order.pk, hours=allowed)
+    service_award(
+        volunteer_id=volunteer.pk,
+        source=Source.ORDER,
+        source_id=order.pk,
+        hours=allowed,
+        service_id=order.service_id,
+    )
     return order
 
 
 @transaction.atomic
 def order_rate(*, resident: User, order_id: int, score: int, comment: str = "") -> Order:
-    """The resident rates the completed service (群众评单)."""
+    """The resident rates the completed service (群众评单). A 5-star rating earns the volunteer
+    a bonus, a 1-star one sends the order to its center's cadres for review (points)."""
     if not Order.objects.filter(pk=order_id, resident=resident).exists():
         raise NotInScope(_("订单不存在。"), code=OrderErrorCode.ORDER_NOT_MINE)
     if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
@@ -462,7 +470,19 @@ def order_rate(*, resident: User, order_id: int, score: int, comment: str = "") 
             _("评分应为 1 到 5 分。"), code=OrderErrorCode.SCORE_INVALID, field="score"
         )
     comment = _text(comment, field="comment", label=_("评价"), max_length=500, required=False)
-    return transition(order_id, to=S.RATED, actor=resident, rating=score, rating_comment=comment)
+    order = transition(order_id, to=S.RATED, actor=resident, rating=score, rating_comment=comment)
+    # A wish fulfilled by a donor has no volunteer, and so nothing to award or review.
+    if order.accepted_by_id is not None:
+        rating_award(
+            volunteer_id=order.accepted_by_id,
+            order_id=order.pk,
+            score=score,
+            comment=comment,
+            center_id=order.center_id,
+            township_id=order.township_id,
+            county_id=order.county_id,
+        )
+    return order
 
 
 @transaction.atomic

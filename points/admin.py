@@ -1,14 +1,47 @@
-"""The hours ledger, read-only: entries are written by points.services.ledger.hours_credit alone,
-once per source, so the admin shows them and changes nothing."""
+"""The ledgers, read-only (entries are written by points.services.ledger alone, once per
+source, so the admin shows them and changes nothing); the 1-star reviews, decided through
+review_decide; the points rules, published as new versions by the city's cadres; and the
+benefits catalogue (礼遇), kept by cadres for the centers of their subtree through
+points.services.benefits."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.search import PersonSearch
-from points.models import HoursEntry
+from core.admin_actions import reject_with_reason
+from core.errors import DomainError
+from points.models import (
+    Benefit,
+    HoursEntry,
+    OrderReview,
+    PointsEntry,
+    PointsRules,
+    ServiceCoefficient,
+)
+from points.selectors.ledger import reviews_in_scope
+from points.services.benefits import benefit_delete, benefit_save, benefit_validate
+from points.services.ledger import review_decide
+from points.services.rules import rules_current, rules_publish
 from practice.admin_lists import CityScaleList
-from practice.admin_scoping import ReadOnlyScopedAdmin
+from practice.admin_scoping import (
+    ReadOnlyScopedAdmin,
+    ScopedAdmin,
+    ServiceValidatedForm,
+    admin_actor,
+    admin_manages_whole_tree,
+)
+
+LEDGER_FIELDS = ("volunteer", "kind", "source", "source_id", "actor", "reason", "created_at")
 
 
 # Read-only: the ledger is append-only and its balance is cached on the volunteer, so an edit
@@ -17,12 +50,282 @@ from practice.admin_scoping import ReadOnlyScopedAdmin
 class HoursEntryAdmin(CityScaleList, ReadOnlyScopedAdmin):
     # The copied columns (HoursEntry.scope_ancestors): an index range, not a tree walk.
     scope_via = "home_center"
-    list_display = ["volunteer", "source", "source_id", "hours", "created_at"]
-    list_filter = ["source"]
+    list_display = ["volunteer", "kind", "source", "source_id", "hours", "created_at"]
+    list_filter = ["kind", "source"]
     list_select_related = ["volunteer"]
     search_fields = ["volunteer__real_name"]
     person_search = PersonSearch(name="volunteer__real_name", user="volunteer__user")
     # Newest first along the scope indexes (county/township/village, -id); nothing else.
     ordering = ["-id"]
     sortable_by = ()
-    fields = readonly_fields = ("volunteer", "source", "source_id", "hours", "created_at")
+    fields = readonly_fields = (*LEDGER_FIELDS[:4], "hours", *LEDGER_FIELDS[4:])
+
+
+@admin.register(PointsEntry)
+class PointsEntryAdmin(CityScaleList, ReadOnlyScopedAdmin):
+    scope_via = "home_center"
+    list_display = ["volunteer", "kind", "source", "source_id", "points", "rules", "created_at"]
+    list_filter = ["kind", "source"]
+    list_select_related = ["volunteer", "rules"]
+    search_fields = ["volunteer__real_name"]
+    person_search = PersonSearch(name="volunteer__real_name", user="volunteer__user")
+    ordering = ["-id"]
+    sortable_by = ()
+    fields = readonly_fields = (*LEDGER_FIELDS[:4], "points", "rules", *LEDGER_FIELDS[4:])
+
+
+@admin.register(OrderReview)
+class OrderReviewAdmin(CityScaleList, ReadOnlyScopedAdmin):
+    """The 1-star ratings of orders served in the cadre's subtree, for a decision."""
+
+    scope_via = "center"
+    list_display = ["order_id", "volunteer", "center", "rating", "comment", "status", "created_at"]
+    list_filter = ["status"]
+    list_select_related = ["volunteer", "center"]
+    search_fields = ["volunteer__real_name"]
+    person_search = PersonSearch(name="volunteer__real_name", user="volunteer__user")
+    ordering = ["-id"]
+    sortable_by = ()
+    fields = readonly_fields = (
+        "order_id",
+        "volunteer",
+        "center",
+        "rating",
+        "comment",
+        "status",
+        "decided_by",
+        "decided_at",
+        "reason",
+        "created_at",
+    )
+    actions = ["uphold_reviews", "reverse_reviews"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[OrderReview]:
+        # The one policy of who reviews what (points.selectors.ledger.reviews_in_scope).
+        queryset = reviews_in_scope(request.user)
+        return queryset.select_related(*self.list_select_related)
+
+    def _decide(
+        self, request: HttpRequest, reviews: list[OrderReview], *, reverse: bool, reason: str
+    ) -> None:
+        done = 0
+        for review in reviews:
+            try:
+                review_decide(
+                    actor=admin_actor(request), review_id=review.pk, reverse=reverse, reason=reason
+                )
+            except DomainError as exc:
+                self.message_user(
+                    request,
+                    gettext("%(name)s：%(message)s") % {"name": review, "message": exc.message},
+                    messages.ERROR,
+                )
+            else:
+                done += 1
+        if done:
+            text = (
+                gettext("已冲销 %(count)d 张订单的时长与积分。")
+                if reverse
+                else gettext("已维持 %(count)d 张订单的时长。")
+            )
+            self.message_user(request, text % {"count": done}, messages.SUCCESS)
+
+    @admin.action(description=_("维持所选订单的时长"))
+    def uphold_reviews(self, request: HttpRequest, queryset: QuerySet[OrderReview]) -> None:
+        self._decide(request, list(queryset.order_by("pk")), reverse=False, reason="")
+
+    @admin.action(description=_("冲销所选订单的时长与积分"))
+    def reverse_reviews(
+        self, request: HttpRequest, queryset: QuerySet[OrderReview]
+    ) -> HttpResponse | None:
+        """First a page asking for the reason, then the reversing entries."""
+        reviews = list(queryset.order_by("pk"))
+        return reject_with_reason(
+            self,
+            request,
+            reject=lambda reason: self._decide(request, reviews, reverse=True, reason=reason),
+            rows=((review.pk, str(review)) for review in reviews),
+            action_name="reverse_reviews",
+            title=_("冲销时长与积分"),
+            intro=_("将冲销以下订单的服务时长与积分："),
+            reason_help=_("原因会记入冲销记录，不超过 200 字。"),
+        )
+
+
+class CoefficientFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        named: set[int] = set()
+        for row in getattr(self, "cleaned_data", []):
+            service = row.get("service") if row and not row.get("DELETE") else None
+            if service is None:
+                continue
+            if service.pk in named:
+                raise ValidationError(
+                    gettext("服务项目“%(name)s”填写了两次。") % {"name": service.name}
+                )
+            named.add(service.pk)
+
+
+class ServiceCoefficientInline(admin.TabularInline):
+    """The coefficients of a version, written once with it. Its permissions are the rules
+    admin's (cadres hold no Django permissions; the admin site lets them in by role)."""
+
+    model = ServiceCoefficient
+    formset = CoefficientFormSet
+    fields = ["service", "coefficient"]
+    autocomplete_fields = ["service"]
+    extra = 3
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.admin_site.has_permission(request)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Only with a new version: obj is None on the add page.
+        return obj is None and admin_manages_whole_tree(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(PointsRules)
+class PointsRulesAdmin(ScopedAdmin):
+    """Every version of the rules, newest first, for every cadre to read. A city cadre
+    "adds" a version (the form starts from the one in force); none is ever changed or
+    deleted, since the entries it priced name it."""
+
+    list_display = ["__str__", "points_per_hour", "rating_bonus", "order_cap", "expiry_enabled"]
+    list_display_links = ["__str__"]
+    ordering = ["-id"]
+    sortable_by = ()
+    fields = ["points_per_hour", "rating_bonus", "order_cap", "expiry_enabled", "note"]
+    inlines = [ServiceCoefficientInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[PointsRules]:
+        # The rules belong to no center: the whole city reads the same versions.
+        return admin.ModelAdmin.get_queryset(self, request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and admin_manages_whole_tree(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        current = rules_current()
+        return {
+            "points_per_hour": current.points_per_hour,
+            "rating_bonus": current.rating_bonus,
+            "order_cap": current.order_cap,
+            "expiry_enabled": current.expiry_enabled,
+        }
+
+    def get_formset_kwargs(
+        self, request: HttpRequest, obj: Any, inline: Any, prefix: str
+    ) -> dict[str, Any]:
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if request.method == "GET" and obj.pk is None:
+            current = rules_current()
+            kwargs["initial"] = [
+                {"service": row.service_id, "coefficient": row.coefficient}
+                for row in current.coefficients.order_by("service_id")
+            ]
+        return kwargs
+
+    def get_inline_instances(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        instances = super().get_inline_instances(request, obj)
+        if obj is None and request.method == "GET":
+            for inline in instances:
+                inline.extra = rules_current().coefficients.count() + 3
+        return instances
+
+    def save_model(self, request: HttpRequest, obj: PointsRules, form: Any, change: bool) -> None:
+        # Written in save_related, with its coefficients, by the one service.
+        return None
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        coefficients: dict[int, Decimal] = {}
+        for formset in formsets:
+            for row in formset.cleaned_data:
+                if row and not row.get("DELETE") and row.get("service") is not None:
+                    coefficients[row["service"].pk] = row["coefficient"]
+            # What the change message reads of a formset that saved itself.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        data = form.cleaned_data
+        published = rules_publish(
+            actor=admin_actor(request),
+            points_per_hour=data["points_per_hour"],
+            rating_bonus=data["rating_bonus"],
+            order_cap=data["order_cap"],
+            expiry_enabled=data["expiry_enabled"],
+            coefficients=coefficients,
+            note=data["note"],
+        )
+        # The admin goes on with the form's instance (its message and redirect).
+        form.instance.pk = published.pk
+        form.instance.created_at = published.created_at
+
+
+class BenefitAdminForm(ServiceValidatedForm):
+    class Meta:
+        model = Benefit
+        fields = [
+            "center",
+            "title",
+            "category",
+            "provider",
+            "description",
+            "min_stars",
+            "extends_to_children",
+            "is_active",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The center's autocomplete widget looks its bound value up to draw the form again,
+        # and a value that is not an id would make that lookup a server error: such a value
+        # is dropped, and the field asks for a center.
+        key = self.add_prefix("center")
+        raw = self.data.get(key) if self.is_bound else None
+        if raw and not (str(raw).isascii() and str(raw).isdigit()):
+            data = QueryDict(mutable=True)
+            data.update(self.data)
+            data[key] = ""
+            self.data = data
+
+    def validate_with_service(self, instance: Benefit) -> None:
+        benefit_validate(actor=self.actor, benefit=instance)
+
+
+@admin.register(Benefit)
+class BenefitAdmin(CityScaleList, ScopedAdmin):
+    """A cadre adds and edits the benefits of the centers in their subtree: a city cadre
+    the city-wide ones, a county cadre their county's, and so down."""
+
+    form = BenefitAdminForm
+    list_display = [
+        "title",
+        "category",
+        "provider",
+        "min_stars",
+        "extends_to_children",
+        "center",
+        "is_active",
+    ]
+    list_filter = ["category", "min_stars", "extends_to_children", "is_active"]
+    list_select_related = ["center"]
+    search_fields = ["title", "provider"]
+    autocomplete_fields = ["center"]
+    ordering = ["-id"]
+
+    def save_model(self, request: HttpRequest, obj: Benefit, form: Any, change: bool) -> None:
+        benefit_save(actor=admin_actor(request), benefit=obj)
+
+    def delete_model(self, request: HttpRequest, obj: Benefit) -> None:
+        benefit_delete(actor=admin_actor(request), benefit=obj)

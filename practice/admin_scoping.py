@@ -9,6 +9,7 @@ API would refuse.
 from __future__ import annotations
 
 from typing import Any, ClassVar
+from weakref import WeakKeyDictionary
 
 from django import forms
 from django.contrib import admin, messages
@@ -23,7 +24,7 @@ from accounts.http import account_of
 from accounts.models import User
 from core.errors import DomainError, NotInScope
 from practice.models import Center
-from practice.scoping import scope_queryset, visible_centers
+from practice.scoping import manages_whole_tree, scope_queryset, visible_centers
 
 
 class ServiceValidatedForm(forms.ModelForm):
@@ -162,3 +163,16 @@ class ReadOnlyScopedAdmin(ScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+_MANAGES_WHOLE_TREE: WeakKeyDictionary[HttpRequest, bool] = WeakKeyDictionary()
+
+
+def admin_manages_whole_tree(request: HttpRequest) -> bool:
+    """Whether the admin request's user is a cadre of the city (or a superuser): the one
+    who keeps the city-wide lists (skills, points rules). Asked once per request, however
+    many admins ask it for the sidebar and the index."""
+    cached = _MANAGES_WHOLE_TREE.get(request)
+    if cached is None:
+        cached = _MANAGES_WHOLE_TREE[request] = manages_whole_tree(request.user)
+    return cached

@@ -8,10 +8,13 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 from accounts.models import User
+from core import rotating_codes
 from orders.models import Order
+from points.selectors.stars import STAR_CARD_PURPOSE
 from practice.catalogue import service_menu_install
 from practice.models import Service
 from tests.conftest import PASSWORD
+from tests.factories.points import with_stars
 from tests.orders.conftest import place
 from volunteers.models import Volunteer
 
@@ -33,7 +36,9 @@ def page_types(tree, people) -> list[PageType]:
     order = _order(people, errand, tree)
     wish = _order(people, errand, tree, kind=Order.Kind.WISH, title="想要一个新书包")
     admin = User.objects.create_superuser(ADMIN_PHONE, PASSWORD, name="系统管理员")
-    volunteer = Volunteer.objects.get(user=people.volunteer)
+    # With a star, the card draws its QR code and loads its script.
+    volunteer = with_stars(Volunteer.objects.get(user=people.volunteer), 2)
+    code = rotating_codes.issue(STAR_CARD_PURPOSE, volunteer.pk)
     return [
         PageType("home (service menu)", "/", None, "main.content"),
         PageType("sign-in", "/accounts/login/", None, "form"),
@@ -44,6 +49,9 @@ def page_types(tree, people) -> list[PageType]:
         PageType("wish detail", f"/orders/{wish.pk}/", people.resident, "main.content"),
         PageType("volunteer home", "/volunteer/", people.volunteer, "main.content"),
         PageType("volunteer tasks", "/volunteer/tasks/", people.volunteer, "main.content"),
+        PageType("star card", "/volunteer/star-card/", people.volunteer, "#star-card-qr svg"),
+        PageType("benefits", "/volunteer/benefits/", people.volunteer, ".benefits-open"),
+        PageType("star card verification", f"/stars/verify/{code}/", None, ".star-verify"),
         PageType("dispatch", f"/orders/dispatch/{order.pk}/", people.county_cadre, "main.content"),
         PageType("admin index", "/admin/", admin, "#content"),
         PageType("admin changelist", "/admin/orders/order/", admin, "#result_list"),

@@ -12,6 +12,7 @@ words is allowed. The failure names the persona, the page and the word in its co
 
 from __future__ import annotations
 
+import datetime
 import re
 from html.parser import HTMLParser
 from types import SimpleNamespace
@@ -20,8 +21,10 @@ import pytest
 from django.contrib import admin
 from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from accounts.models import User
+from core import rotating_codes
 from orders.models import Order
 from orders.services import (
     order_accept,
@@ -31,7 +34,11 @@ from orders.services import (
     order_start,
     wish_claim,
 )
+from points.models import Benefit
+from points.selectors.stars import STAR_CARD_PURPOSE
+from points.services.benefits import benefit_save
 from tests.conftest import PASSWORD
+from tests.factories.points import with_stars
 from tests.orders.conftest import make_team, make_volunteer, menu, place  # noqa: F401 (menu: a fixture)
 from volunteers.models import Volunteer
 
@@ -142,7 +149,25 @@ def world(tree, people, menu) -> SimpleNamespace:  # noqa: F811 (the fixture)
     team = make_team(tree.village_a, people.city_cadre, [volunteer, helper], "王江社区小队")
     make_volunteer(302, tree.village_a, cadre=people.city_cadre, status=Volunteer.Status.PENDING)
     root = User.objects.create_superuser(phone="13800000099", password=PASSWORD, name="超级管理员")
-    return SimpleNamespace(orders=[placed, flagged, offered, done, wish], team=team, superuser=root)
+    # A star card with its QR code, a benefit open and one of the next level, and the
+    # verification page of a valid, an expired and a forged code.
+    with_stars(volunteer, 2)
+    for stars, title in ((1, "景区免门票"), (3, "免费体检")):
+        benefit_save(
+            actor=None,
+            benefit=Benefit(
+                center=tree.city, title=title, category="scenic", provider="南岳", min_stars=stars
+            ),
+        )
+    long_ago = timezone.now() - datetime.timedelta(hours=1)
+    codes = [
+        rotating_codes.issue(STAR_CARD_PURPOSE, volunteer.pk),
+        rotating_codes.issue(STAR_CARD_PURPOSE, volunteer.pk, at=long_ago),
+        "1-1-aaaaaaaaaa",
+    ]
+    return SimpleNamespace(
+        orders=[placed, flagged, offered, done, wish], team=team, superuser=root, codes=codes
+    )
 
 
 def _site_urls(world: SimpleNamespace) -> list[str]:
@@ -153,6 +178,7 @@ def _site_urls(world: SimpleNamespace) -> list[str]:
         "membership_id": list(world.team.memberships.values_list("pk", flat=True)[:1])
         if hasattr(world.team, "memberships")
         else [],
+        "code": world.codes,
     }
     urls = []
     for name, pattern in _patterns(get_resolver()):

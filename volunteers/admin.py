@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Protocol, TypedDict, TypeVar
-from weakref import WeakKeyDictionary
 
 from django import forms
 from django.contrib import admin, messages
@@ -36,9 +35,13 @@ from core.admin_actions import RejectReasonForm, reject_with_reason
 from core.errors import DomainError, NotInScope
 from core.http import client_address
 from practice.admin_lists import CityScaleList
-from practice.admin_scoping import ScopedAdmin, ServiceValidatedForm, admin_actor
+from practice.admin_scoping import (
+    ScopedAdmin,
+    ServiceValidatedForm,
+    admin_actor,
+    admin_manages_whole_tree,
+)
 from practice.models import Platform
-from practice.scoping import manages_whole_tree
 from volunteers.availability import SLOT_CHOICES, mask_to_slots
 from volunteers.models import PersonalDataReveal, Skill, Team, TeamMembership, Volunteer
 from volunteers.selectors import (
@@ -583,16 +586,10 @@ class VolunteerAdmin(CityScaleList, ScopedAdmin):
 # --- skills -------------------------------------------------------------------------------
 
 
-# Asked by every has_*_permission on a page: answered once per request, and forgotten with
-# the request (held weakly).
-_KEEPS_SKILL_LIST: WeakKeyDictionary[HttpRequest, bool] = WeakKeyDictionary()
-
-
 def _keeps_skill_list(request: HttpRequest) -> bool:
-    cached = _KEEPS_SKILL_LIST.get(request)
-    if cached is None:
-        cached = _KEEPS_SKILL_LIST[request] = manages_whole_tree(request.user)
-    return cached
+    # Asked by every has_*_permission on a page: answered once per request, shared with
+    # the other city-wide lists (practice.admin_scoping).
+    return admin_manages_whole_tree(request)
 
 
 class SkillAdminForm(ServiceValidatedForm):

@@ -7,7 +7,8 @@ written until the whole file is clean and the cadre confirms the preview, and th
 ``volunteer_roster_import`` writes every row in one transaction. Rows are numbered as the
 spreadsheet numbers them: the header is row 1, the first volunteer row 2.
 
-Export: the volunteers in the cadre's scope, with the ID number and phone number masked.
+Export: the volunteers in the cadre's scope, with the ID number and phone number masked,
+written by the portal's one exporter (core.spreadsheets).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import datetime
 import io
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +41,7 @@ from import_export.tmp_storages import CacheStorage
 from accounts.models import User
 from accounts.phones import mask_phone, normalize_phone
 from core.errors import DomainError
+from core.spreadsheets import Column
 from practice.models import CadreRole, Center
 from volunteers.errors import VolunteerErrorCode
 from volunteers.identity import cipher, normalize_id_number
@@ -536,116 +538,72 @@ class RosterImportResource(resources.Resource):
             row_result.instance = instance
 
 
-def _safe_cell(text: str) -> str:
-    """Residents type names and insurers themselves; a leading = + - @ would make a
-    spreadsheet run it as a formula (CSV injection), so such a value is quoted."""
-    if text and text[0] in "=+-@\t\r":
-        return "'" + text
-    return text
-
-
 def _iso(value: datetime.date | None) -> str:
     return value.isoformat() if value else ""
 
 
-class RosterExportResource(resources.Resource):
-    """The export side: the volunteers in the cadre's scope, ID and phone numbers masked."""
+def _home_township(volunteer: Volunteer) -> str:
+    return volunteer.township.name if volunteer.township else ""
 
-    name = Field(column_name=NAME)
-    phone = Field(column_name=PHONE)
-    id_number = Field(column_name=ID_NUMBER)
-    gender = Field(column_name="性别")
-    center_code = Field(column_name=CENTER_CODE)
-    center = Field(column_name="所属村（社区）")
-    township = Field(column_name="所属乡镇（街道）")
-    skills = Field(column_name=SKILLS)
-    is_party_member = Field(column_name=PARTY_MEMBER)
-    status = Field(column_name="状态")
-    joined_on = Field(column_name="加入日期")
-    insurer = Field(column_name=INSURER)
-    insurance_number = Field(column_name=INSURANCE_NUMBER)
-    insurance_valid_until = Field(column_name=INSURANCE_VALID_UNTIL)
-    hours = Field(column_name="服务时长")
-    points = Field(column_name="积分")
-    stars = Field(column_name="星级")
 
-    class Meta:
-        # Rows are read a page at a time with their skills prefetched: two queries a page.
-        chunk_size = 1000
-        using_db = "default"
+# The export: every column, in order, with its header and the cell of a volunteer. The
+# exporter (core.spreadsheets) defuses formulas in every text cell (a name or an insurer
+# typed by a resident may begin with = + - @).
+ROSTER_EXPORT_COLUMNS: list[Column[Volunteer]] = [
+    Column(NAME, lambda volunteer: volunteer.real_name),
+    Column(PHONE, lambda volunteer: mask_phone(volunteer.user.phone)),
+    Column(ID_NUMBER, lambda volunteer: volunteer.id_number_masked),
+    Column("性别", lambda volunteer: str(volunteer.get_gender_display())),
+    Column(CENTER_CODE, lambda volunteer: volunteer.home_center.code),
+    Column("所属村（社区）", lambda volunteer: volunteer.home_center.name),
+    Column("所属乡镇（街道）", _home_township),
+    Column(SKILLS, lambda volunteer: "、".join(skill.name for skill in volunteer.skills.all())),
+    Column(PARTY_MEMBER, lambda volunteer: _("是") if volunteer.is_party_member else _("否")),
+    Column("状态", lambda volunteer: str(volunteer.get_status_display())),
+    Column("加入日期", lambda volunteer: _iso(volunteer.joined_on)),
+    Column(INSURER, lambda volunteer: volunteer.insurer),
+    Column(INSURANCE_NUMBER, lambda volunteer: volunteer.insurance_number),
+    Column(INSURANCE_VALID_UNTIL, lambda volunteer: _iso(volunteer.insurance_valid_until)),
+    Column("服务时长", lambda volunteer: str(volunteer.hours)),
+    Column("积分", lambda volunteer: volunteer.points),
+    Column("星级", lambda volunteer: volunteer.stars),
+]
+# Rows are read a chunk at a time with their skills prefetched: two queries a chunk.
+ROSTER_EXPORT_CHUNK = 1000
 
-    def __init__(self, *, actor: User | None = None, **kwargs: Any):
-        super().__init__()
-        self.actor = actor
+
+def roster_export_rows(
+    *, actor: User | None, queryset: QuerySet[Volunteer] | None = None
+) -> Iterator[Volunteer]:
+    """The volunteers a roster export holds: those of ``queryset`` (the admin's list, filtered
+    and searched) that lie in the actor's scope, whatever queryset the caller passes; none
+    without an actor. Read lazily, a chunk at a time."""
+    if actor is None:
+        return iter(())
+    scoped = volunteers_in_scope(actor)
+    if queryset is not None:
+        scoped = scoped.filter(pk__in=queryset.values("pk"))
+    return (
+        scoped.select_related("user", "home_center", "township")
+        .prefetch_related("skills")
+        .order_by("pk")
+        .iterator(chunk_size=ROSTER_EXPORT_CHUNK)
+    )
+
+
+@dataclass(frozen=True)
+class _ExportedColumn:
+    column_name: str
+
+
+class RosterExport:
+    """What the admin's export form (django-import-export's) shows as the one thing it
+    exports, with its columns; the file itself is written by core.spreadsheets from
+    ROSTER_EXPORT_COLUMNS."""
 
     @classmethod
     def get_display_name(cls) -> str:
         return _("志愿者花名册")
 
-    def get_queryset(self) -> QuerySet[Volunteer]:
-        if self.actor is None:
-            return Volunteer.objects.none()
-        return volunteers_in_scope(self.actor)
-
-    def filter_export(self, queryset: QuerySet[Volunteer], **kwargs: Any) -> QuerySet[Volunteer]:
-        # Whatever queryset the caller passes (the admin's, filtered and searched), only the
-        # actor's scope leaves the building.
-        scoped = self.get_queryset()
-        if queryset is not None and queryset is not scoped:
-            scoped = scoped.filter(pk__in=queryset.values("pk"))
-        return (
-            scoped.select_related("user", "home_center", "township")
-            .prefetch_related("skills")
-            .order_by("pk")
-        )
-
-    def dehydrate_name(self, volunteer: Volunteer) -> str:
-        return _safe_cell(volunteer.real_name)
-
-    def dehydrate_phone(self, volunteer: Volunteer) -> str:
-        return mask_phone(volunteer.user.phone)
-
-    def dehydrate_id_number(self, volunteer: Volunteer) -> str:
-        return volunteer.id_number_masked
-
-    def dehydrate_gender(self, volunteer: Volunteer) -> str:
-        return str(volunteer.get_gender_display())
-
-    def dehydrate_center_code(self, volunteer: Volunteer) -> str:
-        return volunteer.home_center.code
-
-    def dehydrate_center(self, volunteer: Volunteer) -> str:
-        return volunteer.home_center.name
-
-    def dehydrate_township(self, volunteer: Volunteer) -> str:
-        return volunteer.township.name if volunteer.township else ""
-
-    def dehydrate_skills(self, volunteer: Volunteer) -> str:
-        return "、".join(skill.name for skill in volunteer.skills.all())
-
-    def dehydrate_is_party_member(self, volunteer: Volunteer) -> str:
-        return _("是") if volunteer.is_party_member else _("否")
-
-    def dehydrate_status(self, volunteer: Volunteer) -> str:
-        return str(volunteer.get_status_display())
-
-    def dehydrate_joined_on(self, volunteer: Volunteer) -> str:
-        return _iso(volunteer.joined_on)
-
-    def dehydrate_insurer(self, volunteer: Volunteer) -> str:
-        return _safe_cell(volunteer.insurer)
-
-    def dehydrate_insurance_number(self, volunteer: Volunteer) -> str:
-        return _safe_cell(volunteer.insurance_number)
-
-    def dehydrate_insurance_valid_until(self, volunteer: Volunteer) -> str:
-        return _iso(volunteer.insurance_valid_until)
-
-    def dehydrate_hours(self, volunteer: Volunteer) -> str:
-        return str(volunteer.hours)
-
-    def dehydrate_points(self, volunteer: Volunteer) -> int:
-        return volunteer.points
-
-    def dehydrate_stars(self, volunteer: Volunteer) -> int:
-        return volunteer.stars
+    def get_user_visible_fields(self) -> list[_ExportedColumn]:
+        return [_ExportedColumn(column.header) for column in ROSTER_EXPORT_COLUMNS]

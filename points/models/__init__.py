@@ -1,6 +1,17 @@
 """The points app's models, one module per sub-domain (the ledgers, and those of later
 issues beside them); Django finds them through this package."""
 
-from points.models.ledger import HoursEntry
+from points.models.benefits import Benefit
+from points.models.ledger import HoursEntry, Kind, OrderReview, PointsEntry, Source
+from points.models.rules import PointsRules, ServiceCoefficient
 
-__all__ = ["HoursEntry"]
+__all__ = [
+    "Benefit",
+    "HoursEntry",
+    "Kind",
+    "OrderReview",
+    "PointsEntry",
+    "PointsRules",
+    "ServiceCoefficient",
+    "Source",
+]

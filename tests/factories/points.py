@@ -1,12 +1,22 @@
-"""Service hours, credited through points.services.ledger.hours_credit (it copies the scoping
-columns in the INSERT, which a raw row would leave to the test to get right)."""
+"""Service hours and points, written through points.services.ledger (it copies the scoping
+columns in the INSERT, which a raw row would leave to the test to get right), and orders
+served through the order flow itself."""
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
+from django.utils import timezone
+
+from accounts.models import User
+from orders.models import Order
+from orders.services import order_accept, order_complete, order_dispatch, order_start
 from points.models import HoursEntry
 from points.services.ledger import hours_credit
+from practice.models import Service
+from tests.factories.orders import OrderFactory
+from tests.factories.volunteers import make_dispatchable
 from volunteers.models import Volunteer
 
 
@@ -15,4 +25,41 @@ def credit(volunteer: Volunteer, source_id: int, hours: str = "1.50") -> HoursEn
     assert hours_credit(
         volunteer_id=volunteer.pk, source="order", source_id=source_id, hours=Decimal(hours)
     )
-    return HoursEntry.objects.get(source="order", source_id=source_id)
+    return HoursEntry.objects.get(source="order", source_id=source_id, volunteer=volunteer)
+
+
+def serve(
+    *,
+    resident: User,
+    cadre: User,
+    volunteer: Volunteer,
+    service: Service,
+    hours: str | None = None,
+    started_hours_ago: int = 3,
+) -> Order:
+    """An order of ``service`` at the volunteer's village, dispatched by ``cadre``, accepted,
+    served for ``started_hours_ago`` hours and completed (claiming ``hours`` if given): the
+    whole flow, so the award is the one completion makes."""
+    order = OrderFactory(resident=resident, service=service, center=volunteer.home_center)
+    make_dispatchable(volunteer, cadre=cadre)
+    order_dispatch(actor=cadre, order_id=order.pk, volunteer=volunteer)
+    order_accept(volunteer=volunteer, order_id=order.pk)
+    order_start(volunteer=volunteer, order_id=order.pk)
+    Order.objects.filter(pk=order.pk).update(
+        started_at=timezone.now() - datetime.timedelta(hours=started_hours_ago)
+    )
+    return order_complete(
+        volunteer=volunteer,
+        order_id=order.pk,
+        summary="已完成",
+        hours=None if hours is None else Decimal(hours),
+    )
+
+
+def with_stars(volunteer: Volunteer, stars: int) -> Volunteer:
+    """``volunteer`` holding a star level. Until the star certification lands, the level
+    points.selectors.stars.current_star_level reads is the one cached on the volunteer; the
+    certification's tests will certify instead."""
+    Volunteer.objects.filter(pk=volunteer.pk).update(stars=stars)
+    volunteer.refresh_from_db()
+    return volunteer

@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 
 from orders import services
 from orders.models import Order
+from points.services.rules import rules_current
 from tests.support.order_form import order_form_token
 from tests.support.queries import exact_queries
 
@@ -116,6 +117,8 @@ TASK_STEPS = [
 
 def ready_for(action, prepare, people, order, helper) -> None:
     prepare(people, order, helper)
+    # A running portal has its points rules; the first award of a new one writes them.
+    rules_current()
     if action == "start":
         # Check-in opens shortly before the booked time (orders.rules).
         Order.objects.filter(pk=order.pk).update(
@@ -199,10 +202,12 @@ def test_a_task_action_through_the_api_costs_exact_queries(
 ORDER_DETAIL = 7
 ORDER_FORM_GET = 11  # with the one-time form token it issues (core.FormToken)
 ORDER_FORM_POST = 19  # spending the form token: its savepoint, row lock, update, release
-TASK_PAGE = {"accept": 11, "decline": 17, "start": 14, "complete": 21}
+# Completion awards hours and points: each credit its savepoint, insert and balance
+# update, and the rules with the service's coefficient read once.
+TASK_PAGE = {"accept": 11, "decline": 17, "start": 14, "complete": 24}
 VOLUNTEER_HOME = 5
 ADMIN_INDEX = 10
 API_ORDER_POST = 13
 API_ORDER_GET = 5
 API_ME = 6
-API_TASK = {"accept": 16, "decline": 20, "start": 18, "complete": 24}
+API_TASK = {"accept": 16, "decline": 20, "start": 18, "complete": 27}

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from accounts.models import User
 from accounts.services import resident_register
 from orders.services import order_place
-from points.services.ledger import hours_credit
+from points.services.ledger import rating_award, service_award
 from practice.ancestry import models_following_moves
 from practice.catalogue import service_menu_install
 from practice.models import Center, Kind, Level, Service
@@ -47,8 +47,8 @@ moves = st.lists(
 @pytest.fixture
 def world(tree, people, probe_models):
     """The small tree with a second township and village in county B and a base under
-    village A; at each village-level center a volunteer with hours, an order, and a row of
-    the unregistered probe ledger."""
+    village A; at each village-level center a volunteer with hours and points, an order with
+    a 1-star review, and a row of the unregistered probe ledger."""
     centers = {name: getattr(tree, name) for name in vars(tree)}
     centers["township_b2"] = center_save(
         actor=None, center=Center(parent=tree.county_b, name="乙镇", code="430406002")
@@ -77,7 +77,8 @@ def world(tree, people, probe_models):
             home_center=place,
             status=Volunteer.Status.ACTIVE,
         )
-        assert hours_credit(
+        # Hours and the points they earn (both ledgers copy the volunteer's home).
+        assert service_award(
             volunteer_id=volunteer.pk, source="order", source_id=number, hours=Decimal(1)
         )
         order = order_place(
@@ -89,6 +90,15 @@ def world(tree, people, probe_models):
             contact_phone="13900000002",
         )
         assert order.township_id is not None
+        # A 1-star rating's review copies the order's center, not the volunteer's home.
+        assert rating_award(
+            volunteer_id=volunteer.pk,
+            order_id=order.pk,
+            score=1,
+            center_id=order.center_id,
+            township_id=order.township_id,
+            county_id=order.county_id,
+        )
         township = (
             place.parent
             if place.level == Level.VILLAGE and place.kind != Kind.BASE

@@ -34,9 +34,9 @@ from volunteers.identity import compose_id_number, decrypt_id_number, phone_dige
 from volunteers.models import RosterInvitation, Skill, Volunteer
 from volunteers.roster import (
     IMPORT_COLUMNS,
-    RosterExportResource,
     RosterImportResource,
     RosterRejected,
+    roster_export_rows,
     roster_import,
 )
 from volunteers.services import volunteer_create
@@ -480,7 +480,8 @@ def export_csv(client) -> list[dict[str, str]]:
     response = client.post(EXPORT_URL, {"format": CSV_FORMAT, "resource": "0"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    # Streamed (core.spreadsheets): the rows are read as the client receives them.
+    return list(csv.DictReader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
 
 
 def test_export_holds_only_the_scope_with_numbers_masked(client, people, tree):
@@ -516,16 +517,14 @@ def test_the_outsider_exports_nothing_of_county_a(client, people, tree):
     assert {r["所属村（社区）编码"] for r in rows} == {tree.village_b.code}
 
 
-def test_the_export_resource_alone_keeps_to_the_scope(people, tree):
+def test_the_export_rows_alone_keep_to_the_scope(people, tree):
     make_volunteers(tree, 2)
 
-    # Even handed every volunteer, the resource exports the actor's scope only.
-    dataset = RosterExportResource(actor=people.outsider_cadre).export(
-        queryset=Volunteer.objects.all()
-    )
+    # Even handed every volunteer, the export reads the actor's scope only.
+    rows = roster_export_rows(actor=people.outsider_cadre, queryset=Volunteer.objects.all())
 
-    assert dataset["姓名"] == ["人100"]
-    assert RosterExportResource().export().dict == []
+    assert [volunteer.real_name for volunteer in rows] == ["人100"]
+    assert list(roster_export_rows(actor=None)) == []
 
 
 def test_the_xlsx_export_masks_too(client, people, tree):
@@ -533,7 +532,7 @@ def test_the_xlsx_export_masks_too(client, people, tree):
 
     response = client.post(EXPORT_URL, {"format": XLSX_FORMAT, "resource": "0"})
 
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(response.getvalue())).active
     values = [[cell.value for cell in line] for line in sheet.iter_rows()]
     assert values[0][:3] == ["姓名", "手机号", "身份证号码"]
     assert values[1][:3] == [
@@ -988,3 +987,24 @@ def test_the_invitations_page_reads_a_fixed_number_of_queries(
     with django_assert_num_queries(5):
         response = client.get(INVITATIONS_URL)
     assert len(response.context["invitations"]) == 2
+
+
+def test_the_export_page_lists_the_columns_it_exports(client, people):
+    client.force_login(people.county_cadre)
+
+    response = client.get(EXPORT_URL)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    for header in ("姓名", "手机号", "身份证号码", "服务时长", "星级"):
+        assert header in page
+
+
+def test_a_bad_export_format_is_refused_without_a_file(client, people):
+    client.force_login(people.county_cadre)
+
+    response = client.post(EXPORT_URL, {"format": "7", "resource": "0"})
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert "format" in response.context["form"].errors

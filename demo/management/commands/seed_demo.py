@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import resident_register
+from demo.benefits import DEMO_STARS, seed_benefits, seed_star_level
 from demo.village import DEMO_VOLUNTEERS, demo_volunteer_phone, seed_village
 from practice.models import Center
 from practice.services import cadre_create
@@ -72,18 +73,26 @@ class Command(BaseCommand):
                 cadre=User.objects.get(phone=DEMO_CADRES[1][0]),
                 legacy_volunteer=Volunteer.objects.get(user=user),
             )
+            benefits_made = seed_benefits()
+            seed_star_level(Volunteer.objects.get(user=user))
         self.stdout.write("")
         self.stdout.write(f"演示账号（密码均为 {password}）：")
         for phone, name, code in DEMO_CADRES:
             center = Center.objects.get(code=code)
             self.stdout.write(f"  干部  {phone}  {name}  {center.title}")
         self.stdout.write(f"  群众  {DEMO_RESIDENT[0]}  {DEMO_RESIDENT[1]}")
-        self.stdout.write(f"  志愿者 {DEMO_VOLUNTEER[0]}  {DEMO_VOLUNTEER[1]}")
+        self.stdout.write(
+            f"  志愿者 {DEMO_VOLUNTEER[0]}  {DEMO_VOLUNTEER[1]}"
+            f"（{DEMO_STARS} 星志愿者：/volunteer/star-card/ 星级卡，/volunteer/benefits/ 礼遇）"
+        )
         last = demo_volunteer_phone(len(DEMO_VOLUNTEERS) - 1)
         self.stdout.write(
             f"  志愿者 {demo_volunteer_phone(0)}–{last[-3:]}  珠晖区的 {len(DEMO_VOLUNTEERS)} 名"
             f"演示志愿者（新建 {report.created}，已有 {report.existing}，"
             f"服务记录 {report.history} 条，续保 {report.renewed} 人）"
+        )
+        self.stdout.write(
+            f"  星级礼遇：市级和珠晖区共 {benefits_made} 项新建（后台“星级礼遇”维护）"
         )
         self.stdout.write(
             "  下单请选：珠晖区 → 衡州路街道 → 王江社区，值班时段（6:00–22:00）内数秒即自动派单。"

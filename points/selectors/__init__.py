@@ -1,0 +1,1 @@
+"""Every read of the points app, one module per sub-domain."""

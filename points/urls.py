@@ -1,0 +1,12 @@
+from django.urls import path
+
+from points import views
+
+app_name = "points"
+urlpatterns = [
+    path("volunteer/star-card/", views.star_card, name="star_card"),
+    path("volunteer/star-card/code/", views.star_card_code, name="star_card_code"),
+    path("volunteer/benefits/", views.benefits, name="benefits"),
+    # Opened by scanning the card, signed in or not.
+    path("stars/verify/<str:code>/", views.star_verify, name="star_verify"),
+]

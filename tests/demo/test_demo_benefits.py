@@ -1,0 +1,50 @@
+"""The demo shows the benefits and the star card (issue #11 item 11): benefits at the city
+and at 珠晖区, and the demo's first volunteer holding a star level, so their card draws its
+QR code and a scan of it verifies. Loads the real division file: a few seconds."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from demo.benefits import DEMO_BENEFITS, DEMO_STARS
+from points.models import Benefit
+from points.selectors.stars import current_star_level
+from volunteers.models import Volunteer
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_seeds_benefits_and_a_star_card_that_verifies():
+    # given
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", stdout=io.StringIO())
+
+    # then the catalogue is there once, at the city and at 珠晖区
+    assert Benefit.objects.count() == len(DEMO_BENEFITS)
+    assert set(Benefit.objects.values_list("center__code", flat=True)) == {"430400", "430405"}
+    assert Benefit.objects.filter(extends_to_children=True).exists()
+    assert "/volunteer/star-card/" in out.getvalue()
+
+    # and the demo volunteer holds a star level
+    volunteer = Volunteer.objects.get(user__phone="13700000001")
+    assert current_star_level(volunteer) == DEMO_STARS
+
+    # and their card draws a QR code, and its link verifies for anyone
+    client = Client()
+    client.force_login(volunteer.user)
+    card = client.get("/volunteer/star-card/")
+    assert card.status_code == 200
+    assert "<svg" in card.content.decode()
+    benefits = client.get("/volunteer/benefits/").context["catalogue"]
+    assert [b.min_stars for b in benefits.opened] == [1, 1, 2, 2]
+    assert [b.min_stars for b in benefits.upcoming] == [3, 3]
+    link = json.loads(client.get("/volunteer/star-card/code/").content)["url"]
+    scanned = Client().get(link)
+    assert scanned.status_code == 200
+    assert "李**" in scanned.content.decode()
