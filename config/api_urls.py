@@ -10,9 +10,9 @@ from accounts.api import (
 )
 from orders.api import OrderViewSet
 from points.api import LedgerApi
+from points.me_api import MeApi
 from practice.api import CenterViewSet, ServiceViewSet
 from volunteers.api import TeamViewSet, VolunteerViewSet
-from volunteers.me_api import MeApi
 
 router = DefaultRouter()
 router.register("centers", CenterViewSet, basename="center")

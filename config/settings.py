@@ -455,7 +455,17 @@ FORM_TOKEN_HOURS = env_int("FORM_TOKEN_HOURS", 24)
 # an activity's check-in code) stops working within two steps.
 ROTATING_CODE_STEP_SECONDS = env_int("ROTATING_CODE_STEP_SECONDS", 60)
 
+# Star levels (docs/points.md, "Star levels"): how long a confirmed star is on public
+# notice (公示) before it is in force, and how many volunteers the recheck of the outbox
+# reads per transaction.
+STAR_NOTICE_DAYS = env_int("STAR_NOTICE_DAYS", 7)
+STAR_RECHECK_BATCH = env_int("STAR_RECHECK_BATCH", 1000)
+
 CELERY_BEAT_SCHEDULE = {
+    # Woken after every ledger entry; this run drains what a wake missed.
+    "stars-recheck": {"task": "points.tasks.stars_recheck_task", "schedule": 60.0},
+    # Marks the stars whose notice ended as certified and tells their volunteers.
+    "stars-publish": {"task": "points.tasks.stars_publish_task", "schedule": 600.0},
     "dispatch-sweep": {"task": "orders.tasks.dispatch_sweep_task", "schedule": 60.0},
     # The notifier is woken after every change; this run tells what a wake missed (the
     # broker was down, a worker died).

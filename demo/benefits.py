@@ -1,10 +1,9 @@
-"""The demo's benefits catalogue (礼遇) and a star volunteer to show the card with.
+"""The demo's benefits catalogue (礼遇).
 
 Benefits are offered city-wide by the city center and in 珠晖区 by its county center, a few
 per level, one extending to the volunteer's children. The demo's first volunteer (李志愿,
-13700000001) holds two stars, so that their star card (/volunteer/star-card/) draws its QR
-code and their benefits page (/volunteer/benefits/) lists what two stars open and, greyed,
-what three would.
+13700000001) holds two stars (demo/stars.py), so that their benefits page
+(/volunteer/benefits/) lists what two stars open and, greyed, what three would.
 
 Idempotent: a benefit already at its center under its title is left as a cadre keeps it.
 """
@@ -16,12 +15,9 @@ from dataclasses import dataclass
 from points.models import Benefit
 from points.services.benefits import benefit_save
 from practice.models import Center
-from volunteers.models import Volunteer
 
 CITY = "430400"
 COUNTY = "430405"  # 珠晖区
-# The level the demo's first volunteer holds.
-DEMO_STARS = 2
 
 
 @dataclass(frozen=True)
@@ -128,11 +124,3 @@ def seed_benefits() -> int:
         )
         made += 1
     return made
-
-
-def seed_star_level(volunteer: Volunteer) -> None:
-    """Give the demo's volunteer their star level. The star certification (a cadre of the
-    certifying tier confirming, a notice period) does not exist yet, so the level the
-    portal reads (points.selectors.stars.current_star_level) is set where it is cached; once the
-    certification lands, the demo certifies the volunteer instead."""
-    Volunteer.objects.filter(pk=volunteer.pk, stars__lt=DEMO_STARS).update(stars=DEMO_STARS)

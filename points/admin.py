@@ -2,10 +2,12 @@
 source, so the admin shows them and changes nothing); the 1-star reviews, decided through
 review_decide; the points rules, published as new versions by the city's cadres; and the
 benefits catalogue (礼遇), kept by cadres for the centers of their subtree through
-points.services.benefits."""
+points.services.benefits; star certifications and their objections, read-only and
+changed only through the actions, which call points.services.stars."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -27,11 +29,21 @@ from points.models import (
     PointsEntry,
     PointsRules,
     ServiceCoefficient,
+    StarCertification,
+    StarObjection,
+    StarPolicy,
 )
 from points.selectors.ledger import reviews_in_scope
 from points.services.benefits import benefit_delete, benefit_save, benefit_validate
 from points.services.ledger import review_decide
 from points.services.rules import rules_current, rules_publish
+from points.services.stars import (
+    certification_confirm,
+    certification_grant,
+    certification_reject,
+    certification_review_decide,
+    objection_decide,
+)
 from practice.admin_lists import CityScaleList
 from practice.admin_scoping import (
     ReadOnlyScopedAdmin,
@@ -329,3 +341,238 @@ class BenefitAdmin(CityScaleList, ScopedAdmin):
 
     def delete_model(self, request: HttpRequest, obj: Benefit) -> None:
         benefit_delete(actor=admin_actor(request), benefit=obj)
+
+
+@admin.register(StarPolicy)
+class StarPolicyAdmin(admin.ModelAdmin):
+    """The thresholds, shown to every cadre; a version is never edited (certifications
+    name the version that made them eligible)."""
+
+    list_display = ["version", "level", "threshold_hours", "certifying_tier", "created_at"]
+    ordering = ["-version", "level"]
+    fields = readonly_fields = ("version", "level", "threshold_hours", "certifying_tier")
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self.admin_site.has_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.admin_site.has_permission(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def _each(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    rows: list[Any],
+    call: Callable[[Any], object],
+    done_message: str,
+) -> None:
+    """Run ``call`` for each selected row, reporting each refusal by the service beside
+    the row it concerns and the count of the others."""
+    done = 0
+    for row in rows:
+        try:
+            call(row)
+        except DomainError as exc:
+            model_admin.message_user(
+                request,
+                gettext("%(row)s：%(message)s") % {"row": row, "message": exc.message},
+                messages.ERROR,
+            )
+        else:
+            done += 1
+    if done:
+        model_admin.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+
+
+@admin.register(StarCertification)
+class StarCertificationAdmin(CityScaleList, ReadOnlyScopedAdmin):
+    """Every cadre sees the certifications of their subtree (by the copied columns); the
+    actions are refused, with the rule, to a cadre whose tier may not certify the level."""
+
+    scope_via = "home_center"
+    list_display = [
+        "volunteer",
+        "level",
+        "status",
+        "under_review",
+        "threshold_hours",
+        "home_center",
+        "eligible_at",
+        "notice_ends_at",
+    ]
+    # Each served by a (scope column, status, -id) index.
+    list_filter = ["status", "under_review"]
+    list_select_related = ["volunteer", "home_center"]
+    search_fields = ["volunteer__real_name"]
+    person_search = PersonSearch(name="volunteer__real_name", user="volunteer__user")
+    ordering = ["-id"]
+    sortable_by = ()
+    fields = readonly_fields = (
+        "volunteer",
+        "level",
+        "status",
+        "under_review",
+        "policy_version",
+        "threshold_hours",
+        "certifying_tier",
+        "home_center",
+        "eligible_at",
+        "confirmed_by",
+        "confirmed_at",
+        "notice_ends_at",
+        "decided_by",
+        "decided_at",
+        "decision_reason",
+    )
+    actions = [
+        "confirm_selected",
+        "reject_selected",
+        "grant_selected",
+        "keep_after_review",
+        "revoke_after_review",
+    ]
+
+    @admin.action(description=_("认定所选（一至四星进入公示，五星推荐至省级）"))
+    def confirm_selected(self, request: HttpRequest, queryset: QuerySet[StarCertification]) -> None:
+        actor = admin_actor(request)
+        _each(
+            self,
+            request,
+            list(queryset.order_by("pk")),
+            lambda row: certification_confirm(actor=actor, certification_id=row.pk),
+            gettext("已认定 %(count)d 项。"),
+        )
+
+    @admin.action(description=_("登记省级已认定（五星）"))
+    def grant_selected(self, request: HttpRequest, queryset: QuerySet[StarCertification]) -> None:
+        actor = admin_actor(request)
+        _each(
+            self,
+            request,
+            list(queryset.order_by("pk")),
+            lambda row: certification_grant(actor=actor, certification_id=row.pk),
+            gettext("已登记 %(count)d 项省级认定。"),
+        )
+
+    @admin.action(description=_("复核：保留所选星级"))
+    def keep_after_review(
+        self, request: HttpRequest, queryset: QuerySet[StarCertification]
+    ) -> None:
+        actor = admin_actor(request)
+        _each(
+            self,
+            request,
+            list(queryset.order_by("pk")),
+            lambda row: certification_review_decide(
+                actor=actor, certification_id=row.pk, keep=True
+            ),
+            gettext("已复核保留 %(count)d 项。"),
+        )
+
+    def _with_reason(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[StarCertification],
+        *,
+        action_name: str,
+        call: Callable[[StarCertification, str], object],
+        title: str,
+        done_message: str,
+    ) -> HttpResponse | None:
+        rows = list(queryset.order_by("pk").select_related("volunteer"))
+        return reject_with_reason(
+            self,
+            request,
+            reject=lambda reason: _each(
+                self, request, rows, lambda row: call(row, reason), done_message
+            ),
+            rows=((row.pk, str(row)) for row in rows),
+            action_name=action_name,
+            title=title,
+            intro=_("将处理以下星级认定："),
+            reason_help=_("理由会告知志愿者本人，不超过 200 字。"),
+        )
+
+    @admin.action(description=_("不予认定所选"))
+    def reject_selected(
+        self, request: HttpRequest, queryset: QuerySet[StarCertification]
+    ) -> HttpResponse | None:
+        actor = admin_actor(request)
+        return self._with_reason(
+            request,
+            queryset,
+            action_name="reject_selected",
+            call=lambda row, reason: certification_reject(
+                actor=actor, certification_id=row.pk, reason=reason
+            ),
+            title=gettext("不予认定"),
+            done_message=gettext("已不予认定 %(count)d 项。"),
+        )
+
+    @admin.action(description=_("复核：撤销所选星级"))
+    def revoke_after_review(
+        self, request: HttpRequest, queryset: QuerySet[StarCertification]
+    ) -> HttpResponse | None:
+        actor = admin_actor(request)
+        return self._with_reason(
+            request,
+            queryset,
+            action_name="revoke_after_review",
+            call=lambda row, reason: certification_review_decide(
+                actor=actor, certification_id=row.pk, keep=False, reason=reason
+            ),
+            title=gettext("撤销星级"),
+            done_message=gettext("已撤销 %(count)d 项。"),
+        )
+
+
+@admin.register(StarObjection)
+class StarObjectionAdmin(ReadOnlyScopedAdmin):
+    """The objections to certifications of the subtree, for the cadres who decide them;
+    the objector is shown here and nowhere the volunteer can see."""
+
+    scope_via = "certification__home_center"
+    list_display = ["certification", "objector", "reason", "created_at", "decision", "decided_at"]
+    list_filter = ["decision"]
+    list_select_related = ["certification__volunteer", "objector"]
+    ordering = ["-id"]
+    sortable_by = ()
+    fields = readonly_fields = (
+        "certification",
+        "objector",
+        "reason",
+        "created_at",
+        "decision",
+        "decided_by",
+        "decided_at",
+    )
+    actions = ["uphold_selected", "dismiss_selected"]
+
+    def _decide(
+        self, request: HttpRequest, queryset: QuerySet[StarObjection], decision: str
+    ) -> None:
+        actor = admin_actor(request)
+        _each(
+            self,
+            request,
+            list(queryset.order_by("pk")),
+            lambda row: objection_decide(actor=actor, objection_id=row.pk, decision=decision),
+            gettext("已处理 %(count)d 条异议。"),
+        )
+
+    @admin.action(description=_("异议成立：不予认定"))
+    def uphold_selected(self, request: HttpRequest, queryset: QuerySet[StarObjection]) -> None:
+        self._decide(request, queryset, StarObjection.Decision.UPHOLD)
+
+    @admin.action(description=_("异议不成立：继续认定"))
+    def dismiss_selected(self, request: HttpRequest, queryset: QuerySet[StarObjection]) -> None:
+        self._decide(request, queryset, StarObjection.Decision.DISMISS)

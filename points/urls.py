@@ -1,6 +1,6 @@
 from django.urls import path
 
-from points import views
+from points import notice_views, views
 
 app_name = "points"
 urlpatterns = [
@@ -9,4 +9,11 @@ urlpatterns = [
     path("volunteer/benefits/", views.benefits, name="benefits"),
     # Opened by scanning the card, signed in or not.
     path("stars/verify/<str:code>/", views.star_verify, name="star_verify"),
+    # The public notice (公示) of star certifications, open to visitors.
+    path("stars/notice/", notice_views.star_notice, name="notice"),
+    path(
+        "stars/notice/<int:certification_id>/object/",
+        notice_views.star_object,
+        name="object",
+    ),
 ]

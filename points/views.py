@@ -27,11 +27,10 @@ from core.qr import qr_svg
 from core.rotating_codes import CodeState
 from points.models.benefits import MAX_STARS
 from points.selectors.stars import (
-    FIRST_STAR_HOURS,
     STAR_CARD_PURPOSE,
     benefit_catalogue,
     current_star_level,
-    hours_to_first_star,
+    next_star,
     star_card_holder,
 )
 from volunteers.models import Volunteer
@@ -77,9 +76,8 @@ def star_card(request: AuthenticatedHttpRequest) -> HttpResponse:
         "max_stars": MAX_STARS,
         "refresh_seconds": rotating_codes.step_seconds(),
     }
-    if level == 0:
-        context.update(first_star_hours=FIRST_STAR_HOURS, hours_left=hours_to_first_star(volunteer))
-    else:
+    context.update(next_star=next_star(volunteer, level))
+    if level:
         context.update(card=_card_code(request, volunteer))
     return render(request, "points/star_card.html", context)
 

@@ -224,7 +224,6 @@ class VolunteerAdmin(CityScaleList, ScopedAdmin):
                     "joined_on",
                     "hours",
                     "points",
-                    "stars",
                 ]
             },
         ),
@@ -246,7 +245,6 @@ class VolunteerAdmin(CityScaleList, ScopedAdmin):
         "joined_on",
         "hours",
         "points",
-        "stars",
         "reviewer_name",
         "reviewed_at",
         "review_reason",

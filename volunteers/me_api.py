@@ -56,7 +56,14 @@ class MeSerializer(AccountSerializer):
 
 
 class MeApi(APIView):
+    """The view a higher layer extends: what a volunteer's figures are (the star level in
+    force is decided by points, above this app) comes from ``volunteer_figures``, which
+    points.me_api overrides; config.api_urls routes /me/ to that subclass."""
+
     permission_classes = [IsAuthenticated]
+
+    def volunteer_figures(self, volunteer: Volunteer) -> dict[str, object]:
+        return {"hours": str(volunteer.hours), "points": volunteer.points, "stars": 0}
 
     @extend_schema(responses=MeSerializer)
     def get(self, request: AuthenticatedRequest) -> Response:
@@ -71,5 +78,5 @@ class MeApi(APIView):
         if volunteer is not None:
             body["volunteer"] = MeVolunteerSerializer(volunteer).data
         if Role.VOLUNTEER in roles and volunteer is not None:
-            body.update(hours=str(volunteer.hours), points=volunteer.points, stars=volunteer.stars)
+            body.update(self.volunteer_figures(volunteer))
         return Response(body)

@@ -51,7 +51,8 @@ class Volunteer(TimeStampedModel):
 
     county and township copy the home center's ancestors so that "this county's volunteers,
     newest first" is one index range at city scale; services keep them in step when a
-    center moves. hours, points and stars are caches of the points ledgers.
+    center moves. hours and points are caches of the points ledgers; the star level is not
+    kept here at all (points.selectors.stars.current_star_level reads the certifications).
     """
 
     class Status(models.TextChoices):
@@ -124,7 +125,6 @@ class Volunteer(TimeStampedModel):
     insurance_valid_until = models.DateField(_("保险有效期至"), null=True, blank=True)
     hours = models.DecimalField(_("服务时长"), max_digits=10, decimal_places=2, default=Decimal(0))
     points = models.IntegerField(_("积分"), default=0)
-    stars = models.PositiveSmallIntegerField(_("星级"), default=0)
 
     # Scoping filters on the copied ancestor columns (see practice.scoping).
     scope_ancestors: ClassVar[AncestorColumns] = AncestorColumns(

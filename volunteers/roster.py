@@ -566,7 +566,6 @@ ROSTER_EXPORT_COLUMNS: list[Column[Volunteer]] = [
     Column(INSURANCE_VALID_UNTIL, lambda volunteer: _iso(volunteer.insurance_valid_until)),
     Column("服务时长", lambda volunteer: str(volunteer.hours)),
     Column("积分", lambda volunteer: volunteer.points),
-    Column("星级", lambda volunteer: volunteer.stars),
 ]
 # Rows are read a chunk at a time with their skills prefetched: two queries a chunk.
 ROSTER_EXPORT_CHUNK = 1000

@@ -75,7 +75,6 @@ class VolunteerSerializer(serializers.ModelSerializer):
             "insurance_valid_until",
             "hours",
             "points",
-            "stars",
         ]
         read_only_fields = fields
 

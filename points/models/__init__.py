@@ -4,9 +4,17 @@ issues beside them); Django finds them through this package."""
 from points.models.benefits import Benefit
 from points.models.ledger import HoursEntry, Kind, OrderReview, PointsEntry, Source
 from points.models.rules import PointsRules, ServiceCoefficient
+from points.models.stars import (
+    CertifyingTier,
+    StarCertification,
+    StarObjection,
+    StarPolicy,
+    StarRecheck,
+)
 
 __all__ = [
     "Benefit",
+    "CertifyingTier",
     "HoursEntry",
     "Kind",
     "OrderReview",
@@ -14,4 +22,8 @@ __all__ = [
     "PointsRules",
     "ServiceCoefficient",
     "Source",
+    "StarCertification",
+    "StarObjection",
+    "StarPolicy",
+    "StarRecheck",
 ]

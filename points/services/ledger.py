@@ -32,6 +32,7 @@ from points.models.ledger import (
 )
 from points.selectors.ledger import reviews_in_scope
 from points.services.rules import coefficient_of, points_for_hours, rules_current
+from points.services.stars import mark_for_recheck
 from practice.scoping import scope_queryset
 from volunteers.models import Volunteer
 
@@ -92,6 +93,8 @@ def hours_credit(
                 reason=reason,
             )
             Volunteer.objects.filter(pk=volunteer_id).update(hours=F("hours") + hours)
+            # Eligibility follows every hours entry, through the outbox (points.tasks).
+            mark_for_recheck([volunteer_id])
     except IntegrityError as exc:
         if _is_repeat(exc):
             return False

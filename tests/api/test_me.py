@@ -8,8 +8,10 @@ from decimal import Decimal
 
 import pytest
 
+from points.models import StarCertification
 from practice.services import cadre_create
 from tests.conftest import VOLUNTEER_ID_NUMBER
+from tests.factories.points import with_stars
 from volunteers.identity import compose_id_number
 from volunteers.models import Team, TeamMembership, Volunteer
 from volunteers.services import (
@@ -50,9 +52,20 @@ def test_a_resident_is_only_a_resident(client_for, people):
 
 @pytest.mark.django_db
 def test_an_active_volunteer_gets_hours_points_and_stars(client_for, people):
-    Volunteer.objects.filter(user=people.volunteer).update(
-        hours=Decimal("12.50"), points=125, stars=2
+    volunteer = Volunteer.objects.get(user=people.volunteer)
+    # Two levels in force (300 certified hours), a third eligible but not yet confirmed.
+    with_stars(volunteer, 2)
+    StarCertification.objects.create(
+        volunteer=volunteer,
+        level=3,
+        policy_version=1,
+        threshold_hours=Decimal(600),
+        certifying_tier="city",
+        home_center_id=volunteer.home_center_id,
+        township_id=volunteer.township_id,
+        county_id=volunteer.county_id,
     )
+    Volunteer.objects.filter(pk=volunteer.pk).update(hours=Decimal("312.50"), points=125)
 
     response = client_for(people.volunteer).get(URL)
 
@@ -61,7 +74,7 @@ def test_an_active_volunteer_gets_hours_points_and_stars(client_for, people):
     assert body["roles"] == ["resident", "volunteer"]
     assert body["phone"] == "137****0001"
     assert body["name"] == "李志愿"
-    assert body["hours"] == "12.50"
+    assert body["hours"] == "312.50"
     assert body["points"] == 125
     assert body["stars"] == 2
     assert body["cadre_centers"] == []

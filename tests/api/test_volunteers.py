@@ -515,7 +515,6 @@ def test_each_row_has_the_contract_fields_with_the_phone_in_clear_and_the_id_mas
         "insurance_valid_until": "2026-12-31",
         "hours": "0.00",
         "points": 0,
-        "stars": 0,
     }
     assert VOLUNTEER_ID_NUMBER not in response.content.decode()
 

@@ -11,8 +11,10 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from demo.benefits import DEMO_BENEFITS, DEMO_STARS
-from points.models import Benefit
+from demo.benefits import DEMO_BENEFITS
+from demo.stars import DEMO_STARS
+from demo.village import demo_volunteer_phone
+from points.models import Benefit, StarCertification
 from points.selectors.stars import current_star_level
 from volunteers.models import Volunteer
 
@@ -48,3 +50,27 @@ def test_the_demo_seeds_benefits_and_a_star_card_that_verifies():
     scanned = Client().get(link)
     assert scanned.status_code == 200
     assert "李**" in scanned.content.decode()
+
+
+def test_the_demo_shows_a_star_in_its_notice_one_waiting_and_one_close():
+    # given
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())
+    in_notice, waiting, close = (
+        Volunteer.objects.get(user__phone=demo_volunteer_phone(index)) for index in range(3)
+    )
+    S = StarCertification.Status
+
+    # then one volunteer is on the public notice, not yet in force
+    assert list(in_notice.star_certifications.values_list("level", "status")) == [(1, S.CONFIRMED)]
+    assert current_star_level(in_notice) == 0
+    notice = Client().get("/stars/notice/").content.decode()
+    assert in_notice.real_name[0] + "**" in notice
+    assert in_notice.real_name not in notice
+
+    # and one waits for a county cadre, and one is 3.5 hours short of the first star
+    assert list(waiting.star_certifications.values_list("level", "status")) == [(1, S.ELIGIBLE)]
+    assert not close.star_certifications.exists()
+    client = Client()
+    client.force_login(close.user)
+    assert "还差 3.50 小时" in client.get("/volunteer/star-card/").content.decode()

@@ -12,7 +12,8 @@ from django.utils import timezone
 from accounts.models import User
 from orders.models import Order
 from orders.services import order_accept, order_complete, order_dispatch, order_start
-from points.models import HoursEntry
+from points.models import HoursEntry, Kind, Source, StarCertification
+from points.selectors.stars import current_policy
 from points.services.ledger import hours_credit
 from practice.models import Service
 from tests.factories.orders import OrderFactory
@@ -57,9 +58,37 @@ def serve(
 
 
 def with_stars(volunteer: Volunteer, stars: int) -> Volunteer:
-    """``volunteer`` holding a star level. Until the star certification lands, the level
-    points.selectors.stars.current_star_level reads is the one cached on the volunteer; the
-    certification's tests will certify instead."""
-    Volunteer.objects.filter(pk=volunteer.pk).update(stars=stars)
+    """``volunteer`` holding ``stars`` levels in force: the certified hours of that level in
+    the ledger, each level certified (its notice over) as the policy of points.models.stars
+    has it. The rows are written here rather than walked through a cadre's confirmation and
+    seven days of notice, which tests/points/test_stars.py walks."""
+    policy = {step.level: step for step in current_policy()}
+    if stars:
+        needed = policy[stars].threshold_hours - volunteer.hours
+        if needed > 0:
+            hours_credit(
+                volunteer_id=volunteer.pk,
+                source=Source.CADRE,
+                source_id=900_000 + volunteer.pk,
+                hours=needed,
+                kind=Kind.ADJUSTED,
+                reason="测试：星级所需时长",
+            )
     volunteer.refresh_from_db()
+    for level in range(1, stars + 1):
+        StarCertification.objects.update_or_create(
+            volunteer=volunteer,
+            level=level,
+            defaults={
+                "policy_version": policy[level].version,
+                "threshold_hours": policy[level].threshold_hours,
+                "certifying_tier": policy[level].certifying_tier,
+                "status": StarCertification.Status.CERTIFIED,
+                "home_center_id": volunteer.home_center_id,
+                "township_id": volunteer.township_id,
+                "county_id": volunteer.county_id,
+                "confirmed_at": timezone.now() - datetime.timedelta(days=30),
+                "notice_ends_at": timezone.now() - datetime.timedelta(days=23),
+            },
+        )
     return volunteer

@@ -203,11 +203,12 @@ ORDER_DETAIL = 7
 ORDER_FORM_GET = 11  # with the one-time form token it issues (core.FormToken)
 ORDER_FORM_POST = 19  # spending the form token: its savepoint, row lock, update, release
 # Completion awards hours and points: each credit its savepoint, insert and balance
-# update, and the rules with the service's coefficient read once.
-TASK_PAGE = {"accept": 11, "decline": 17, "start": 14, "complete": 24}
+# update, the hours the star levels' recheck outbox, and the rules with the service's
+# coefficient read once.
+TASK_PAGE = {"accept": 11, "decline": 17, "start": 14, "complete": 25}
 VOLUNTEER_HOME = 5
 ADMIN_INDEX = 10
 API_ORDER_POST = 13
 API_ORDER_GET = 5
-API_ME = 6
-API_TASK = {"accept": 16, "decline": 20, "start": 18, "complete": 27}
+API_ME = 7  # the star level in force, read from the certifications
+API_TASK = {"accept": 16, "decline": 20, "start": 18, "complete": 28}

@@ -302,7 +302,7 @@ def test_a_two_star_volunteer_sees_what_their_level_opens_and_the_next_greyed(
     client.force_login(people.volunteer)
 
     # when: session, account, volunteer, home center, benefits, the top bar's badges
-    response = exact_get(client, BENEFITS_URL, 6)
+    response = exact_get(client, BENEFITS_URL, 7)
 
     # then
     shown = response.context["catalogue"]

@@ -40,14 +40,17 @@ def test_the_card_shows_the_masked_name_the_level_and_a_qr_code(client, people, 
     # given
     client.force_login(people.volunteer)
 
-    # when: session, account, volunteer, the top bar's badges
-    response = exact_get(client, CARD_URL, 4)
+    # when: session, account, volunteer, the level in force, the policy's next threshold,
+    # the top bar's badges
+    response = exact_get(client, CARD_URL, 6)
 
     # then
     page = response.content.decode()
     assert response["Cache-Control"].startswith("max-age=0")
     assert "李**" in page
     assert "3 星志愿者" in page
+    # and how far the next level is: 600 certified hours for three, 1,000 for four
+    assert "满 1000 小时可申请认定 4 星，还差 400 小时。" in page
     assert '<svg width="' in page
     assert 'class="qr"' in page
     assert "star_card.js" in page
@@ -71,11 +74,11 @@ def test_the_qr_code_is_of_the_verification_link(client, people, starred):
     assert rotating_codes.verify(STAR_CARD_PURPOSE, code) == starred.pk
 
 
-def test_the_code_endpoint_costs_three_queries(client, people, starred):
+def test_the_code_endpoint_costs_four_queries(client, people, starred):
     client.force_login(people.volunteer)
 
-    # session, account, volunteer
-    exact_get(client, CODE_URL, 3)
+    # session, account, volunteer, the level in force (points.selectors.stars)
+    exact_get(client, CODE_URL, 4)
 
 
 def test_a_volunteer_without_a_star_learns_how_far_the_first_is(client, people):
@@ -84,8 +87,8 @@ def test_a_volunteer_without_a_star_learns_how_far_the_first_is(client, people):
     credit(volunteer, 1, "37.50")
     client.force_login(people.volunteer)
 
-    # when
-    response = exact_get(client, CARD_URL, 4)
+    # when: the level in force and the policy's next threshold besides the page's own
+    response = exact_get(client, CARD_URL, 6)
 
     # then
     page = response.content.decode()
@@ -137,8 +140,8 @@ def test_anyone_scanning_sees_the_masked_name_level_and_validity_only(client, st
     now = timezone.now()
     code = rotating_codes.issue(STAR_CARD_PURPOSE, starred.pk, at=now)
 
-    # when: the holder, nothing else
-    response = exact_get(client, verify_url(code), 1)
+    # when: the holder and their level in force, nothing else
+    response = exact_get(client, verify_url(code), 2)
 
     # then
     page = response.content.decode()
@@ -262,3 +265,31 @@ def test_the_verification_page_refuses_a_post(client, starred):
     code = rotating_codes.issue(STAR_CARD_PURPOSE, starred.pk)
 
     assert client.post(verify_url(code)).status_code == 405
+
+
+def test_a_volunteer_past_the_next_threshold_is_told_it_waits_for_certification(
+    client, people, starred
+):
+    # given three stars in force and 1,000 certified hours: the fourth eligible, unconfirmed
+    credit(starred, 2, "400.00")
+    client.force_login(people.volunteer)
+
+    # when
+    page = client.get(CARD_URL).content.decode()
+
+    # then
+    assert "3 星志愿者" in page
+    assert "已达到 4 星认定条件，等待认定。" in page
+
+
+def test_a_five_star_volunteer_is_told_there_is_no_level_above(client, people):
+    # given
+    with_stars(Volunteer.objects.get(user=people.volunteer), 5)
+    client.force_login(people.volunteer)
+
+    # when
+    page = client.get(CARD_URL).content.decode()
+
+    # then
+    assert "5 星志愿者" in page
+    assert "您已是最高星级志愿者。" in page

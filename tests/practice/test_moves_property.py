@@ -16,6 +16,7 @@ from accounts.models import User
 from accounts.services import resident_register
 from orders.services import order_place
 from points.services.ledger import rating_award, service_award
+from points.services.stars import stars_recheck
 from practice.ancestry import models_following_moves
 from practice.catalogue import service_menu_install
 from practice.models import Center, Kind, Level, Service
@@ -47,8 +48,8 @@ moves = st.lists(
 @pytest.fixture
 def world(tree, people, probe_models):
     """The small tree with a second township and village in county B and a base under
-    village A; at each village-level center a volunteer with hours and points, an order with
-    a 1-star review, and a row of the unregistered probe ledger."""
+    village A; at each village-level center a volunteer with hours, points and a first star
+    eligible, an order with a 1-star review, and a row of the unregistered probe ledger."""
     centers = {name: getattr(tree, name) for name in vars(tree)}
     centers["township_b2"] = center_save(
         actor=None, center=Center(parent=tree.county_b, name="乙镇", code="430406002")
@@ -77,10 +78,12 @@ def world(tree, people, probe_models):
             home_center=place,
             status=Volunteer.Status.ACTIVE,
         )
-        # Hours and the points they earn (both ledgers copy the volunteer's home).
+        # Hours and the points they earn (both ledgers copy the volunteer's home), enough
+        # for the first star, whose certification copies the home too.
         assert service_award(
-            volunteer_id=volunteer.pk, source="order", source_id=number, hours=Decimal(1)
+            volunteer_id=volunteer.pk, source="order", source_id=number, hours=Decimal(100)
         )
+        assert stars_recheck(volunteer_ids=[volunteer.pk]) == [(volunteer.pk, 1)]
         order = order_place(
             resident=people.resident,
             service=errand,

@@ -175,7 +175,6 @@ def test_the_active_volunteer_sees_their_whole_profile(client, people):
         insurance_valid_until=datetime.date(2026, 12, 31),
         hours="12.50",
         points=125,
-        stars=2,
     )
     client.force_login(people.volunteer)
 
@@ -202,7 +201,7 @@ def test_the_active_volunteer_sees_their_whole_profile(client, people):
     assert "<dd>2026年12月31日</dd>" in html
     assert "<dd>12.50 小时</dd>" in html
     assert "<dd>125</dd>" in html
-    assert "<dd>2</dd>" in html
+    assert 'href="/volunteer/star-card/"' in html
     assert VOLUNTEER_ID_NUMBER not in html
     assert "审核中" not in html
     assert_works_without_javascript(html)

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import resident_register
-from demo.benefits import DEMO_STARS, seed_benefits, seed_star_level
+from demo.benefits import seed_benefits
+from demo.stars import DEMO_STARS, seed_star_levels
 from demo.village import DEMO_VOLUNTEERS, demo_volunteer_phone, seed_village
 from practice.models import Center
 from practice.services import cadre_create
@@ -74,7 +75,14 @@ class Command(BaseCommand):
                 legacy_volunteer=Volunteer.objects.get(user=user),
             )
             benefits_made = seed_benefits()
-            seed_star_level(Volunteer.objects.get(user=user))
+            seed_star_levels(
+                cadre=User.objects.get(phone=DEMO_CADRES[1][0]),
+                starred=Volunteer.objects.get(user=user),
+                others=[
+                    Volunteer.objects.get(user__phone=demo_volunteer_phone(index))
+                    for index in range(3)
+                ],
+            )
         self.stdout.write("")
         self.stdout.write(f"演示账号（密码均为 {password}）：")
         for phone, name, code in DEMO_CADRES:
@@ -93,6 +101,11 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"  星级礼遇：市级和珠晖区共 {benefits_made} 项新建（后台“星级礼遇”维护）"
+        )
+        self.stdout.write(
+            f"  星级认定：{demo_volunteer_phone(0)} 一星公示中（/stars/notice/），"
+            f"{demo_volunteer_phone(1)} 待区级认定（后台“星级认定”），"
+            f"{demo_volunteer_phone(2)} 距一星还差 3.5 小时"
         )
         self.stdout.write(
             "  下单请选：珠晖区 → 衡州路街道 → 王江社区，值班时段（6:00–22:00）内数秒即自动派单。"

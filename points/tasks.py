@@ -1,0 +1,28 @@
+"""Thin, idempotent tasks: each calls one service and is safe to run twice or at once.
+
+Nothing in points imports this module back: the services wake the drain by name through
+points.enqueue, so the imports stay one-way."""
+
+from __future__ import annotations
+
+from core.tasks import portal_task, woken
+from points.enqueue import STARS_PUBLISH_TASK, STARS_RECHECK_TASK
+
+
+@portal_task(name=STARS_RECHECK_TASK)
+def stars_recheck_task() -> int:
+    """Drain the "volunteers to recheck" outbox in batches. Woken after each ledger entry
+    (one queued run for any number of entries), and run by beat every minute for what a
+    wake missed (the broker was down, a worker was killed)."""
+    from points.services.stars import recheck_drain
+
+    woken(stars_recheck_task)
+    return recheck_drain()
+
+
+@portal_task(name=STARS_PUBLISH_TASK)
+def stars_publish_task() -> int:
+    """Mark the stars whose notice ended as certified and tell their volunteers (beat)."""
+    from points.services.stars import certifications_publish
+
+    return certifications_publish()
