@@ -15,7 +15,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -297,19 +297,6 @@ class BenefitAdminForm(ServiceValidatedForm):
             "extends_to_children",
             "is_active",
         ]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # The center's autocomplete widget looks its bound value up to draw the form again,
-        # and a value that is not an id would make that lookup a server error: such a value
-        # is dropped, and the field asks for a center.
-        key = self.add_prefix("center")
-        raw = self.data.get(key) if self.is_bound else None
-        if raw and not (str(raw).isascii() and str(raw).isdigit()):
-            data = QueryDict(mutable=True)
-            data.update(self.data)
-            data[key] = ""
-            self.data = data
 
     def validate_with_service(self, instance: Benefit) -> None:
         benefit_validate(actor=self.actor, benefit=instance)

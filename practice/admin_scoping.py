@@ -17,7 +17,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.utils import quote
 from django.core.exceptions import PermissionDenied
 from django.db.models import ForeignKey, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.urls import reverse
 
 from accounts.http import account_of
@@ -27,11 +27,42 @@ from practice.models import Center
 from practice.scoping import manages_whole_tree, scope_queryset, visible_centers
 
 
+def _ids_only(form: forms.BaseForm, data: Any) -> Any:
+    """The posted data with every choice of a related row that is not an id emptied.
+
+    An autocomplete widget looks its bound value up to draw the form again, and a value
+    that is not a number would make that lookup a server error; emptied, the field says
+    it is required (or that the choice is invalid) like any other bad choice."""
+    bad = [
+        form.add_prefix(name)
+        for name, field in form.fields.items()
+        if isinstance(field, forms.ModelChoiceField)
+        and not isinstance(field, forms.ModelMultipleChoiceField)
+        and not _is_id(data.get(form.add_prefix(name)))
+    ]
+    if not bad:
+        return data
+    cleaned = QueryDict(mutable=True)
+    cleaned.update(data)
+    for key in bad:
+        cleaned[key] = ""
+    return cleaned
+
+
+def _is_id(raw: object) -> bool:
+    return raw in (None, "") or (isinstance(raw, str) and raw.isascii() and raw.isdigit())
+
+
 class ServiceValidatedForm(forms.ModelForm):
     """A ModelForm that lets a service judge the instance it is about to save and shows a
     refusal next to the field it concerns."""
 
     actor: ClassVar[Any] = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.is_bound:
+            self.data = _ids_only(self, self.data)
 
     # Any: each form judges its own model (a Center, a Service, a Team...).
     def validate_with_service(self, instance: Any) -> None:
