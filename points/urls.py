@@ -1,12 +1,28 @@
+"""The points pages. Included at the site root because they live under several prefixes: the
+volunteer's /volunteer/star-card/, /volunteer/benefits/ and /volunteer/certificates/ (the
+volunteers app owns the rest of /volunteer/ and leaves these paths unmatched), and the
+public /stars/verify/ and /certificates/verify/."""
+
 from django.urls import path
 
-from points import views
+from points.views import certificates, stars
 
 app_name = "points"
 urlpatterns = [
-    path("volunteer/star-card/", views.star_card, name="star_card"),
-    path("volunteer/star-card/code/", views.star_card_code, name="star_card_code"),
-    path("volunteer/benefits/", views.benefits, name="benefits"),
-    # Opened by scanning the card, signed in or not.
-    path("stars/verify/<str:code>/", views.star_verify, name="star_verify"),
+    path("volunteer/star-card/", stars.star_card, name="star_card"),
+    path("volunteer/star-card/code/", stars.star_card_code, name="star_card_code"),
+    path("volunteer/benefits/", stars.benefits, name="benefits"),
+    path("volunteer/certificates/", certificates.my_certificates, name="my_certificates"),
+    path(
+        "volunteer/certificates/<int:certificate_id>/pdf/",
+        certificates.my_certificate_pdf,
+        name="my_certificate_pdf",
+    ),
+    # Opened by scanning the card or the certificate's QR code, signed in or not.
+    path("stars/verify/<str:code>/", stars.star_verify, name="star_verify"),
+    path(
+        "certificates/verify/<str:number>/<str:code>/",
+        certificates.certificate_verify,
+        name="certificate_verify",
+    ),
 ]
