@@ -114,7 +114,11 @@ def certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
     font = certificate_font()
     buffer = io.BytesIO()
     width, height = A4
-    pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
+    # The CJK font from the first operator on: reportlab's default Helvetica would otherwise
+    # sit in the page's resources as the one font not embedded.
+    pdf = canvas.Canvas(
+        buffer, pagesize=A4, pageCompression=1, initialFontName=font, initialFontSize=12
+    )
     pdf.setTitle(_("志愿服务证明 %(number)s") % {"number": certificate.number})
     pdf.setAuthor(certificate.issuing_center.title)
     pdf.setSubject(_("志愿服务证明"))

@@ -6,18 +6,21 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.db.models import CharField, Count, QuerySet, Sum, Value
-from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.phones import normalize_phone
 from points.certificates import code_matches, normalize_code, normalize_number
-from points.models import Certificate, HoursEntry
+from points.models import Certificate, HoursEntry, Kind, Source
 from practice.models import CadreRole, Center, Level
 from practice.scoping import scope_queryset, visible_centers
 from volunteers.models import Volunteer, volunteer_id_of_portal_number
 from volunteers.selectors import volunteers_in_scope
+
+# The sources whose entries are services done; the others (a cadre's adjustment) only move
+# hours.
+SERVICE_SOURCES = (Source.ORDER, Source.ACTIVITY)
 
 # The list on the volunteer's page: the newest, through the (volunteer, -id) index.
 OWN_CERTIFICATES_SHOWN = 20
@@ -33,20 +36,44 @@ def service_record(
     """The volunteer's certified hours and number of services from ``start`` to ``end``
     (both days included, in the portal's time zone), from the hours ledger: one query.
 
-    A service is one source of entries (an order, an activity): a source credited more than
-    once (a bonus beside its award) still counts once."""
-    figures = HoursEntry.objects.filter(
-        volunteer_id=volunteer_id,
+    A service (an order, an activity's attendance) belongs to the period its hours were
+    earned in, and counts with everything the ledger holds against it today: a 1-star
+    review's reversal or a source reversed later subtracts from the service it reverses,
+    whenever it was written, so a certificate never states hours since taken back, and a
+    period's total cannot go below zero because of a reversal of an earlier period's
+    service. A service reversed in full is not counted. A cadre's adjustment (source
+    "cadre", a 补录) is no service of its own: its hours count in the period it was written.
+    """
+    period = Q(
         created_at__gte=_local_midnight(start),
         created_at__lt=_local_midnight(end + datetime.timedelta(days=1)),
-    ).aggregate(
-        hours=Coalesce(Sum("hours"), Value(Decimal(0))),
-        services=Count(
-            Concat("source", Value(":"), Cast("source_id", CharField()), output_field=CharField()),
-            distinct=True,
-        ),
     )
-    return Decimal(figures["hours"]).quantize(Decimal("0.01")), int(figures["services"])
+    earned_in_period = HoursEntry.objects.filter(
+        period,
+        volunteer_id=volunteer_id,
+        kind=Kind.EARNED,
+        source=OuterRef("source"),
+        source_id=OuterRef("source_id"),
+    )
+    # One row per source: the net of all its entries (earned, reversed, adjusted).
+    rows = (
+        HoursEntry.objects.filter(volunteer_id=volunteer_id)
+        .alias(earned_then=Exists(earned_in_period))
+        .filter(
+            Q(source__in=SERVICE_SOURCES, earned_then=True)
+            | (period & ~Q(source__in=SERVICE_SOURCES))
+        )
+        .values_list("source", "source_id")
+        .annotate(net=Sum("hours"))
+        .order_by()
+    )
+    hours = Decimal(0)
+    services = 0
+    for source, _source_id, net in rows:
+        hours += net
+        if source in SERVICE_SOURCES and net > 0:
+            services += 1
+    return max(hours, Decimal(0)).quantize(Decimal("0.01")), services
 
 
 # The tiers whose centers record service and issue certificates (county centers and
