@@ -321,10 +321,16 @@ def test_without_the_font_the_pdf_is_a_chinese_page_and_the_rest_still_works(
     assert response.status_code == 503
     assert response["Content-Type"].startswith("text/html")
     assert "暂时无法生成证明" in response.content.decode()
+    assert "服务器缺少证明所用的中文字体" in response.content.decode()
     # and the volunteer's page and the verification are untouched
     assert certificate.number in client.get(MY_URL).content.decode()
     client.logout()
     assert client.get(verify_path(certificate)).status_code == 200
+    # and the cadre's download answers the same page
+    client.force_login(people.county_cadre)
+    admin_pdf = client.get(reverse("admin:points_certificate_pdf", args=[certificate.pk]))
+    assert admin_pdf.status_code == 503
+    assert "暂时无法生成证明" in admin_pdf.content.decode()
 
 
 # --- verification ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import resident_register
 from demo.benefits import DEMO_STARS, seed_benefits, seed_star_level
+from demo.certificates import seed_certificate, verification_path
 from demo.village import DEMO_VOLUNTEERS, demo_volunteer_phone, seed_village
 from practice.models import Center
 from practice.services import cadre_create
@@ -75,6 +76,10 @@ class Command(BaseCommand):
             )
             benefits_made = seed_benefits()
             seed_star_level(Volunteer.objects.get(user=user))
+            certificate = seed_certificate(
+                volunteer=Volunteer.objects.get(user__phone=demo_volunteer_phone(0)),
+                cadre=User.objects.get(phone=DEMO_CADRES[2][0]),
+            )
         self.stdout.write("")
         self.stdout.write(f"演示账号（密码均为 {password}）：")
         for phone, name, code in DEMO_CADRES:
@@ -93,6 +98,11 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"  星级礼遇：市级和珠晖区共 {benefits_made} 项新建（后台“星级礼遇”维护）"
+        )
+        self.stdout.write(
+            f"  服务证明：{certificate.real_name}（{demo_volunteer_phone(0)}）的证明 "
+            f"{certificate.number}，/volunteer/certificates/ 下载 PDF，"
+            f"核验页 {verification_path(certificate)}"
         )
         self.stdout.write(
             "  下单请选：珠晖区 → 衡州路街道 → 王江社区，值班时段（6:00–22:00）内数秒即自动派单。"
