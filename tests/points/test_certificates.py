@@ -27,6 +27,7 @@ from tests.conftest import VOLUNTEER_ID_NUMBER
 from tests.factories.volunteers import make_volunteer
 from tests.support.queries import exact_get, exact_queries
 from volunteers.models import Volunteer, portal_number
+from volunteers.services import volunteer_update_national_number
 
 pytestmark = pytest.mark.django_db
 
@@ -154,8 +155,10 @@ def test_a_later_credit_does_not_change_an_issued_certificate(certificate, volun
 def test_the_portal_number_is_hy_and_nine_digits_and_the_national_one_is_printed(
     client, people, volunteer, tree
 ):
-    # given a national system number recorded on the volunteer
-    Volunteer.objects.filter(pk=volunteer.pk).update(national_number="43040519900307A1")
+    # given a national system number recorded on the volunteer by a cadre in scope
+    volunteer_update_national_number(
+        actor=people.township_cadre, volunteer=volunteer, national_number="43040519900307A1"
+    )
     certificate = certificate_issue(
         actor=people.county_cadre,
         volunteer_id=volunteer.pk,
@@ -174,6 +177,15 @@ def test_the_portal_number_is_hy_and_nine_digits_and_the_national_one_is_printed
     assert portal_number(volunteer.pk) in text
     assert "43040519900307A1" in text
     assert "珠晖区新时代文明实践中心" in text
+
+
+def test_only_a_cadre_in_scope_records_the_national_number(people, volunteer):
+    with pytest.raises(NotInScope):
+        volunteer_update_national_number(
+            actor=people.outsider_cadre, volunteer=volunteer, national_number="X1"
+        )
+
+    assert Volunteer.objects.get(pk=volunteer.pk).national_number == ""
 
 
 # --- the ledger's figures -------------------------------------------------------------------
