@@ -36,7 +36,11 @@ from points.models import (
     PointsRules,
     ServiceCoefficient,
 )
-from points.selectors.certificates import may_issue_certificates, volunteer_for_certificate
+from points.selectors.certificates import (
+    certificates_in_scope,
+    may_issue_certificates,
+    volunteer_for_certificate,
+)
 from points.selectors.ledger import reviews_in_scope
 from points.services.benefits import benefit_delete, benefit_save, benefit_validate
 from points.services.certificates import certificate_issue
@@ -384,6 +388,10 @@ class CertificateAdmin(CityScaleList, ReadOnlyScopedAdmin):
         "documents",
     )
     change_list_template = "admin/points/certificate/change_list.html"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Certificate]:
+        # The one policy of who sees which certificate (points.selectors.certificates).
+        return certificates_in_scope(request.user).select_related(*self.list_select_related)
 
     @admin.display(description=_("身份证号码"))
     def masked_id_number(self, certificate: Certificate) -> str:

@@ -56,7 +56,7 @@ def _keys() -> list[bytes]:
     configured = [key.encode() for key in settings.CERTIFICATE_KEYS if key]
     if configured:
         return configured
-    # Development and tests only: `check --deploy` warns (points.checks).
+    # Development and tests only: `check --deploy` warns (points.checks, points.W001).
     return [hashlib.sha256(b"portal-certificate:" + settings.SECRET_KEY.encode()).digest()]
 
 
