@@ -884,3 +884,17 @@ def test_anonymous_is_asked_to_sign_in_for_the_page_and_the_pdf(client, certific
         assert response["Location"].startswith(reverse("accounts:login"))
     assert client.post(MY_URL, {"period_start": START.isoformat()}).status_code == 302
     assert Certificate.objects.count() == 1
+
+
+@pytest.mark.parametrize("object_id", ["abc", "1 OR 1=1", "-1", "99999999999999999999"])
+def test_a_certificate_id_that_is_not_one_is_404_not_a_server_error(
+    client, people, certificate, object_id
+):
+    client.force_login(people.county_cadre)
+
+    pdf = client.get(reverse("admin:points_certificate_pdf", args=[object_id]))
+    change = client.get(reverse("admin:points_certificate_change", args=[object_id]))
+    client.force_login(people.volunteer)
+    own = client.get(f"/volunteer/certificates/{object_id}/pdf/")
+
+    assert (pdf.status_code, change.status_code, own.status_code) == (404, 404, 404)
