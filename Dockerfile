@@ -2,6 +2,12 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PORTAL_VAR_DIR=/var/lib/portal
 WORKDIR /app
+# The service certificate's PDF embeds Debian's TrueType CJK font (CERTIFICATE_FONT_PATH,
+# docs/points.md "Service certificates"); poppler-utils to check a certificate by hand.
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        fonts-wqy-microhei poppler-utils \
+    && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml ./
 COPY config ./config
 COPY core ./core

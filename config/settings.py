@@ -461,6 +461,21 @@ ROTATING_CODE_STEP_SECONDS = env_int("ROTATING_CODE_STEP_SECONDS", 60)
 STAR_NOTICE_DAYS = env_int("STAR_NOTICE_DAYS", 7)
 STAR_RECHECK_BATCH = env_int("STAR_RECHECK_BATCH", 1000)
 
+# Service certificates (docs/points.md, "Service certificates"). The TrueType CJK font the
+# PDF embeds (Debian's fonts-wqy-microhei; a .ttc collection, CERTIFICATE_FONT_INDEX picks
+# its face); the keys of the verification codes printed on them, the first signing and
+# every one verifying (so a key can be rotated without voiding certificates already
+# printed; empty: a key derived from SECRET_KEY, for development); the public address the
+# printed link and QR code name (empty: the address of the request that made the PDF); the
+# longest period one certificate may cover, in years.
+CERTIFICATE_FONT_PATH = env_str(
+    "CERTIFICATE_FONT_PATH", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+)
+CERTIFICATE_FONT_INDEX = env_int("CERTIFICATE_FONT_INDEX", 0)
+CERTIFICATE_KEYS = env_list("CERTIFICATE_KEYS", [])
+CERTIFICATE_PUBLIC_URL = env_str("CERTIFICATE_PUBLIC_URL", "").rstrip("/")
+CERTIFICATE_MAX_YEARS = env_int("CERTIFICATE_MAX_YEARS", 5)
+
 CELERY_BEAT_SCHEDULE = {
     # Woken after every ledger entry; this run drains what a wake missed.
     "stars-recheck": {"task": "points.tasks.stars_recheck_task", "schedule": 60.0},

@@ -15,7 +15,9 @@ urlpatterns = [
     path("healthz/", health, name="health"),
     path("inbox/", inbox, name="inbox"),
     path("", include("orders.urls")),  # /orders/... and /volunteer/tasks/...
-    path("", include("points.urls")),  # /volunteer/star-card/, /volunteer/benefits/, /stars/...
+    path(
+        "", include("points.urls")
+    ),  # /volunteer/star-card/, /volunteer/certificates/, /stars/, /certificates/
     # Browsers ask for /favicon.ico whatever the page says.
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
 ]

@@ -3,7 +3,9 @@ source, so the admin shows them and changes nothing); the 1-star reviews, decide
 review_decide; the points rules, published as new versions by the city's cadres; and the
 benefits catalogue (礼遇), kept by cadres for the centers of their subtree through
 points.services.benefits; star certifications and their objections, read-only and
-changed only through the actions, which call points.services.stars."""
+changed only through the actions, which call points.services.stars; and the service
+certificates, read-only too (frozen when issued), with the cadre's page issuing one and the
+download of its PDF."""
 
 from __future__ import annotations
 
@@ -12,18 +14,25 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib.admin.utils import quote, unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.search import PersonSearch
 from core.admin_actions import reject_with_reason
 from core.errors import DomainError
+from points.certificates import verification_code
+from points.forms import IssueForm
 from points.models import (
     Benefit,
+    Certificate,
     HoursEntry,
     OrderReview,
     PointsEntry,
@@ -33,8 +42,14 @@ from points.models import (
     StarObjection,
     StarPolicy,
 )
+from points.selectors.certificates import (
+    certificates_in_scope,
+    may_issue_certificates,
+    volunteer_for_certificate,
+)
 from points.selectors.ledger import reviews_in_scope
 from points.services.benefits import benefit_delete, benefit_save, benefit_validate
+from points.services.certificates import certificate_issue
 from points.services.ledger import review_decide
 from points.services.rules import rules_current, rules_publish
 from points.services.stars import (
@@ -44,6 +59,7 @@ from points.services.stars import (
     certification_review_decide,
     objection_decide,
 )
+from points.views.certificates import pdf_response
 from practice.admin_lists import CityScaleList
 from practice.admin_scoping import (
     ReadOnlyScopedAdmin,
@@ -52,6 +68,8 @@ from practice.admin_scoping import (
     admin_actor,
     admin_manages_whole_tree,
 )
+from volunteers.identity import mask_id_number
+from volunteers.models import portal_number
 
 LEDGER_FIELDS = ("volunteer", "kind", "source", "source_id", "actor", "reason", "created_at")
 
@@ -563,3 +581,168 @@ class StarObjectionAdmin(ReadOnlyScopedAdmin):
     @admin.action(description=_("异议不成立：继续认定"))
     def dismiss_selected(self, request: HttpRequest, queryset: QuerySet[StarObjection]) -> None:
         self._decide(request, queryset, StarObjection.Decision.DISMISS)
+
+
+# Read-only as well: a certificate is frozen when issued. Cadres issue through issue_view
+# (points.services.certificates.certificate_issue) and print through pdf_view.
+@admin.register(Certificate)
+class CertificateAdmin(CityScaleList, ReadOnlyScopedAdmin):
+    # The copied columns (Certificate.scope_ancestors): where the volunteer lives.
+    scope_via = "home_center"
+    list_display = [
+        "number",
+        "real_name",
+        "period_start",
+        "period_end",
+        "hours",
+        "services",
+        "issuing_center",
+        "issued_at",
+    ]
+    list_select_related = ["issuing_center"]
+    # The number, exactly: its unique index. People are found on the volunteers' list.
+    search_fields = ["=number"]
+    search_help_text = _("输入完整的证明编号，例如 2026-430405-7QK3M9XD。")
+    list_filter = ["self_service"]
+    ordering = ["-id"]
+    sortable_by = ()
+    fields = readonly_fields = (
+        "number",
+        "real_name",
+        "masked_id_number",
+        "volunteer_number",
+        "national_number",
+        "period_start",
+        "period_end",
+        "hours",
+        "services",
+        "issuing_center",
+        "issuer_name",
+        "self_service",
+        "issued_at",
+        "documents",
+    )
+    change_list_template = "admin/points/certificate/change_list.html"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Certificate]:
+        # The one policy of who sees which certificate (points.selectors.certificates).
+        return certificates_in_scope(request.user).select_related(*self.list_select_related)
+
+    @admin.display(description=_("身份证号码"))
+    def masked_id_number(self, certificate: Certificate) -> str:
+        return mask_id_number(certificate.id_number_first4, certificate.id_number_last4)
+
+    @admin.display(description=_("志愿者编号"))
+    def volunteer_number(self, certificate: Certificate) -> str:
+        return portal_number(certificate.volunteer_id)
+
+    @admin.display(description=_("开具人"))
+    def issuer_name(self, certificate: Certificate) -> str:
+        # A name, not a link: the cadre may sit above the viewer's subtree.
+        return certificate.issued_by.name
+
+    @admin.display(description=_("证明文件"))
+    def documents(self, certificate: Certificate) -> str:
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}" target="_blank" rel="noopener">{}</a>',
+            self._url("pdf", certificate.pk),
+            gettext("下载 PDF"),
+            reverse(
+                "points:certificate_verify",
+                args=[certificate.number, verification_code(certificate)],
+            ),
+            gettext("核验页面"),
+        )
+
+    def _url(self, view: str, object_id: Any = None) -> str:
+        args = [] if object_id is None else [quote(object_id)]
+        return reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_{view}",
+            args=args,
+            current_app=self.admin_site.name,
+        )
+
+    def get_urls(self) -> list[Any]:
+        info = (self.opts.app_label, self.opts.model_name)
+        return [
+            path(
+                "issue/",
+                self.admin_site.admin_view(self.issue_view),
+                name="{}_{}_issue".format(*info),
+            ),
+            path(
+                "<path:object_id>/pdf/",
+                self.admin_site.admin_view(self.pdf_view),
+                name="{}_{}_pdf".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        may_issue = may_issue_certificates(admin_actor(request))
+        extra_context = {
+            **(extra_context or {}),
+            "issue_url": self._url("issue") if may_issue else None,
+        }
+        return super().changelist_view(request, extra_context)
+
+    def pdf_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The certificate's PDF, for a cadre whose scope holds it (404 otherwise)."""
+        certificate = self.get_object(request, unquote(object_id))
+        return pdf_response(request, certificate)
+
+    def issue_view(self, request: HttpRequest) -> HttpResponse:
+        """A cadre issues a certificate for a volunteer of their subtree, in the name of the
+        volunteer's township institute or county center, whichever is in their scope."""
+        actor = admin_actor(request)
+        if not may_issue_certificates(actor):
+            raise PermissionDenied
+        form = IssueForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            volunteer = volunteer_for_certificate(actor, data["volunteer"])
+            if volunteer is None:
+                form.add_error("volunteer", gettext("志愿者不存在或不在您的管辖范围内。"))
+            else:
+                issuer_id = (
+                    volunteer.township_id
+                    if data["issuer"] == IssueForm.TOWNSHIP
+                    else volunteer.county_id
+                )
+                try:
+                    certificate = certificate_issue(
+                        actor=actor,
+                        volunteer_id=volunteer.pk,
+                        start=data["period_start"],
+                        end=data["period_end"],
+                        issuing_center_id=issuer_id or 0,
+                    )
+                except DomainError as exc:
+                    if exc.field == "issuing_center":
+                        form.add_error("issuer", exc.message)
+                    else:
+                        form.add_domain_error(exc)
+                else:
+                    self.message_user(
+                        request,
+                        gettext("已为%(name)s开具志愿服务证明 %(number)s。")
+                        % {"name": certificate.real_name, "number": certificate.number},
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(self._url("change", certificate.pk))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("开具志愿服务证明"),
+            "opts": self.opts,
+            "form": form,
+            "changelist_url": self._url("changelist"),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(
+            request,
+            "admin/points/certificate/issue.html",
+            context,
+            status=400 if request.method == "POST" else 200,
+        )

@@ -13,6 +13,16 @@ from enum import StrEnum
 class PointErrorCode(StrEnum):
     AMOUNT_SIGN = "amount_sign"
     BENEFIT_CENTER_NOT_IN_SCOPE = "benefit_center_not_in_scope"
+    # Service certificates (points.services.certificates).
+    CERTIFICATE_ISSUER_NOT_ALLOWED = "certificate_issuer_not_allowed"
+    CERTIFICATE_NO_ISSUER = "certificate_no_issuer"
+    CERTIFICATE_NOT_A_VOLUNTEER = "certificate_not_a_volunteer"
+    CERTIFICATE_PERIOD_IN_FUTURE = "certificate_period_in_future"
+    CERTIFICATE_PERIOD_REVERSED = "certificate_period_reversed"
+    CERTIFICATE_PERIOD_TOO_EARLY = "certificate_period_too_early"
+    CERTIFICATE_PERIOD_TOO_LONG = "certificate_period_too_long"
+    CERTIFICATE_VOLUNTEER_NOT_APPROVED = "certificate_volunteer_not_approved"
+    CERTIFICATE_VOLUNTEER_NOT_IN_SCOPE = "certificate_volunteer_not_in_scope"
     POINTS_INSUFFICIENT = "points_insufficient"
     REASON_REQUIRED = "reason_required"
     REVIEW_DECIDED = "review_decided"

@@ -1,19 +1,31 @@
+"""The points pages. Included at the site root because they live under several prefixes: the
+volunteer's /volunteer/star-card/, /volunteer/benefits/ and /volunteer/certificates/ (the
+volunteers app owns the rest of /volunteer/ and leaves these paths unmatched), and the
+public /stars/verify/, /stars/notice/ and /certificates/verify/."""
+
 from django.urls import path
 
-from points import notice_views, views
+from points.views import certificates, notice, stars
 
 app_name = "points"
 urlpatterns = [
-    path("volunteer/star-card/", views.star_card, name="star_card"),
-    path("volunteer/star-card/code/", views.star_card_code, name="star_card_code"),
-    path("volunteer/benefits/", views.benefits, name="benefits"),
-    # Opened by scanning the card, signed in or not.
-    path("stars/verify/<str:code>/", views.star_verify, name="star_verify"),
-    # The public notice (公示) of star certifications, open to visitors.
-    path("stars/notice/", notice_views.star_notice, name="notice"),
+    path("volunteer/star-card/", stars.star_card, name="star_card"),
+    path("volunteer/star-card/code/", stars.star_card_code, name="star_card_code"),
+    path("volunteer/benefits/", stars.benefits, name="benefits"),
+    path("volunteer/certificates/", certificates.my_certificates, name="my_certificates"),
     path(
-        "stars/notice/<int:certification_id>/object/",
-        notice_views.star_object,
-        name="object",
+        "volunteer/certificates/<int:certificate_id>/pdf/",
+        certificates.my_certificate_pdf,
+        name="my_certificate_pdf",
     ),
+    # Opened by scanning the card or the certificate's QR code, signed in or not.
+    path("stars/verify/<str:code>/", stars.star_verify, name="star_verify"),
+    path(
+        "certificates/verify/<str:number>/<str:code>/",
+        certificates.certificate_verify,
+        name="certificate_verify",
+    ),
+    # The public notice (公示) of star certifications, open to visitors.
+    path("stars/notice/", notice.star_notice, name="notice"),
+    path("stars/notice/<int:certification_id>/object/", notice.star_object, name="object"),
 ]

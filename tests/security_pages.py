@@ -7,10 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import SimpleNamespace
 
+from django.utils import timezone
+
 from accounts.models import User
 from core import rotating_codes
 from orders.models import Order
+from points.certificates import verification_code
 from points.selectors.stars import STAR_CARD_PURPOSE
+from points.services.certificates import certificate_issue
 from practice.catalogue import service_menu_install
 from practice.models import Service
 from tests.conftest import PASSWORD
@@ -39,6 +43,14 @@ def page_types(tree, people) -> list[PageType]:
     # With a star, the card draws its QR code and loads its script.
     volunteer = with_stars(Volunteer.objects.get(user=people.volunteer), 2)
     code = rotating_codes.issue(STAR_CARD_PURPOSE, volunteer.pk)
+    certificate = certificate_issue(
+        actor=people.county_cadre,
+        volunteer_id=volunteer.pk,
+        start=timezone.localdate().replace(day=1),
+        end=timezone.localdate(),
+        issuing_center_id=tree.township_a.pk,
+    )
+    verify = f"/certificates/verify/{certificate.number}/{verification_code(certificate)}/"
     return [
         PageType("home (service menu)", "/", None, "main.content"),
         PageType("sign-in", "/accounts/login/", None, "form"),
@@ -52,6 +64,8 @@ def page_types(tree, people) -> list[PageType]:
         PageType("star card", "/volunteer/star-card/", people.volunteer, "#star-card-qr svg"),
         PageType("benefits", "/volunteer/benefits/", people.volunteer, ".benefits-open"),
         PageType("star card verification", f"/stars/verify/{code}/", None, ".star-verify"),
+        PageType("certificates", "/volunteer/certificates/", people.volunteer, "form"),
+        PageType("certificate verification", verify, None, ".certificate-verify"),
         PageType("dispatch", f"/orders/dispatch/{order.pk}/", people.county_cadre, "main.content"),
         PageType("admin index", "/admin/", admin, "#content"),
         PageType("admin changelist", "/admin/orders/order/", admin, "#result_list"),
@@ -70,6 +84,7 @@ def page_types(tree, people) -> list[PageType]:
         ),
         PageType("admin roster import", "/admin/volunteers/volunteerroster/import/", admin, "form"),
         PageType("admin roster export", "/admin/volunteers/volunteerroster/export/", admin, "form"),
+        PageType("admin certificate issue", "/admin/points/certificate/issue/", admin, "form"),
         PageType("API docs", "/api/v1/docs/", None, "#swagger-ui .information-container"),
     ]
 

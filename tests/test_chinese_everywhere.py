@@ -34,9 +34,11 @@ from orders.services import (
     order_start,
     wish_claim,
 )
+from points.certificates import verification_code
 from points.models import Benefit
 from points.selectors.stars import STAR_CARD_PURPOSE
 from points.services.benefits import benefit_save
+from points.services.certificates import certificate_issue
 from tests.conftest import PASSWORD
 from tests.factories.points import with_stars
 from tests.orders.conftest import make_team, make_volunteer, menu, place  # noqa: F401 (menu: a fixture)
@@ -47,7 +49,10 @@ pytestmark = pytest.mark.django_db
 # Words a Chinese user reads as they are. Short and fixed: a word is added here only if a
 # Chinese speaker would write it in Latin letters too.
 # Compared without case: file formats are named "csv", "xlsx" in the roster's format choice.
-ALLOWED = {"api", "id", "excel", "csv", "qr", "xlsx", "openapi", "url", "ip"}
+ALLOWED = {"api", "id", "excel", "csv", "qr", "xlsx", "openapi", "url", "ip", "pdf"}
+# Identifiers printed as they are, data rather than words: a service certificate's number
+# (2026-430405-7QK3M9XD) and the portal's volunteer number (HY000000123).
+IDENTIFIERS = re.compile(r"\b\d{4}-\d{6}-[0-9A-Z]{8}\b|\bHY\d{9}\b")
 
 READ_ATTRIBUTES = {"title", "placeholder", "aria-label", "alt"}
 BUTTON_INPUTS = {"submit", "button", "reset"}
@@ -110,6 +115,7 @@ def english_words(html: str) -> list[str]:
     parser.feed(html)
     found = []
     for part in parser.parts:
+        part = IDENTIFIERS.sub(" ", part)
         for match in WORD.finditer(part):
             if match.group().lower() not in ALLOWED:
                 start = max(match.start() - 15, 0)
@@ -165,8 +171,27 @@ def world(tree, people, menu) -> SimpleNamespace:  # noqa: F811 (the fixture)
         rotating_codes.issue(STAR_CARD_PURPOSE, volunteer.pk, at=long_ago),
         "1-1-aaaaaaaaaa",
     ]
+    # A service certificate: the volunteer's list, the admin's pages, and the verification
+    # page of a genuine and of an altered number.
+    today = timezone.localdate()
+    certificate = certificate_issue(
+        actor=people.county_cadre,
+        volunteer_id=volunteer.pk,
+        start=today.replace(day=1),
+        end=today,
+        issuing_center_id=tree.township_a.pk,
+    )
+    code = verification_code(certificate)
+    verify = [
+        reverse("points:certificate_verify", args=[certificate.number, code]),
+        reverse("points:certificate_verify", args=[certificate.number[:-1] + "2", code]),
+    ]
     return SimpleNamespace(
-        orders=[placed, flagged, offered, done, wish], team=team, superuser=root, codes=codes
+        orders=[placed, flagged, offered, done, wish],
+        team=team,
+        superuser=root,
+        codes=codes,
+        extra_urls=verify,
     )
 
 
@@ -195,6 +220,7 @@ def _site_urls(world: SimpleNamespace) -> list[str]:
             urls.extend(
                 reverse(name, kwargs={arguments[0]: value}) for value in values[arguments[0]]
             )
+    urls += world.extra_urls
     return [url for url in urls if not url.startswith(NOT_PAGES)]
 
 

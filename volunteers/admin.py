@@ -66,6 +66,7 @@ from volunteers.services import (
     volunteer_reveal_id_number,
     volunteer_suspend,
     volunteer_update_insurance,
+    volunteer_update_national_number,
 )
 from volunteers.status import REASON_REQUIRED, Who, allowed
 
@@ -138,12 +139,13 @@ def _each_with_refusals(
 
 
 class VolunteerInsuranceForm(forms.ModelForm):
-    """The only part of a volunteer the admin edits; the rest is the volunteer's own or the
-    review's, and the ID number is no field at all."""
+    """The only parts of a volunteer the admin edits, their insurance and their national
+    volunteer system number; the rest is the volunteer's own or the review's, and the ID
+    number is no field at all."""
 
     class Meta:
         model = Volunteer
-        fields = ["insurer", "insurance_number", "insurance_valid_until"]
+        fields = ["national_number", "insurer", "insurance_number", "insurance_valid_until"]
 
 
 class SkillListFilter(admin.SimpleListFilter):
@@ -222,6 +224,8 @@ class VolunteerAdmin(CityScaleList, ScopedAdmin):
                     "availability_slots",
                     "status",
                     "joined_on",
+                    "portal_number",
+                    "national_number",
                     "hours",
                     "points",
                 ]
@@ -243,6 +247,7 @@ class VolunteerAdmin(CityScaleList, ScopedAdmin):
         "availability_slots",
         "status",
         "joined_on",
+        "portal_number",
         "hours",
         "points",
         "reviewer_name",
@@ -266,6 +271,10 @@ class VolunteerAdmin(CityScaleList, ScopedAdmin):
     @admin.display(description=_("身份证号码"))
     def id_number_masked(self, volunteer: Volunteer) -> str:
         return volunteer.id_number_masked
+
+    @admin.display(description=_("志愿者编号"))
+    def portal_number(self, volunteer: Volunteer) -> str:
+        return volunteer.portal_number
 
     @admin.display(description=_("意向服务平台"))
     def platform_names(self, volunteer: Volunteer) -> str:
@@ -291,6 +300,13 @@ class VolunteerAdmin(CityScaleList, ScopedAdmin):
         return False
 
     def save_model(self, request: HttpRequest, obj: Volunteer, form: Any, change: bool) -> None:
+        # The admin's change view is one transaction: both writes or neither.
+        if "national_number" in form.changed_data:
+            volunteer_update_national_number(
+                actor=admin_actor(request),
+                volunteer=obj,
+                national_number=form.cleaned_data["national_number"],
+            )
         volunteer_update_insurance(
             actor=admin_actor(request),
             volunteer=obj,

@@ -125,6 +125,12 @@ class Volunteer(TimeStampedModel):
     insurance_valid_until = models.DateField(_("保险有效期至"), null=True, blank=True)
     hours = models.DecimalField(_("服务时长"), max_digits=10, decimal_places=2, default=Decimal(0))
     points = models.IntegerField(_("积分"), default=0)
+    # The volunteer's number in the national volunteer service information system
+    # (全国志愿服务信息系统), where they have one: printed on certificates beside the
+    # portal's own number (``portal_number``), which is derived from the id, not stored.
+    national_number = models.CharField(
+        _("全国志愿服务信息系统编号"), max_length=32, blank=True, default=""
+    )
 
     # Scoping filters on the copied ancestor columns (see practice.scoping).
     scope_ancestors: ClassVar[AncestorColumns] = AncestorColumns(
@@ -221,6 +227,29 @@ class Volunteer(TimeStampedModel):
     @property
     def id_number_masked(self) -> str:
         return mask_id_number(self.id_number_first4, self.id_number_last4)
+
+    @property
+    def portal_number(self) -> str:
+        return portal_number(self.pk)
+
+
+# The portal's own volunteer number (志愿者编号): "HY" and the id on nine digits. Derived, not
+# stored: a column would be 1.44 million rows to fill, and the id is already unique and
+# never changes (a volunteer moving home keeps it).
+PORTAL_NUMBER_PREFIX = "HY"
+
+
+def portal_number(volunteer_id: int) -> str:
+    return f"{PORTAL_NUMBER_PREFIX}{volunteer_id:09d}"
+
+
+def volunteer_id_of_portal_number(number: str) -> int | None:
+    """The id a portal number (as printed, any case, surrounding spaces) names, or None."""
+    text = number.strip().upper()
+    digits = text.removeprefix(PORTAL_NUMBER_PREFIX)
+    if digits == text or not digits.isascii() or not digits.isdigit() or len(digits) > 12:
+        return None
+    return int(digits) or None
 
 
 class Team(TimeStampedModel):

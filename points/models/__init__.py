@@ -2,6 +2,7 @@
 issues beside them); Django finds them through this package."""
 
 from points.models.benefits import Benefit
+from points.models.certificates import Certificate
 from points.models.ledger import HoursEntry, Kind, OrderReview, PointsEntry, Source
 from points.models.rules import PointsRules, ServiceCoefficient
 from points.models.stars import (
@@ -14,6 +15,7 @@ from points.models.stars import (
 
 __all__ = [
     "Benefit",
+    "Certificate",
     "CertifyingTier",
     "HoursEntry",
     "Kind",

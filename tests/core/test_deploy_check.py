@@ -32,6 +32,7 @@ def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         "TRUSTED_PROXY_COUNT": "1",
         "PERSONAL_DATA_KEYS": Fernet.generate_key().decode(),
         "PERSONAL_DATA_LOOKUP_KEY": secrets.token_urlsafe(32),
+        "CERTIFICATE_KEYS": secrets.token_urlsafe(32),
     }
     for name in ("DATABASE_URL", "REDIS_URL"):
         if name in os.environ:
@@ -74,3 +75,15 @@ def test_check_deploy_names_the_hardening_the_environment_left_off(tmp_path):
     found = result.stdout + result.stderr
     for warning in ("security.W004", "security.W008", "security.W012", "security.W016"):
         assert warning in found, (warning, found)
+
+
+def test_check_deploy_names_the_certificate_key_and_font_when_missing(tmp_path):
+    env = production_env(tmp_path, CERTIFICATE_FONT_PATH=str(tmp_path / "no-font.ttc"))
+    env.pop("CERTIFICATE_KEYS")
+
+    result = deploy_check(env)
+
+    assert result.returncode != 0
+    found = result.stdout + result.stderr
+    assert "points.W001" in found, found
+    assert "points.W002" in found, found

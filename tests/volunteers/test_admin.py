@@ -175,13 +175,16 @@ def test_outsider_posting_to_another_countys_volunteer_gets_404_and_changes_noth
     # given
     client.force_login(people.outsider_cadre)
     # when
-    changed = client.post(url("volunteer", "change", roster.active_a), insurance_form())
+    changed = client.post(
+        url("volunteer", "change", roster.active_a), insurance_form(national_number="X1")
+    )
     deleted = client.post(url("volunteer", "delete", roster.active_a), {"post": "yes"})
     # then
     assert changed.status_code == 404
     assert deleted.status_code == 404
     kept = Volunteer.objects.get(pk=roster.active_a.pk)
     assert (kept.insurer, kept.insurance_number, kept.insurance_valid_until) == ("", "", None)
+    assert kept.national_number == ""
 
 
 def test_volunteers_are_neither_added_nor_deleted_in_the_admin(client, people, roster):
@@ -199,7 +202,7 @@ def test_volunteers_are_neither_added_nor_deleted_in_the_admin(client, people, r
     assert sorted(actions) == ["approve_applications", "reject_applications"]
 
 
-def test_the_change_form_edits_only_the_insurance(client, people, roster):
+def test_the_change_form_edits_only_the_insurance_and_the_national_number(client, people, roster):
     # given
     client.force_login(people.township_cadre)
     # when
@@ -207,6 +210,7 @@ def test_the_change_form_edits_only_the_insurance(client, people, roster):
     response = client.post(
         url("volunteer", "change", roster.active_a),
         insurance_form(
+            national_number=" 4304052026000123 ",
             real_name="篡改",
             status="suspended",
             id_number="430405199003070000",
@@ -216,12 +220,16 @@ def test_the_change_form_edits_only_the_insurance(client, people, roster):
     # then
     assert page.status_code == 200
     assert set(page.context["adminform"].form.fields) == {
+        "national_number",
         "insurer",
         "insurance_number",
         "insurance_valid_until",
     }
+    # The portal's own number is shown beside it, read-only.
+    assert f"HY{roster.active_a.pk:09d}" in page.content.decode()
     assert response.status_code == 302
     saved = Volunteer.objects.get(pk=roster.active_a.pk)
+    assert saved.national_number == "4304052026000123"
     assert saved.insurer == "中国人寿衡阳分公司"
     assert saved.insurance_number == "PICC-2026-0001"
     assert saved.insurance_valid_until == datetime.date(2027, 6, 30)

@@ -13,6 +13,7 @@ from volunteers.services.profiles import (
     volunteer_reveal_id_number,
     volunteer_suspend,
     volunteer_update_insurance,
+    volunteer_update_national_number,
     volunteer_update_preferences,
 )
 from volunteers.services.rosters import (
@@ -71,5 +72,6 @@ __all__ = [
     "volunteer_roster_import",
     "volunteer_suspend",
     "volunteer_update_insurance",
+    "volunteer_update_national_number",
     "volunteer_update_preferences",
 ]

@@ -296,6 +296,21 @@ def volunteer_update_insurance(
 
 
 @transaction.atomic
+def volunteer_update_national_number(
+    *, actor: User, volunteer: Volunteer, national_number: str
+) -> Volunteer:
+    """A cadre in scope records the volunteer's number in the national volunteer service
+    information system (全国志愿服务信息系统), printed on their service certificates beside
+    the portal's own; blank while they have none. Certificates issued before keep the
+    number they were issued with."""
+    if not volunteers_in_scope(actor).filter(pk=volunteer.pk).exists():
+        raise _not_in_scope()
+    volunteer.national_number = national_number.strip()
+    volunteer.save(update_fields=["national_number", "updated_at"])
+    return volunteer
+
+
+@transaction.atomic
 def volunteer_reveal_id_number(
     *, actor: User, volunteer: Volunteer, client_address: str | None = None
 ) -> str:

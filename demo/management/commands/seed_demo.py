@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import resident_register
 from demo.benefits import seed_benefits
+from demo.certificates import seed_certificate, verification_path
 from demo.stars import DEMO_STARS, seed_star_levels
 from demo.village import DEMO_VOLUNTEERS, demo_volunteer_phone, seed_village
 from practice.models import Center
@@ -75,6 +76,11 @@ class Command(BaseCommand):
                 legacy_volunteer=Volunteer.objects.get(user=user),
             )
             benefits_made = seed_benefits()
+            # Before the star levels' 补录, so that the certificate shows the services alone.
+            certificate = seed_certificate(
+                volunteer=Volunteer.objects.get(user__phone=demo_volunteer_phone(0)),
+                cadre=User.objects.get(phone=DEMO_CADRES[2][0]),
+            )
             seed_star_levels(
                 cadre=User.objects.get(phone=DEMO_CADRES[1][0]),
                 starred=Volunteer.objects.get(user=user),
@@ -106,6 +112,11 @@ class Command(BaseCommand):
             f"  星级认定：{demo_volunteer_phone(0)} 一星公示中（/stars/notice/），"
             f"{demo_volunteer_phone(1)} 待区级认定（后台“星级认定”），"
             f"{demo_volunteer_phone(2)} 距一星还差 3.5 小时"
+        )
+        self.stdout.write(
+            f"  服务证明：{certificate.real_name}（{demo_volunteer_phone(0)}）的证明 "
+            f"{certificate.number}，/volunteer/certificates/ 下载 PDF，"
+            f"核验页 {verification_path(certificate)}"
         )
         self.stdout.write(
             "  下单请选：珠晖区 → 衡州路街道 → 王江社区，值班时段（6:00–22:00）内数秒即自动派单。"

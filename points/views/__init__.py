@@ -1,0 +1,1 @@
+"""The points app's HTML pages, one module per sub-domain."""
