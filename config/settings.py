@@ -460,6 +460,10 @@ ROTATING_CODE_STEP_SECONDS = env_int("ROTATING_CODE_STEP_SECONDS", 60)
 # reads per transaction.
 STAR_NOTICE_DAYS = env_int("STAR_NOTICE_DAYS", 7)
 STAR_RECHECK_BATCH = env_int("STAR_RECHECK_BATCH", 1000)
+# The full recalculation of balances from the ledgers (docs/points.md): volunteer ids per
+# chunk (one transaction each), and how long one task runs before it hands on to the next.
+RECALCULATION_CHUNK = env_int("RECALCULATION_CHUNK", 50000)
+RECALCULATION_TIME_LIMIT = env_int("RECALCULATION_TIME_LIMIT", 600)
 
 # Service certificates (docs/points.md, "Service certificates"). The TrueType CJK font the
 # PDF embeds (Debian's fonts-wqy-microhei; a .ttc collection, CERTIFICATE_FONT_INDEX picks
@@ -481,6 +485,15 @@ CELERY_BEAT_SCHEDULE = {
     "stars-recheck": {"task": "points.tasks.stars_recheck_task", "schedule": 60.0},
     # Marks the stars whose notice ended as certified and tells their volunteers.
     "stars-publish": {"task": "points.tasks.stars_publish_task", "schedule": 600.0},
+    # The full recalculation: started once a day, carried on every few minutes until done.
+    "recalculation-nightly": {
+        "task": "points.tasks.recalculation_nightly_task",
+        "schedule": 24 * 3600.0,
+    },
+    "recalculation-continue": {
+        "task": "points.tasks.recalculation_continue_task",
+        "schedule": 300.0,
+    },
     "dispatch-sweep": {"task": "orders.tasks.dispatch_sweep_task", "schedule": 60.0},
     # The notifier is woken after every change; this run tells what a wake missed (the
     # broker was down, a worker died).

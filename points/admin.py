@@ -746,3 +746,6 @@ class CertificateAdmin(CityScaleList, ReadOnlyScopedAdmin):
             context,
             status=400 if request.method == "POST" else 200,
         )
+
+
+from points import recalculation_admin  # noqa: E402, F401

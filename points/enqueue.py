@@ -13,6 +13,7 @@ from core.tasks import wake_on_commit
 
 STARS_RECHECK_TASK = "points.tasks.stars_recheck_task"
 STARS_PUBLISH_TASK = "points.tasks.stars_publish_task"
+RECALCULATION_CONTINUE_TASK = "points.tasks.recalculation_continue_task"
 
 
 def _task(name: str) -> Task | Signature:
@@ -24,3 +25,8 @@ def recheck_on_commit() -> None:
     """Wake the drain of the recheck outbox once committed: one queued run at a time, however
     many entries were written (core.tasks.wake_on_commit)."""
     wake_on_commit(_task(STARS_RECHECK_TASK))
+
+
+def recalculation_on_commit() -> None:
+    """Start carrying a recalculation on once its row is committed (a city cadre's start)."""
+    wake_on_commit(_task(RECALCULATION_CONTINUE_TASK))

@@ -25,6 +25,8 @@ class PointErrorCode(StrEnum):
     CERTIFICATE_VOLUNTEER_NOT_IN_SCOPE = "certificate_volunteer_not_in_scope"
     POINTS_INSUFFICIENT = "points_insufficient"
     REASON_REQUIRED = "reason_required"
+    RECALCULATION_CITY_ONLY = "recalculation_city_only"
+    RECALCULATION_RUNNING = "recalculation_running"
     REVIEW_DECIDED = "review_decided"
     REVIEW_NOT_IN_SCOPE = "review_not_in_scope"
     RULES_CITY_ONLY = "rules_city_only"

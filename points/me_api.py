@@ -1,5 +1,5 @@
 """``/api/v1/me/`` with the figures points decides: the star level in force, from the
-certifications (points.selectors.current_star_level), not the unused Volunteer.stars.
+certifications (points.selectors.stars.current_star_level); the volunteer row keeps no copy.
 volunteers.me_api builds the rest; this layer sits above it (docs/layers.md)."""
 
 from __future__ import annotations

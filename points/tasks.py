@@ -6,7 +6,7 @@ points.enqueue, so the imports stay one-way."""
 from __future__ import annotations
 
 from core.tasks import portal_task, woken
-from points.enqueue import STARS_PUBLISH_TASK, STARS_RECHECK_TASK
+from points.enqueue import RECALCULATION_CONTINUE_TASK, STARS_PUBLISH_TASK, STARS_RECHECK_TASK
 
 
 @portal_task(name=STARS_RECHECK_TASK)
@@ -26,3 +26,38 @@ def stars_publish_task() -> int:
     from points.services.stars import certifications_publish
 
     return certifications_publish()
+
+
+@portal_task(name=RECALCULATION_CONTINUE_TASK)
+def recalculation_continue_task() -> bool:
+    """Carry the running recalculation on for RECALCULATION_TIME_LIMIT seconds (beat every
+    few minutes, and woken by a cadre's start); nothing when none runs. Two at once share
+    the chunks (each chunk's row lock is taken with SKIP LOCKED)."""
+    from points.services.recalculation import recalculation_run, recalculation_running
+
+    woken(recalculation_continue_task)
+    running = recalculation_running()
+    if running is None:
+        return True
+    return recalculation_run(recalculation_id=running.pk)
+
+
+@portal_task(name="points.tasks.recalculation_nightly_task")
+def recalculation_nightly_task() -> bool:
+    """Start the nightly run (unless one still runs) and carry it on."""
+    from core.errors import ConflictError
+    from points.services.recalculation import (
+        recalculation_run,
+        recalculation_running,
+        recalculation_start,
+    )
+
+    running = recalculation_running()
+    if running is None:
+        try:
+            running = recalculation_start()
+        except ConflictError:
+            running = recalculation_running()
+            if running is None:
+                return True
+    return recalculation_run(recalculation_id=running.pk)

@@ -4,6 +4,7 @@ issues beside them); Django finds them through this package."""
 from points.models.benefits import Benefit
 from points.models.certificates import Certificate
 from points.models.ledger import HoursEntry, Kind, OrderReview, PointsEntry, Source
+from points.models.recalculation import Recalculation, RecalculationDrift
 from points.models.rules import PointsRules, ServiceCoefficient
 from points.models.stars import (
     CertifyingTier,
@@ -22,6 +23,8 @@ __all__ = [
     "OrderReview",
     "PointsEntry",
     "PointsRules",
+    "Recalculation",
+    "RecalculationDrift",
     "ServiceCoefficient",
     "Source",
     "StarCertification",

@@ -35,7 +35,7 @@ def current_star_level(volunteer: Volunteer, *, now: datetime.datetime | None = 
     """The volunteer's star level: the highest level whose certification is in force (see
     ``in_force``), 0 without one. Computed from the certifications at each read (one query
     on the (volunteer, level) index), so no job sets it and nobody edits it;
-    Volunteer.stars is not read (docs/points.md, "Star levels")."""
+    the volunteer row keeps no copy (docs/points.md, "Star levels")."""
     now = now or timezone.now()
     found = (
         StarCertification.objects.filter(volunteer_id=volunteer.pk)

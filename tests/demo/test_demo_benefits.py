@@ -14,7 +14,7 @@ from django.test import Client
 from demo.benefits import DEMO_BENEFITS
 from demo.stars import DEMO_STARS
 from demo.village import demo_volunteer_phone
-from points.models import Benefit, StarCertification
+from points.models import Benefit, Recalculation, StarCertification
 from points.selectors.stars import current_star_level
 from volunteers.models import Volunteer
 
@@ -74,3 +74,10 @@ def test_the_demo_shows_a_star_in_its_notice_one_waiting_and_one_close():
     client = Client()
     client.force_login(close.user)
     assert "还差 3.50 小时" in client.get("/volunteer/star-card/").content.decode()
+
+
+def test_the_demo_has_a_finished_recalculation_that_found_no_drift():
+    call_command("seed_demo", stdout=io.StringIO())
+    assert list(Recalculation.objects.values_list("status", "drifted")) == [
+        (Recalculation.Status.DONE, 0)
+    ]

@@ -9,12 +9,14 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import User
 from accounts.services import resident_register
 from orders.services import order_place
+from points.services.certificates import certificate_issue
 from points.services.ledger import rating_award, service_award
 from points.services.stars import stars_recheck
 from practice.ancestry import models_following_moves
@@ -48,8 +50,9 @@ moves = st.lists(
 @pytest.fixture
 def world(tree, people, probe_models):
     """The small tree with a second township and village in county B and a base under
-    village A; at each village-level center a volunteer with hours, points and a first star
-    eligible, an order with a 1-star review, and a row of the unregistered probe ledger."""
+    village A; at each village-level center a volunteer with hours, points, a first star
+    eligible and a service certificate, an order with a 1-star review, and a row of the
+    unregistered probe ledger."""
     centers = {name: getattr(tree, name) for name in vars(tree)}
     centers["township_b2"] = center_save(
         actor=None, center=Center(parent=tree.county_b, name="乙镇", code="430406002")
@@ -84,6 +87,15 @@ def world(tree, people, probe_models):
             volunteer_id=volunteer.pk, source="order", source_id=number, hours=Decimal(100)
         )
         assert stars_recheck(volunteer_ids=[volunteer.pk]) == [(volunteer.pk, 1)]
+        # A service certificate copies where the volunteer lives as well.
+        today = timezone.localdate()
+        certificate_issue(
+            actor=people.city_cadre,
+            volunteer_id=volunteer.pk,
+            start=today - datetime.timedelta(days=30),
+            end=today,
+            issuing_center_id=volunteer.county_id,
+        )
         order = order_place(
             resident=people.resident,
             service=errand,

@@ -14,6 +14,7 @@ from demo.benefits import seed_benefits
 from demo.certificates import seed_certificate, verification_path
 from demo.stars import DEMO_STARS, seed_star_levels
 from demo.village import DEMO_VOLUNTEERS, demo_volunteer_phone, seed_village
+from points.services.recalculation import recalculation_run, recalculation_start
 from practice.models import Center
 from practice.services import cadre_create
 from volunteers.identity import compose_id_number
@@ -89,6 +90,10 @@ class Command(BaseCommand):
                     for index in range(3)
                 ],
             )
+        # A finished run of the full recalculation, for the city cadre's admin to show (it
+        # finds no drift in the seeded ledgers); one more each time the seed runs again.
+        run = recalculation_start()
+        recalculation_run(recalculation_id=run.pk)
         self.stdout.write("")
         self.stdout.write(f"演示账号（密码均为 {password}）：")
         for phone, name, code in DEMO_CADRES:
@@ -111,12 +116,15 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  星级认定：{demo_volunteer_phone(0)} 一星公示中（/stars/notice/），"
             f"{demo_volunteer_phone(1)} 待区级认定（后台“星级认定”），"
-            f"{demo_volunteer_phone(2)} 距一星还差 3.5 小时"
+            f"{demo_volunteer_phone(2)} 距一星还差 3.50 小时"
         )
         self.stdout.write(
             f"  服务证明：{certificate.real_name}（{demo_volunteer_phone(0)}）的证明 "
             f"{certificate.number}，/volunteer/certificates/ 下载 PDF，"
             f"核验页 {verification_path(certificate)}"
+        )
+        self.stdout.write(
+            "  全量重算：后台“积分时长重算”（市级干部 13800000001）可发起，进度与偏差报告可查"
         )
         self.stdout.write(
             "  下单请选：珠晖区 → 衡州路街道 → 王江社区，值班时段（6:00–22:00）内数秒即自动派单。"
