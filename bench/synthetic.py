@@ -6,7 +6,7 @@ would take hours. It writes exactly the columns those services would: the ID num
 encrypted and digested by volunteers.identity, its first and last four characters, gender
 and birth date are read off it, and the township and county come from the same
 ``checked_home`` the services use. Review fields stay empty, as volunteer_create leaves
-them, and the hours, points and stars caches stay at zero because no ledger row exists.
+them, and the hours and points caches stay at zero because no ledger row exists.
 
 How the volunteers are spread (a plausible model, not official figures): every county gets
 a share proportional to its number of villages and communities, and the five urban
@@ -118,7 +118,8 @@ VOLUNTEER_COLUMNS = (
     "id_number_digest", "id_number_first4", "id_number_last4", "gender", "birth_date",
     "home_center_id", "township_id", "county_id", "platforms", "availability",
     "is_party_member", "status", "joined_on", "reviewed_by_id", "reviewed_at", "review_reason",
-    "insurer", "insurance_number", "insurance_valid_until", "hours", "points", "stars",
+    "insurer", "insurance_number", "insurance_valid_until", "hours", "points",
+    "national_number",
 )  # fmt: skip
 SKILL_COLUMNS = ("volunteer_id", "skill_id")
 MEMBERSHIP_COLUMNS = (
@@ -331,7 +332,7 @@ def build_batch(context: Context, first_serial: int, count: int) -> list[Row]:
                     str(village.county_id), platforms_json, str(availability),
                     "t" if party else "f", status, joined_on.isoformat() if joined_on else "\\N",
                     "\\N", "\\N", "", insurer, policy,
-                    valid_until.isoformat() if valid_until else "\\N", "0.00", "0", "0",
+                    valid_until.isoformat() if valid_until else "\\N", "0.00", "0", "",
                 )
             )  # fmt: skip
         else:
@@ -340,7 +341,7 @@ def build_batch(context: Context, first_serial: int, count: int) -> list[Row]:
                 now, now, name, token, digest, id_number[:4], id_number[-4:], gender,
                 birth_date, village.id, village.township_id, village.county_id,
                 platforms_json, availability, party, str(status), joined_on, None, None,
-                "", insurer, policy, valid_until, "0.00", 0, 0,
+                "", insurer, policy, valid_until, "0.00", 0, "",
             )  # fmt: skip
         rows.append(
             Row(
