@@ -441,6 +441,10 @@ ORDER_ACCEPT_MINUTES = env_int("ORDER_ACCEPT_MINUTES", 30)
 ORDER_MAX_HOURS = env_int("ORDER_MAX_HOURS", 8)
 # Check-in (and the proof of service) opens this long before the booked time: orders.rules.
 CHECK_IN_OPENS_MINUTES_BEFORE = env_int("CHECK_IN_OPENS_MINUTES_BEFORE", 60)
+# The proof of service (docs/points.md): wrong entries of the resident's code that void it,
+# and how far back a volunteer may report service done off the platform (补录).
+PROOF_MAX_FAILURES = env_int("PROOF_MAX_FAILURES", 5)
+OFFLINE_CLAIM_DAYS = env_int("OFFLINE_CLAIM_DAYS", 90)
 DISPATCH_SWEEP_BATCH = env_int("DISPATCH_SWEEP_BATCH", 500)
 DISPATCH_SWEEP_GRACE_SECONDS = env_int("DISPATCH_SWEEP_GRACE_SECONDS", 60)
 # Placing once (docs/orders.md): the same resident ordering the same service at the same

@@ -6,15 +6,18 @@ means stays in each ModelAdmin, since it is its own service's call.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from core.errors import DomainError
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrOrPromise as StrOrPromise
@@ -71,3 +74,28 @@ def reject_with_reason(
     }
     request.current_app = model_admin.admin_site.name
     return TemplateResponse(request, "admin/reject_with_reason.html", context)
+
+
+def each_through_service(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    rows: list[Any],
+    call: Callable[[Any], object],
+    done_message: str,
+) -> None:
+    """Run ``call`` for each selected row, reporting each refusal by the service beside
+    the row it concerns and the count of the others."""
+    done = 0
+    for row in rows:
+        try:
+            call(row)
+        except DomainError as exc:
+            model_admin.message_user(
+                request,
+                gettext("%(row)s：%(message)s") % {"row": row, "message": exc.message},
+                messages.ERROR,
+            )
+        else:
+            done += 1
+    if done:
+        model_admin.message_user(request, done_message % {"count": done}, messages.SUCCESS)

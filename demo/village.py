@@ -29,6 +29,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import resident_register
 from orders.models import Order, OrderEvent
+from orders.proof import proof_code
 from orders.services import (
     order_accept,
     order_complete,
@@ -257,7 +258,14 @@ def _history(volunteer: Volunteer, skill: str, resident: User, index: int, days_
     Order.objects.filter(pk=order.pk).update(
         started_at=timezone.now() - datetime.timedelta(hours=float(hours), minutes=5)
     )
-    order_complete(volunteer=volunteer, order_id=order.pk, summary=summary, hours=hours)
+    # The resident read the volunteer their code at check-out: the hours are certified.
+    order_complete(
+        volunteer=volunteer,
+        order_id=order.pk,
+        summary=summary,
+        hours=hours,
+        proof_code=proof_code(order.pk),
+    )
     order_rate(
         resident=resident,
         order_id=order.pk,

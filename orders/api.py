@@ -424,6 +424,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             order_id=order.pk,
             summary=incoming.validated_data["summary"],
             hours=incoming.validated_data["hours"],
+            proof_code=incoming.validated_data["proof_code"],
         )
         return self._after(order)
 

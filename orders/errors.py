@@ -17,6 +17,8 @@ class OrderErrorCode(StrEnum):
     CHECK_IN_TOO_EARLY = "check_in_too_early"
     HOURS_OUT_OF_RANGE = "hours_out_of_range"
     KIND_INVALID = "kind_invalid"
+    PROOF_VOID = "proof_void"
+    PROOF_WRONG = "proof_wrong"
     NOT_ALLOWED_IN_ACCEPTED = "not_allowed_in_accepted"
     NOT_ALLOWED_IN_CANCELLED = "not_allowed_in_cancelled"
     NOT_ALLOWED_IN_COMPLETED = "not_allowed_in_completed"

@@ -191,6 +191,22 @@ class CompleteForm(DomainErrorForm):
         error_messages=text_messages(_("服务小结"), 1000),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    proof_code = forms.CharField(
+        label=_("服务核验码（请群众出示）"),
+        required=False,
+        max_length=12,
+        help_text=_("填写群众订单页上的 6 位核验码，时长即时认证；不填则待群众确认或干部审核。"),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        error_messages=text_messages(_("核验码"), 12),
+    )
+
+
+class DisputeForm(DomainErrorForm):
+    reason = forms.CharField(
+        label=_("情况说明"),
+        max_length=200,
+        error_messages={**text_messages(_("情况说明"), 200), "required": _("请说明情况。")},
+    )
 
 
 class DispatchForm(DomainErrorForm):

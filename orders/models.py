@@ -132,6 +132,11 @@ class Order(TimeStampedModel):
         _("认领确认时间"), null=True, blank=True, editable=False
     )
     started_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
+    # Wrong entries of the resident's proof code at check-out (orders.proof): at
+    # PROOF_MAX_FAILURES the code is void and the hours go to a cadre.
+    proof_failures = models.PositiveSmallIntegerField(
+        _("核验码错误次数"), default=0, editable=False
+    )
     completed_at = models.DateTimeField(_("签退时间"), null=True, blank=True)
     hours = models.DecimalField(
         _("服务时长"), max_digits=5, decimal_places=2, null=True, blank=True

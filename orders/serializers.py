@@ -245,6 +245,8 @@ class OrderCompleteSerializer(serializers.Serializer):
     hours = serializers.DecimalField(
         max_digits=5, decimal_places=2, required=False, allow_null=True, default=None
     )
+    # The resident's proof code (orders.proof): with it the hours are certified at once.
+    proof_code = StrictCharField(required=False, allow_blank=True, default="", max_length=12)
 
 
 class WishFulfilSerializer(serializers.Serializer):

@@ -23,10 +23,12 @@ from orders import rules
 from orders.enqueue import auto_dispatch_on_commit, notify_on_commit
 from orders.errors import OrderErrorCode
 from orders.models import Order, OrderEvent, OrderRefusal
+from orders.proof import proof_matches
 from orders.selectors import orders_for, orders_managed_by
 from orders.workflow import IllegalTransition, claim_next_in_pool, transition
 from points.models import Source
 from points.services.ledger import rating_award, service_award
+from points.services.proof import order_claim_confirm, order_claim_dispute, order_claim_open
 from practice.models import Center, Level, Service
 from practice.scoping import center_in_scope, is_cadre
 from practice.selectors import services_offered_at
@@ -419,27 +421,98 @@ def _require_holder(volunteer: Volunteer, order_id: int) -> None:
         raise NotInScope(_("订单不存在。"), code=OrderErrorCode.ORDER_NOT_HELD)
 
 
-@transaction.atomic
+class ProofRefused(DomainError):
+    """A wrong or void proof code at check-out. Raised after the wrong entry is counted and
+    committed, so that retrying cannot go on for ever."""
+
+    http_status = 400
+
+
+def order_proof_check(*, volunteer: Volunteer, order_id: int, code: str) -> None:
+    """Check the resident's code the volunteer entered at check-out. A wrong one is counted
+    (in a transaction of its own, committed before the refusal: the pages and the API call
+    this outside any transaction) and refused with the tries left; at PROOF_MAX_FAILURES
+    the code is void, and check-out without it sends the hours to a cadre."""
+    limit = settings.PROOF_MAX_FAILURES
+    with transaction.atomic():
+        # Only the holder's entries count: anyone else's order does not exist for them.
+        failures = (
+            Order.objects.select_for_update()
+            .filter(pk=order_id, accepted_by=volunteer)
+            .values_list("proof_failures", flat=True)
+            .first()
+        )
+        if failures is None:
+            raise NotInScope(_("订单不存在。"), code=OrderErrorCode.ORDER_NOT_HELD)
+        if failures >= limit:
+            voided = True
+        elif proof_matches(order_id, code):
+            return
+        else:
+            failures += 1
+            Order.objects.filter(pk=order_id).update(proof_failures=failures)
+            voided = failures >= limit
+    if voided:
+        raise ProofRefused(
+            _("核验码错误已达 %(limit)d 次，已作废。请不填核验码直接签退，服务时长将交由干部审核。")
+            % {"limit": limit},
+            code=OrderErrorCode.PROOF_VOID,
+            field="proof_code",
+        )
+    raise ProofRefused(
+        _("核验码不正确，还可尝试 %(left)d 次。") % {"left": limit - failures},
+        code=OrderErrorCode.PROOF_WRONG,
+        field="proof_code",
+    )
+
+
 def order_complete(
-    *, volunteer: Volunteer, order_id: int, summary: str, hours: Decimal | None = None
+    *,
+    volunteer: Volunteer,
+    order_id: int,
+    summary: str,
+    hours: Decimal | None = None,
+    proof_code: str = "",
 ) -> Order:
-    """Check-out: the service is done. Hours run from check-in to now, capped per order; a
-    volunteer may claim fewer, never more. They are credited once, through the ledger."""
+    """Check-out: the service is done. Hours run from check-in to now, capped per service
+    (Service.max_hours, else ORDER_MAX_HOURS).
+
+    With the resident's code (``proof_code``, orders.proof) the hours are certified at once,
+    through the ledger. Without it they wait for the resident to confirm (or rate) the
+    order; with the code voided by wrong entries, or with ``hours`` above the measured
+    figure (the volunteer's proposal), they wait for a cadre (points.services.proof). A
+    figure below the measured one is the volunteer's to claim."""
+    code = (proof_code or "").strip()
+    if code:
+        order_proof_check(volunteer=volunteer, order_id=order_id, code=code)
+    return _order_check_out(
+        volunteer=volunteer, order_id=order_id, summary=summary, hours=hours, proven=bool(code)
+    )
+
+
+@transaction.atomic
+def _order_check_out(
+    *, volunteer: Volunteer, order_id: int, summary: str, hours: Decimal | None, proven: bool
+) -> Order:
     _require_holder(volunteer, order_id)
     summary = _text(summary, field="summary", label=_("服务小结"), max_length=1000, required=True)
-    started_at = Order.objects.values_list("started_at", flat=True).get(pk=order_id)
+    booked = Order.objects.values("started_at", "service__max_hours", "proof_failures").get(
+        pk=order_id
+    )
     now = timezone.now()
+    started_at = booked["started_at"]
     elapsed = Decimal((now - started_at).total_seconds()) / 3600 if started_at else Decimal(0)
-    cap = Decimal(settings.ORDER_MAX_HOURS)
-    allowed = min(elapsed, cap).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    cap = Decimal(booked["service__max_hours"] or settings.ORDER_MAX_HOURS)
+    measured = min(elapsed, cap).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    figure = measured
     if hours is not None:
-        if hours < 0 or hours > allowed:
+        if hours < 0 or hours > cap:
             raise DomainError(
-                _("服务时长应在 0 到 %(max)s 小时之间。") % {"max": allowed},
+                _("服务时长应在 0 到 %(max)s 小时之间。") % {"max": cap},
                 code=OrderErrorCode.HOURS_OUT_OF_RANGE,
                 field="hours",
             )
-        allowed = hours.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        figure = hours.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     order = transition(
         order_id,
         to=S.COMPLETED,
@@ -447,15 +520,37 @@ def order_complete(
         extra_condition=_held_by(volunteer),
         completed_at=now,
         summary=summary,
-        hours=allowed,
+        hours=figure,
     )
-    service_award(
-        volunteer_id=volunteer.pk,
-        source=Source.ORDER,
-        source_id=order.pk,
-        hours=allowed,
-        service_id=order.service_id,
-    )
+    proposed_more = figure > measured
+    if proven and not proposed_more:
+        service_award(
+            volunteer_id=volunteer.pk,
+            source=Source.ORDER,
+            source_id=order.pk,
+            hours=figure,
+            service_id=order.service_id,
+        )
+    elif figure > 0:
+        voided = booked["proof_failures"] >= settings.PROOF_MAX_FAILURES
+        order_claim_open(
+            volunteer_id=volunteer.pk,
+            order_id=order.pk,
+            resident_id=order.resident_id,
+            service_id=order.service_id,
+            hours=figure,
+            measured_hours=measured,
+            center_id=order.center_id,
+            township_id=order.township_id,
+            county_id=order.county_id,
+            to_cadre=voided or proposed_more,
+            description=(
+                _("志愿者申报 %(figure)s 小时，签到签退计 %(measured)s 小时。")
+                % {"figure": figure, "measured": measured}
+                if proposed_more
+                else ""
+            ),
+        )
     return order
 
 
@@ -482,7 +577,26 @@ def order_rate(*, resident: User, order_id: int, score: int, comment: str = "") 
             township_id=order.township_id,
             county_id=order.county_id,
         )
+    # A rating says the service took place: hours that waited for the resident count now.
+    order_claim_confirm(resident=resident, order_id=order.pk)
     return order
+
+
+@transaction.atomic
+def order_service_confirm(*, resident: User, order_id: int) -> bool:
+    """The resident confirms on their order page that the service took place, without
+    rating it (yet): the hours that waited for them are certified."""
+    if not Order.objects.filter(pk=order_id, resident=resident).exists():
+        raise NotInScope(_("订单不存在。"), code=OrderErrorCode.ORDER_NOT_MINE)
+    return order_claim_confirm(resident=resident, order_id=order_id)
+
+
+@transaction.atomic
+def order_service_dispute(*, resident: User, order_id: int, reason: str) -> None:
+    """The resident says the service did not happen: its hours wait for a cadre."""
+    if not Order.objects.filter(pk=order_id, resident=resident).exists():
+        raise NotInScope(_("订单不存在。"), code=OrderErrorCode.ORDER_NOT_MINE)
+    order_claim_dispute(resident=resident, order_id=order_id, reason=reason)
 
 
 @transaction.atomic

@@ -17,6 +17,16 @@ urlpatterns = [
     path("orders/<int:order_id>/", resident.order_detail, name="detail"),
     path("orders/<int:order_id>/cancel/", resident.order_cancel, name="cancel"),
     path("orders/<int:order_id>/rate/", resident.order_rate, name="rate"),
+    path(
+        "orders/<int:order_id>/confirm-service/",
+        resident.order_service_confirm,
+        name="confirm_service",
+    ),
+    path(
+        "orders/<int:order_id>/dispute-service/",
+        resident.order_service_dispute,
+        name="dispute_service",
+    ),
     path("orders/<int:order_id>/fulfil/", wishes.wish_fulfil, name="wish_fulfil"),
     path(
         "orders/<int:order_id>/confirm-claim/",

@@ -26,7 +26,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.search import PersonSearch
-from core.admin_actions import reject_with_reason
+from core.admin_actions import each_through_service, reject_with_reason
 from core.errors import DomainError
 from points.certificates import verification_code
 from points.forms import IssueForm
@@ -373,31 +373,6 @@ class StarPolicyAdmin(admin.ModelAdmin):
         return False
 
 
-def _each(
-    model_admin: admin.ModelAdmin,
-    request: HttpRequest,
-    rows: list[Any],
-    call: Callable[[Any], object],
-    done_message: str,
-) -> None:
-    """Run ``call`` for each selected row, reporting each refusal by the service beside
-    the row it concerns and the count of the others."""
-    done = 0
-    for row in rows:
-        try:
-            call(row)
-        except DomainError as exc:
-            model_admin.message_user(
-                request,
-                gettext("%(row)s：%(message)s") % {"row": row, "message": exc.message},
-                messages.ERROR,
-            )
-        else:
-            done += 1
-    if done:
-        model_admin.message_user(request, done_message % {"count": done}, messages.SUCCESS)
-
-
 @admin.register(StarCertification)
 class StarCertificationAdmin(CityScaleList, ReadOnlyScopedAdmin):
     """Every cadre sees the certifications of their subtree (by the copied columns); the
@@ -449,7 +424,7 @@ class StarCertificationAdmin(CityScaleList, ReadOnlyScopedAdmin):
     @admin.action(description=_("认定所选（一至四星进入公示，五星推荐至省级）"))
     def confirm_selected(self, request: HttpRequest, queryset: QuerySet[StarCertification]) -> None:
         actor = admin_actor(request)
-        _each(
+        each_through_service(
             self,
             request,
             list(queryset.order_by("pk")),
@@ -460,7 +435,7 @@ class StarCertificationAdmin(CityScaleList, ReadOnlyScopedAdmin):
     @admin.action(description=_("登记省级已认定（五星）"))
     def grant_selected(self, request: HttpRequest, queryset: QuerySet[StarCertification]) -> None:
         actor = admin_actor(request)
-        _each(
+        each_through_service(
             self,
             request,
             list(queryset.order_by("pk")),
@@ -473,7 +448,7 @@ class StarCertificationAdmin(CityScaleList, ReadOnlyScopedAdmin):
         self, request: HttpRequest, queryset: QuerySet[StarCertification]
     ) -> None:
         actor = admin_actor(request)
-        _each(
+        each_through_service(
             self,
             request,
             list(queryset.order_by("pk")),
@@ -497,7 +472,7 @@ class StarCertificationAdmin(CityScaleList, ReadOnlyScopedAdmin):
         return reject_with_reason(
             self,
             request,
-            reject=lambda reason: _each(
+            reject=lambda reason: each_through_service(
                 self, request, rows, lambda row: call(row, reason), done_message
             ),
             rows=((row.pk, str(row)) for row in rows),
@@ -566,7 +541,7 @@ class StarObjectionAdmin(ReadOnlyScopedAdmin):
         self, request: HttpRequest, queryset: QuerySet[StarObjection], decision: str
     ) -> None:
         actor = admin_actor(request)
-        _each(
+        each_through_service(
             self,
             request,
             list(queryset.order_by("pk")),
@@ -748,4 +723,4 @@ class CertificateAdmin(CityScaleList, ReadOnlyScopedAdmin):
         )
 
 
-from points import recalculation_admin  # noqa: E402, F401
+from points import proof_admin, recalculation_admin  # noqa: E402, F401

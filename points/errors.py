@@ -12,6 +12,10 @@ from enum import StrEnum
 
 class PointErrorCode(StrEnum):
     AMOUNT_SIGN = "amount_sign"
+    CLAIM_DECIDED = "claim_decided"
+    CLAIM_INVALID = "claim_invalid"
+    CLAIM_NOT_IN_SCOPE = "claim_not_in_scope"
+    CLAIM_REASON_REQUIRED = "claim_reason_required"
     BENEFIT_CENTER_NOT_IN_SCOPE = "benefit_center_not_in_scope"
     # Service certificates (points.services.certificates).
     CERTIFICATE_ISSUER_NOT_ALLOWED = "certificate_issuer_not_allowed"

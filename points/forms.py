@@ -75,3 +75,40 @@ class ObjectionForm(forms.Form):
             "max_length": _("异议理由最多 500 个字。"),
         },
     )
+
+
+class OfflineClaimForm(forms.Form):
+    """补录: service done off the platform, for a cadre to approve."""
+
+    served_on = forms.DateField(
+        label=_("服务日期"),
+        widget=DateInput(),
+        error_messages={"required": _("请填写服务日期。"), "invalid": _("请填写有效的日期。")},
+    )
+    hours = forms.DecimalField(
+        label=_("服务时长（小时）"),
+        max_digits=4,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.5", "min": "0.5", "max": "24"}),
+        error_messages={
+            "required": _("请填写服务时长。"),
+            "invalid": _("请填写数字。"),
+            "max_digits": _("时长应大于 0 且不超过 24 小时。"),
+            "max_decimal_places": _("时长最多保留两位小数。"),
+            "max_whole_digits": _("时长应大于 0 且不超过 24 小时。"),
+        },
+    )
+    description = forms.CharField(
+        label=_("服务内容"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": "500"}),
+        help_text=_("写明在哪里、为谁做了什么，便于干部核实。"),
+        error_messages={
+            "required": _("请说明服务内容。"),
+            "max_length": _("说明最多 500 个字。"),
+        },
+    )
+
+    def add_domain_error(self, error: DomainError) -> None:
+        field = error.field if error.field in self.fields else None
+        self.add_error(field, error.message)

@@ -5,7 +5,7 @@ public /stars/verify/, /stars/notice/ and /certificates/verify/."""
 
 from django.urls import path
 
-from points.views import certificates, notice, stars
+from points.views import certificates, notice, proof, stars
 
 app_name = "points"
 urlpatterns = [
@@ -13,6 +13,7 @@ urlpatterns = [
     path("volunteer/star-card/code/", stars.star_card_code, name="star_card_code"),
     path("volunteer/benefits/", stars.benefits, name="benefits"),
     path("volunteer/certificates/", certificates.my_certificates, name="my_certificates"),
+    path("volunteer/hours/offline/", proof.offline_claims, name="offline_claims"),
     path(
         "volunteer/certificates/<int:certificate_id>/pdf/",
         certificates.my_certificate_pdf,

@@ -113,6 +113,7 @@ class ServiceAdminForm(ServiceValidatedForm):
             "sort_order",
             "is_active",
             "is_wish",
+            "max_hours",
         ]
 
     def validate_with_service(self, instance: Service) -> None:

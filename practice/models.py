@@ -167,6 +167,15 @@ class Service(TimeStampedModel):
         default=False,
         help_text=_("勾选后，群众选择此项目发布的是微心愿：上微心愿墙，由爱心人士认领。"),
     )
+    # The most hours one order of this service credits (None: ORDER_MAX_HOURS): an errand
+    # takes an hour or two, a day of care takes eight.
+    max_hours = models.PositiveSmallIntegerField(
+        _("单次时长上限（小时）"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(24)],
+        help_text=_("一次服务最多计入的时长；留空则按全市统一上限。"),
+    )
     # ``skills``, the skills a volunteer needs one of to fit (none: anyone fits), is the
     # reverse side of volunteers.Skill.services.
 

@@ -20,17 +20,21 @@ from core.errors import ConflictError, DomainError
 from orders.dispatch import next_dispatch_at, on_call_now
 from orders.forms import (
     CancelForm,
+    DisputeForm,
     DomainErrorForm,
     RateForm,
     WishFulfilForm,
 )
 from orders.models import Order, OrderEvent
+from orders.proof import proof_code
 from orders.selectors import (
     order_contact_visible,
     orders_for,
     orders_managed_by,
     with_contact_visibility,
 )
+from points.models import HoursClaim
+from points.selectors.proof import hours_claim_of_order
 from practice.scoping import is_cadre
 
 S = Order.Status
@@ -108,6 +112,12 @@ def dispatch_wait_notice(order: Order, now: datetime.datetime | None = None) -> 
     return _("夜间下单，将于明早 %(time)s 起派单。") % words
 
 
+# While the volunteer holds the order and serves, the resident's page shows the code.
+PROOF_SHOWN = (S.ACCEPTED, S.IN_SERVICE)
+SERVED = (S.COMPLETED, S.RATED)
+CONFIRMABLE = (HoursClaim.Status.AWAITING_RESIDENT, HoursClaim.Status.AWAITING_CADRE)
+
+
 def order_page(
     request: AuthenticatedHttpRequest,
     order: Order,
@@ -115,6 +125,7 @@ def order_page(
     cancel_form: DomainErrorForm | None = None,
     rate_form: DomainErrorForm | None = None,
     fulfil_form: DomainErrorForm | None = None,
+    dispute_form: DomainErrorForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     events = OrderEvent.objects.filter(order=order).select_related("actor").order_by("at", "id")
@@ -131,11 +142,21 @@ def order_page(
         owner
         or (is_cadre(request.user) and orders_managed_by(request.user).filter(pk=order.pk).exists())
     )
+    # The proof of service: the code the resident shows at check-out, and after it the
+    # hours that wait for them (confirm or dispute).
+    shows_code = owner and order.kind == Order.Kind.SERVICE and order.status in PROOF_SHOWN
+    claim = hours_claim_of_order(order.pk) if owner and order.status in SERVED else None
+    claim_open = claim is not None and claim.status in CONFIRMABLE
     return render(
         request,
         "orders/detail.html",
         {
             "order": order,
+            "proof_code": proof_code(order.pk) if shows_code else None,
+            "hours_claim": claim,
+            "may_confirm_service": claim is not None
+            and claim.status == HoursClaim.Status.AWAITING_RESIDENT,
+            "dispute_form": (dispute_form or DisputeForm()) if claim_open else None,
             "events": events,
             "owner": owner,
             "contact_visible": order_contact_visible(request.user, order),

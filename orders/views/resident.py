@@ -16,6 +16,7 @@ from core.idempotency import FormTokenInvalid, form_token_issue, form_token_spen
 from orders import services
 from orders.forms import (
     CancelForm,
+    DisputeForm,
     OrderPlaceForm,
     RateForm,
 )
@@ -172,6 +173,40 @@ def order_cancel(request: AuthenticatedHttpRequest, order_id: int) -> HttpRespon
         ),
         done=_("订单已取消。"),
         form_name="cancel_form",
+    )
+
+
+@require_POST
+@login_required
+def order_service_confirm(request: AuthenticatedHttpRequest, order_id: int) -> HttpResponse:
+    """The resident confirms the service took place: its hours count."""
+    order = _own(request, order_id)
+    try:
+        confirmed = services.order_service_confirm(resident=request.user, order_id=order.pk)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        if confirmed:
+            messages.success(request, _("已确认服务完成，志愿者的服务时长已认证。"))
+        else:
+            messages.info(request, _("该服务时长无需您确认。"))
+    return redirect("orders:detail", order_id=order.pk)
+
+
+@require_POST
+@login_required
+def order_service_dispute(request: AuthenticatedHttpRequest, order_id: int) -> HttpResponse:
+    """The resident says the service did not happen: its hours wait for a cadre."""
+    order = _own(request, order_id)
+    return order_page_step(
+        request,
+        order,
+        DisputeForm(request.POST),
+        lambda data: services.order_service_dispute(
+            resident=request.user, order_id=order.pk, reason=data["reason"]
+        ),
+        done=_("已提交，服务时长暂不计入，由实践站干部核实处理。"),
+        form_name="dispute_form",
     )
 
 

@@ -30,6 +30,7 @@ from orders.views.common import (
     ORDER_RELATED,
     S,
 )
+from points.selectors.proof import hours_claim_of_order
 from volunteers.models import Volunteer
 from volunteers.selectors import active_volunteer_of
 
@@ -236,6 +237,16 @@ def task_start(request: HttpRequest, order_id: int) -> HttpResponse:
     return redirect("orders:tasks")
 
 
+def _checked_out(order: Order) -> str:
+    claim = hours_claim_of_order(order.pk)
+    if claim is None:
+        return _("已签退，本次服务记 %(hours)s 小时。") % {"hours": order.hours}
+    return _("已签退。本次服务 %(hours)s 小时，%(status)s后计入。") % {
+        "hours": order.hours,
+        "status": claim.get_status_display(),
+    }
+
+
 @require_POST
 @login_required
 def task_complete(request: HttpRequest, order_id: int) -> HttpResponse:
@@ -246,9 +257,12 @@ def task_complete(request: HttpRequest, order_id: int) -> HttpResponse:
     if form.is_valid() and _task_step(
         request,
         lambda: services.order_complete(
-            volunteer=volunteer, order_id=order_id, summary=form.cleaned_data["summary"]
+            volunteer=volunteer,
+            order_id=order_id,
+            summary=form.cleaned_data["summary"],
+            proof_code=form.cleaned_data["proof_code"],
         ),
-        done=lambda order: _("已签退，本次服务记 %(hours)s 小时。") % {"hours": order.hours},
+        done=_checked_out,
         form=form,
     ):
         return redirect("orders:tasks")

@@ -4,6 +4,7 @@ issues beside them); Django finds them through this package."""
 from points.models.benefits import Benefit
 from points.models.certificates import Certificate
 from points.models.ledger import HoursEntry, Kind, OrderReview, PointsEntry, Source
+from points.models.proof import HoursClaim
 from points.models.recalculation import Recalculation, RecalculationDrift
 from points.models.rules import PointsRules, ServiceCoefficient
 from points.models.stars import (
@@ -18,6 +19,7 @@ __all__ = [
     "Benefit",
     "Certificate",
     "CertifyingTier",
+    "HoursClaim",
     "HoursEntry",
     "Kind",
     "OrderReview",

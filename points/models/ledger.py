@@ -57,7 +57,7 @@ def _signed_by_kind(field: str) -> models.Q:
     )
 
 
-def _home_column(verbose_name: StrOrPromise, *, null: bool) -> models.ForeignKey[Center]:
+def copied_center_column(verbose_name: StrOrPromise, *, null: bool) -> models.ForeignKey[Center]:
     # No single-column index: each leads one of the (column, -id) indexes of its model.
     return models.ForeignKey(
         Center,
@@ -84,9 +84,9 @@ class LedgerEntry(models.Model):
     letting every attendee of one activity earn, and a bonus sit beside its award.
     """
 
-    home_center = _home_column(_("所属村（社区）"), null=False)
-    township = _home_column(_("所属乡镇（街道）"), null=True)
-    county = _home_column(_("所属县（市、区）"), null=True)
+    home_center = copied_center_column(_("所属村（社区）"), null=False)
+    township = copied_center_column(_("所属乡镇（街道）"), null=True)
+    county = copied_center_column(_("所属县（市、区）"), null=True)
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, default=Kind.EARNED)
     source = models.CharField(_("来源"), max_length=16, choices=Source.choices)
     source_id = models.BigIntegerField(_("来源编号"))
@@ -206,9 +206,9 @@ class OrderReview(models.Model):
 
     order_id = models.BigIntegerField(_("订单编号"), unique=True)
     volunteer = models.ForeignKey(Volunteer, verbose_name=_("志愿者"), on_delete=models.PROTECT)
-    center = _home_column(_("服务村（社区）"), null=False)
-    township = _home_column(_("服务乡镇（街道）"), null=True)
-    county = _home_column(_("服务县（市、区）"), null=True)
+    center = copied_center_column(_("服务村（社区）"), null=False)
+    township = copied_center_column(_("服务乡镇（街道）"), null=True)
+    county = copied_center_column(_("服务县（市、区）"), null=True)
     rating = models.PositiveSmallIntegerField(_("评分"))
     comment = models.TextField(_("评价"), max_length=500, blank=True)
     status = models.CharField(

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from orders.models import Order
+from orders.proof import proof_code
 from orders.services import order_accept, order_complete, order_dispatch, order_start
 from points.models import HoursEntry, Kind, Source, StarCertification
 from points.selectors.stars import current_policy
@@ -54,6 +55,8 @@ def serve(
         order_id=order.pk,
         summary="已完成",
         hours=None if hours is None else Decimal(hours),
+        # The resident's code, so the hours are certified at check-out (orders.proof).
+        proof_code=proof_code(order.pk),
     )
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.services import resident_register
 from orders import services
 from orders.models import Order, OrderEvent
+from orders.proof import proof_code
 from points.models import HoursEntry
 from tests.conftest import PASSWORD
 from tests.support.order_form import order_form_post
@@ -254,7 +255,11 @@ def test_the_whole_flow_through_the_pages(client, tree, people, menu, helper) ->
     Order.objects.filter(pk=order.pk).update(
         started_at=timezone.now() - datetime.timedelta(hours=1, minutes=30)
     )
-    response = client.post(f"/volunteer/tasks/{order.pk}/complete/", {"summary": "药已送到"})
+    # with the code the resident reads from their order page (orders.proof)
+    response = client.post(
+        f"/volunteer/tasks/{order.pk}/complete/",
+        {"summary": "药已送到", "proof_code": proof_code(order.pk)},
+    )
     assert response.status_code == 302
     order.refresh_from_db()
     assert order.status == S.COMPLETED

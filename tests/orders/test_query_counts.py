@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 
 from orders import services
 from orders.models import Order
+from orders.proof import proof_code
 from points.services.rules import rules_current
 from tests.support.order_form import order_form_token
 from tests.support.queries import exact_queries
@@ -115,6 +116,11 @@ TASK_STEPS = [
 ]
 
 
+def with_proof(action: str, order, data: dict) -> dict:
+    # Check-out as it is meant to go: with the resident's code, the hours certified at once.
+    return {**data, "proof_code": proof_code(order.pk)} if action == "complete" else data
+
+
 def ready_for(action, prepare, people, order, helper) -> None:
     prepare(people, order, helper)
     # A running portal has its points rules; the first award of a new one writes them.
@@ -131,6 +137,7 @@ def test_a_task_step_on_the_page_costs_exact_queries(
     client, people, order, helper, action, prepare, data, status
 ):
     ready_for(action, prepare, people, order, helper)
+    data = with_proof(action, order, data)
     client.force_login(people.volunteer)
     with exact_queries(TASK_PAGE[action]):
         response = client.post(f"/volunteer/tasks/{order.pk}/{action}/", data)
@@ -190,6 +197,7 @@ def test_a_task_action_through_the_api_costs_exact_queries(
     people, order, helper, action, prepare, data, status
 ):
     ready_for(action, prepare, people, order, helper)
+    data = with_proof(action, order, data)
     client = api_client(people.volunteer)
     with exact_queries(API_TASK[action]):
         response = client.post(f"/api/v1/orders/{order.pk}/{action}/", data, format="json")
@@ -202,13 +210,14 @@ def test_a_task_action_through_the_api_costs_exact_queries(
 ORDER_DETAIL = 7
 ORDER_FORM_GET = 11  # with the one-time form token it issues (core.FormToken)
 ORDER_FORM_POST = 19  # spending the form token: its savepoint, row lock, update, release
-# Completion awards hours and points: each credit its savepoint, insert and balance
+# Completion checks the resident's code (its own transaction: savepoint, the order locked,
+# release), then awards hours and points: each credit its savepoint, insert and balance
 # update, the hours the star levels' recheck outbox, and the rules with the service's
-# coefficient read once.
-TASK_PAGE = {"accept": 11, "decline": 17, "start": 14, "complete": 25}
+# coefficient read once. The page then asks whether the hours wait for proof.
+TASK_PAGE = {"accept": 11, "decline": 17, "start": 14, "complete": 29}
 VOLUNTEER_HOME = 5
 ADMIN_INDEX = 10
 API_ORDER_POST = 13
 API_ORDER_GET = 5
 API_ME = 7  # the star level in force, read from the certifications
-API_TASK = {"accept": 16, "decline": 20, "start": 18, "complete": 28}
+API_TASK = {"accept": 16, "decline": 20, "start": 18, "complete": 31}

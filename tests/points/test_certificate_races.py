@@ -18,9 +18,6 @@ from volunteers.models import Volunteer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-TODAY = timezone.localdate()
-START = TODAY - datetime.timedelta(days=30)
-
 
 def test_two_requests_at_once_for_the_same_period_write_one_certificate(people):
     # given a volunteer with hours in the period
@@ -29,8 +26,13 @@ def test_two_requests_at_once_for_the_same_period_write_one_certificate(people):
         volunteer_id=volunteer.pk, source="order", source_id=1, hours=Decimal("2.00")
     )
 
+    # Hengyang's date now, not at import: the hours were credited today there.
+    today = timezone.localdate()
+
     def request() -> Certificate:
-        return certificate_request(user=people.volunteer, start=START, end=TODAY)
+        return certificate_request(
+            user=people.volunteer, start=today - datetime.timedelta(days=30), end=today
+        )
 
     # when: a rival sends the same form, on its own connection, just before our INSERT
     with rival_between(request, before_insert_into(Certificate)) as rival:

@@ -33,6 +33,8 @@ pytestmark = pytest.mark.django_db
 
 MY_URL = reverse("points:my_certificates")
 ISSUE_URL = reverse("admin:points_certificate_issue")
+# Read at import: by the time a test runs, Hengyang's date may have turned (tests running
+# across 16:00 UTC), so a "future" date below is three days ahead, never one.
 TODAY = timezone.localdate()
 # Last year, whole: in the past whatever day the suite runs.
 START = datetime.date(TODAY.year - 1, 1, 1)
@@ -549,7 +551,7 @@ def test_a_pending_applicant_gets_no_certificate(people, tree, volunteer):
         (END, START, PointErrorCode.CERTIFICATE_PERIOD_REVERSED, "截止日期不能早于起始日期。"),
         (
             START,
-            TODAY + datetime.timedelta(days=1),
+            TODAY + datetime.timedelta(days=3),
             PointErrorCode.CERTIFICATE_PERIOD_IN_FUTURE,
             "证明期间不能晚于今天",
         ),
@@ -787,7 +789,7 @@ def test_the_volunteer_requests_one_in_the_name_of_their_township(client, people
         (
             {
                 "period_start": START.isoformat(),
-                "period_end": (TODAY + datetime.timedelta(days=1)).isoformat(),
+                "period_end": (TODAY + datetime.timedelta(days=3)).isoformat(),
             },
             "证明期间不能晚于今天",
         ),

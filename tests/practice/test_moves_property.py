@@ -18,6 +18,7 @@ from accounts.services import resident_register
 from orders.services import order_place
 from points.services.certificates import certificate_issue
 from points.services.ledger import rating_award, service_award
+from points.services.proof import offline_claim_submit
 from points.services.stars import stars_recheck
 from practice.ancestry import models_following_moves
 from practice.catalogue import service_menu_install
@@ -51,8 +52,8 @@ moves = st.lists(
 def world(tree, people, probe_models):
     """The small tree with a second township and village in county B and a base under
     village A; at each village-level center a volunteer with hours, points, a first star
-    eligible and a service certificate, an order with a 1-star review, and a row of the
-    unregistered probe ledger."""
+    eligible, a 补录 claim and a service certificate, an order with a 1-star review, and a
+    row of the unregistered probe ledger."""
     centers = {name: getattr(tree, name) for name in vars(tree)}
     centers["township_b2"] = center_save(
         actor=None, center=Center(parent=tree.county_b, name="乙镇", code="430406002")
@@ -87,6 +88,13 @@ def world(tree, people, probe_models):
             volunteer_id=volunteer.pk, source="order", source_id=number, hours=Decimal(100)
         )
         assert stars_recheck(volunteer_ids=[volunteer.pk]) == [(volunteer.pk, 1)]
+        # 补录 waiting for a cadre copies the volunteer's home too.
+        offline_claim_submit(
+            volunteer=volunteer,
+            served_on=timezone.localdate(),
+            hours=Decimal(2),
+            description="线下服务",
+        )
         # A service certificate copies where the volunteer lives as well.
         today = timezone.localdate()
         certificate_issue(

@@ -12,6 +12,7 @@ from accounts.models import User
 from accounts.services import resident_register
 from demo.benefits import seed_benefits
 from demo.certificates import seed_certificate, verification_path
+from demo.proof import seed_proof_examples
 from demo.stars import DEMO_STARS, seed_star_levels
 from demo.village import DEMO_VOLUNTEERS, demo_volunteer_phone, seed_village
 from points.services.recalculation import recalculation_run, recalculation_start
@@ -90,6 +91,11 @@ class Command(BaseCommand):
                     for index in range(3)
                 ],
             )
+            seed_proof_examples(
+                resident=User.objects.get(phone=DEMO_RESIDENT[0]),
+                server=Volunteer.objects.get(user__phone=demo_volunteer_phone(3)),
+                reporter=Volunteer.objects.get(user__phone=demo_volunteer_phone(4)),
+            )
         # A finished run of the full recalculation, for the city cadre's admin to show (it
         # finds no drift in the seeded ledgers); one more each time the seed runs again.
         run = recalculation_start()
@@ -122,6 +128,10 @@ class Command(BaseCommand):
             f"  服务证明：{certificate.real_name}（{demo_volunteer_phone(0)}）的证明 "
             f"{certificate.number}，/volunteer/certificates/ 下载 PDF，"
             f"核验页 {verification_path(certificate)}"
+        )
+        self.stdout.write(
+            f"  服务核验：{DEMO_RESIDENT[1]}有一张订单待确认服务完成（我的订单），"
+            f"{demo_volunteer_phone(4)} 的线下补录待干部审核（后台“待认证时长”）"
         )
         self.stdout.write(
             "  全量重算：后台“积分时长重算”（市级干部 13800000001）可发起，进度与偏差报告可查"
