@@ -461,11 +461,17 @@ ROTATING_CODE_STEP_SECONDS = env_int("ROTATING_CODE_STEP_SECONDS", 60)
 STAR_NOTICE_DAYS = env_int("STAR_NOTICE_DAYS", 7)
 STAR_RECHECK_BATCH = env_int("STAR_RECHECK_BATCH", 1000)
 
+# The love supermarket (docs/points.md, "The love supermarket"): a redemption not collected
+# within this many days is released by beat (points and stock given back).
+SUPERMARKET_COLLECT_DAYS = env_int("SUPERMARKET_COLLECT_DAYS", 7)
+
 CELERY_BEAT_SCHEDULE = {
     # Woken after every ledger entry; this run drains what a wake missed.
     "stars-recheck": {"task": "points.tasks.stars_recheck_task", "schedule": 60.0},
     # Marks the stars whose notice ended as certified and tells their volunteers.
     "stars-publish": {"task": "points.tasks.stars_publish_task", "schedule": 600.0},
+    # Gives back the supermarket redemptions not collected in time.
+    "supermarket-release": {"task": "points.tasks.supermarket_release_task", "schedule": 600.0},
     "dispatch-sweep": {"task": "orders.tasks.dispatch_sweep_task", "schedule": 60.0},
     # The notifier is woken after every change; this run tells what a wake missed (the
     # broker was down, a worker died).

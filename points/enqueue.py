@@ -13,6 +13,7 @@ from core.tasks import wake_on_commit
 
 STARS_RECHECK_TASK = "points.tasks.stars_recheck_task"
 STARS_PUBLISH_TASK = "points.tasks.stars_publish_task"
+SUPERMARKET_RELEASE_TASK = "points.tasks.supermarket_release_task"
 
 
 def _task(name: str) -> Task | Signature:

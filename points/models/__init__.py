@@ -11,6 +11,7 @@ from points.models.stars import (
     StarPolicy,
     StarRecheck,
 )
+from points.models.supermarket import Redemption, SupermarketItem
 
 __all__ = [
     "Benefit",
@@ -20,10 +21,12 @@ __all__ = [
     "OrderReview",
     "PointsEntry",
     "PointsRules",
+    "Redemption",
     "ServiceCoefficient",
     "Source",
     "StarCertification",
     "StarObjection",
     "StarPolicy",
     "StarRecheck",
+    "SupermarketItem",
 ]
