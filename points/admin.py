@@ -646,7 +646,7 @@ class RedemptionAdmin(CityScaleList, ReadOnlyScopedAdmin):
 
     scope_via = "center"
     list_display = [
-        "pk",
+        "number",
         "volunteer",
         "item",
         "quantity",
@@ -675,6 +675,11 @@ class RedemptionAdmin(CityScaleList, ReadOnlyScopedAdmin):
         "reason",
     )
     actions = ["collect_selected", "refund_selected"]
+
+    @admin.display(description=_("兑换编号"), ordering="-id")
+    def number(self, obj: Redemption) -> int:
+        # The number the volunteer's page shows, which the cashier looks for.
+        return obj.pk
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Redemption]:
         # The one policy of who is cashier where (points.selectors.supermarket).

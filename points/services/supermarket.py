@@ -201,8 +201,9 @@ def _open_in_scope(actor: User, redemption_id: int) -> Redemption:
     if redemption is None:
         raise NotInScope(_("兑换记录不存在。"), code=PointErrorCode.REDEMPTION_NOT_IN_SCOPE)
     if redemption.status != Redemption.Status.REQUESTED:
+        status = redemption.get_status_display()
         raise ConflictError(
-            _("该兑换已%(status)s，不能再办理。") % {"status": redemption.get_status_display()},
+            _("该兑换的状态为“%(status)s”，不能再办理。") % {"status": status},
             code=PointErrorCode.REDEMPTION_CLOSED,
         )
     return redemption

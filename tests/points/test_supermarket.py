@@ -350,6 +350,34 @@ def test_an_item_needs_a_positive_price_and_a_stock(tree, fields, field):
     assert not SupermarketItem.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("persona", "center"),
+    [
+        ("township_cadre", "county_a"),
+        ("village_cadre", "village_a2"),
+        ("outsider_cadre", "village_a"),
+    ],
+)
+def test_the_service_refuses_an_item_outside_the_actors_subtree(people, tree, persona, center):
+    item = SupermarketItem(center=getattr(tree, center), name="越界", price=1, stock=1)
+
+    with pytest.raises(NotInScope) as refused:
+        item_save(actor=getattr(people, persona), item=item)
+
+    assert refused.value.code == PointErrorCode.SUPERMARKET_CENTER_NOT_IN_SCOPE
+    assert not SupermarketItem.objects.exists()
+
+
+def test_a_cadre_cannot_move_an_item_out_of_their_subtree(people, tree, shop):
+    item = SupermarketItem.objects.get(pk=shop.township.pk)
+    item.center = tree.county_a
+
+    with pytest.raises(NotInScope):
+        item_save(actor=people.township_cadre, item=item)
+
+    assert SupermarketItem.objects.get(pk=shop.township.pk).center == tree.township_a
+
+
 def test_the_city_runs_no_supermarket_of_its_own(tree):
     with pytest.raises(DomainError) as refused:
         stock_item(tree.city, "全市通用券")
