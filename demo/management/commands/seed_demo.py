@@ -12,6 +12,7 @@ from accounts.models import User
 from accounts.services import resident_register
 from demo.benefits import seed_benefits
 from demo.stars import DEMO_STARS, seed_star_levels
+from demo.supermarket import seed_supermarket
 from demo.village import DEMO_VOLUNTEERS, demo_volunteer_phone, seed_village
 from practice.models import Center
 from practice.services import cadre_create
@@ -83,6 +84,10 @@ class Command(BaseCommand):
                     for index in range(3)
                 ],
             )
+            items_made = seed_supermarket(
+                cadre=User.objects.get(phone=DEMO_CADRES[1][0]),
+                volunteer=Volunteer.objects.get(user=user),
+            )
         self.stdout.write("")
         self.stdout.write(f"演示账号（密码均为 {password}）：")
         for phone, name, code in DEMO_CADRES:
@@ -106,6 +111,10 @@ class Command(BaseCommand):
             f"  星级认定：{demo_volunteer_phone(0)} 一星公示中（/stars/notice/），"
             f"{demo_volunteer_phone(1)} 待区级认定（后台“星级认定”），"
             f"{demo_volunteer_phone(2)} 距一星还差 3.5 小时"
+        )
+        self.stdout.write(
+            f"  爱心超市：珠晖区和衡州路街道共 {items_made} 件商品新建（/volunteer/supermarket/），"
+            f"{DEMO_VOLUNTEER[1]} 有一笔待领取的兑换（后台“积分兑换”确认领取）"
         )
         self.stdout.write(
             "  下单请选：珠晖区 → 衡州路街道 → 王江社区，值班时段（6:00–22:00）内数秒即自动派单。"
