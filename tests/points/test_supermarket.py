@@ -585,3 +585,10 @@ def test_a_resident_posting_is_sent_away_and_nothing_is_written(client, people, 
 
     assert response.status_code == 302
     assert not Redemption.objects.exists()
+
+
+def test_beat_runs_the_release_every_ten_minutes(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["supermarket-release"]
+
+    assert entry == {"task": supermarket_release_task.name, "schedule": 600.0}
+    assert settings.SUPERMARKET_COLLECT_DAYS == 7

@@ -329,3 +329,12 @@ def test_the_changelists_queries_do_not_grow_with_rows(client, people, tree, sho
 
     assert len(items.context["cl"].result_list) == 11
     assert len(redemptions.context["cl"].result_list) == 11
+
+
+def test_the_cashier_finds_a_redemption_by_the_volunteers_name(client, people, shop):
+    client.force_login(people.township_cadre)
+
+    response = client.get(url("redemption", "changelist"), {"q": "李志愿"})
+
+    listed = {row.pk for row in response.context["cl"].result_list}
+    assert listed == {getattr(shop.redemptions, name).pk for name in SCOPES[2][1]}
