@@ -7,6 +7,8 @@ closes it, and a release or a refund gives both back (points.services.supermarke
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -14,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
 from practice.models import Center
+from practice.scoping import AncestorColumns
 from volunteers.models import Volunteer
 
 # The most units of one item a single redemption may take: a supermarket serves many
@@ -67,8 +70,11 @@ class SupermarketItem(TimeStampedModel):
 class Redemption(models.Model):
     """A volunteer's redemption of ``quantity`` units of an item, for ``points`` in all.
 
-    ``center`` copies the item's center: the cadres of that center and above are its
-    cashiers, and the admin scopes the redemptions by it."""
+    ``center`` copies the item's center, and ``township`` and ``county`` the path above it
+    (a township's or a county's own supermarket copies itself): the cadres of that center
+    and above are its cashiers, and the admin scopes the redemptions on these columns, one
+    index range each at city scale instead of a tree test for every row (as the ledgers
+    do). practice.ancestry keeps them in step when a center moves."""
 
     class Status(models.TextChoices):
         REQUESTED = "requested", _("待领取")
@@ -89,6 +95,24 @@ class Redemption(models.Model):
         related_name="+",
         db_index=False,
     )
+    township = models.ForeignKey(
+        Center,
+        verbose_name=_("兑换乡镇（街道）"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        editable=False,
+        db_index=False,
+    )
+    county = models.ForeignKey(
+        Center,
+        verbose_name=_("兑换县（市、区）"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        editable=False,
+        db_index=False,
+    )
     quantity = models.PositiveSmallIntegerField(_("数量"))
     points = models.PositiveIntegerField(_("积分"))
     status = models.CharField(
@@ -107,6 +131,10 @@ class Redemption(models.Model):
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     reason = models.CharField(_("退还原因"), max_length=200, blank=True)
 
+    scope_ancestors: ClassVar[AncestorColumns] = AncestorColumns(
+        county="county", township="township", village="center"
+    )
+
     class Meta:
         verbose_name = _("积分兑换")
         verbose_name_plural = _("积分兑换")
@@ -117,6 +145,8 @@ class Redemption(models.Model):
         ]
         indexes = [
             models.Index(fields=["volunteer", "-id"], name="redemption_volunteer_newest"),
+            models.Index(fields=["county", "-id"], name="redemption_county_newest"),
+            models.Index(fields=["township", "-id"], name="redemption_township_newest"),
             models.Index(fields=["center", "-id"], name="redemption_center_newest"),
             # The release's batches: the open ones, oldest first, and nothing else.
             models.Index(

@@ -30,6 +30,7 @@ from points.models.ledger import Kind, Source
 from points.models.supermarket import MAX_QUANTITY, Redemption, SupermarketItem
 from points.selectors.supermarket import items_of_county, redemptions_in_scope
 from points.services.ledger import _reason, points_credit
+from practice.ancestry import path_of
 from practice.models import Center, Level
 from practice.scoping import center_in_scope
 from volunteers.models import Volunteer
@@ -168,10 +169,13 @@ def redemption_request(*, volunteer: Volunteer, item_id: int, quantity: int) -> 
         )
     # The price as it is now that the row is ours: an edit of the price waits for us.
     price = SupermarketItem.objects.values_list("price", flat=True).get(pk=item.pk)
+    township_id, county_id, _city_id = path_of(item.center)
     redemption = Redemption.objects.create(
         volunteer=volunteer,
         item_id=item.pk,
         center_id=item.center_id,
+        township_id=township_id,
+        county_id=county_id,
         quantity=quantity,
         points=price * quantity,
     )

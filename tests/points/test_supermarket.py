@@ -24,6 +24,7 @@ from points.services.supermarket import (
 )
 from points.tasks import supermarket_release_task
 from practice.models import Center
+from practice.services import center_save
 from tests.factories.supermarket import give_points, stock_item
 from tests.factories.volunteers import make_volunteer
 from tests.support.queries import exact_get
@@ -592,3 +593,18 @@ def test_beat_runs_the_release_every_ten_minutes(settings):
 
     assert entry == {"task": supermarket_release_task.name, "schedule": 600.0}
     assert settings.SUPERMARKET_COLLECT_DAYS == 7
+
+
+def test_a_redemption_follows_its_center_to_another_county(people, rich, shop, tree):
+    # given a redemption at 王江社区, then its township moved to county B
+    redemption = redemption_request(volunteer=rich, item_id=shop.village.pk, quantity=1)
+    assert (redemption.township_id, redemption.county_id) == (tree.township_a.pk, tree.county_a.pk)
+    township = Center.objects.get(pk=tree.township_a.pk)
+    township.parent = Center.objects.get(pk=tree.county_b.pk)
+    center_save(actor=None, center=township)
+
+    # then county A's cadre is no longer its cashier, county B's is
+    with pytest.raises(NotInScope):
+        redemption_collect(actor=people.county_cadre, redemption_id=redemption.pk)
+    collected = redemption_collect(actor=people.outsider_cadre, redemption_id=redemption.pk)
+    assert (collected.township_id, collected.county_id) == (tree.township_a.pk, tree.county_b.pk)
