@@ -154,6 +154,9 @@ def redemption_request(*, volunteer: Volunteer, item_id: int, quantity: int) -> 
         )
     if not item.is_active or not item.center.is_active:
         raise DomainError(_("该商品已下架。"), code=PointErrorCode.REDEMPTION_ITEM_INACTIVE)
+    # Read before the stock's UPDATE: from it to the commit every other redemption of this
+    # item waits on its row, so nothing that can be read earlier is read after it.
+    township_id, county_id, _city_id = path_of(item.center)
     # The stock first (the item's row lock, then the volunteer's: the one order of locks).
     # The condition re-reads the row once a concurrent redemption has committed, so the
     # last unit goes to one of them only.
@@ -169,7 +172,6 @@ def redemption_request(*, volunteer: Volunteer, item_id: int, quantity: int) -> 
         )
     # The price as it is now that the row is ours: an edit of the price waits for us.
     price = SupermarketItem.objects.values_list("price", flat=True).get(pk=item.pk)
-    township_id, county_id, _city_id = path_of(item.center)
     redemption = Redemption.objects.create(
         volunteer=volunteer,
         item_id=item.pk,
