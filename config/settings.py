@@ -484,6 +484,10 @@ CERTIFICATE_KEYS = env_list("CERTIFICATE_KEYS", [])
 CERTIFICATE_PUBLIC_URL = env_str("CERTIFICATE_PUBLIC_URL", "").rstrip("/")
 CERTIFICATE_MAX_YEARS = env_int("CERTIFICATE_MAX_YEARS", 5)
 
+# The love supermarket (docs/points.md, "The love supermarket"): a redemption not collected
+# within this many days is released by beat (points and stock given back).
+SUPERMARKET_COLLECT_DAYS = env_int("SUPERMARKET_COLLECT_DAYS", 7)
+
 CELERY_BEAT_SCHEDULE = {
     # Woken after every ledger entry; this run drains what a wake missed.
     "stars-recheck": {"task": "points.tasks.stars_recheck_task", "schedule": 60.0},
@@ -498,6 +502,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "points.tasks.recalculation_continue_task",
         "schedule": 300.0,
     },
+    # Gives back the supermarket redemptions not collected in time.
+    "supermarket-release": {"task": "points.tasks.supermarket_release_task", "schedule": 600.0},
     "dispatch-sweep": {"task": "orders.tasks.dispatch_sweep_task", "schedule": 60.0},
     # The notifier is woken after every change; this run tells what a wake missed (the
     # broker was down, a worker died).

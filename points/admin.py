@@ -2,7 +2,9 @@
 source, so the admin shows them and changes nothing); the 1-star reviews, decided through
 review_decide; the points rules, published as new versions by the city's cadres; and the
 benefits catalogue (礼遇), kept by cadres for the centers of their subtree through
-points.services.benefits; star certifications and their objections, read-only and
+points.services.benefits; the love supermarket's items (kept the same way, through
+points.services.supermarket) and its redemptions (read-only, closed by the cashier's
+actions); star certifications and their objections, read-only and
 changed only through the actions, which call points.services.stars; and the service
 certificates, read-only too (frozen when issued), with the cadre's page issuing one and the
 download of its PDF."""
@@ -13,6 +15,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -37,10 +40,12 @@ from points.models import (
     OrderReview,
     PointsEntry,
     PointsRules,
+    Redemption,
     ServiceCoefficient,
     StarCertification,
     StarObjection,
     StarPolicy,
+    SupermarketItem,
 )
 from points.selectors.certificates import (
     certificates_in_scope,
@@ -48,6 +53,7 @@ from points.selectors.certificates import (
     volunteer_for_certificate,
 )
 from points.selectors.ledger import reviews_in_scope
+from points.selectors.supermarket import redemptions_in_scope
 from points.services.benefits import benefit_delete, benefit_save, benefit_validate
 from points.services.certificates import certificate_issue
 from points.services.ledger import review_decide
@@ -58,6 +64,12 @@ from points.services.stars import (
     certification_reject,
     certification_review_decide,
     objection_decide,
+)
+from points.services.supermarket import (
+    item_save,
+    item_validate,
+    redemption_collect,
+    redemption_refund,
 )
 from points.views.certificates import pdf_response
 from practice.admin_lists import CityScaleList
@@ -720,6 +732,149 @@ class CertificateAdmin(CityScaleList, ReadOnlyScopedAdmin):
             "admin/points/certificate/issue.html",
             context,
             status=400 if request.method == "POST" else 200,
+        )
+
+
+class SupermarketItemAdminForm(ServiceValidatedForm):
+    # An existing item's stock moves by this much, in SQL (points.services.supermarket
+    # .item_save): a redemption made while the page was open is never overwritten.
+    stock_change = forms.IntegerField(
+        label=_("库存增减"),
+        required=False,
+        initial=0,
+        min_value=-100000,
+        max_value=100000,
+        help_text=_("补货填正数，下架部分库存填负数；不填则库存不变。"),
+    )
+
+    class Meta:
+        model = SupermarketItem
+        fields = ["center", "name", "description", "price", "stock", "is_active"]
+
+    def validate_with_service(self, instance: SupermarketItem) -> None:
+        change = self.cleaned_data.get("stock_change") or 0
+        item_validate(actor=self.actor, item=instance, stock_change=change)
+
+
+@admin.register(SupermarketItem)
+class SupermarketItemAdmin(CityScaleList, ScopedAdmin):
+    """A cadre adds and edits the items of the supermarkets (爱心超市) of the centers in
+    their subtree. An item is never deleted (its redemptions name it): it is taken off the
+    shelf (上架 unticked)."""
+
+    form = SupermarketItemAdminForm
+    list_display = ["name", "center", "price", "stock", "is_active"]
+    list_filter = ["is_active"]
+    list_select_related = ["center"]
+    search_fields = ["name"]
+    autocomplete_fields = ["center"]
+    ordering = ["-id"]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        if obj is None:
+            return ("center", "name", "description", "price", "stock", "is_active")
+        return ("center", "name", "description", "price", "stock", "stock_change", "is_active")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        # Moved by the SQL of a redemption, a release or stock_change, never by the form.
+        return () if obj is None else ("stock",)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: SupermarketItem, form: Any, change: bool
+    ) -> None:
+        try:
+            item_save(
+                actor=admin_actor(request),
+                item=obj,
+                stock_change=form.cleaned_data.get("stock_change") or 0,
+            )
+        except DomainError as exc:
+            # Only a reduction that redemptions made since the form was checked leave
+            # no room for gets here (item_save rolled the whole edit back).
+            self.message_user(request, exc.message, messages.ERROR)
+
+
+@admin.register(Redemption)
+class RedemptionAdmin(CityScaleList, ReadOnlyScopedAdmin):
+    """The redemptions at the supermarkets of the cadre's subtree: the cashier confirms a
+    hand-over, or gives a redemption back with a reason; nothing is edited by hand."""
+
+    scope_via = "center"
+    list_display = [
+        "number",
+        "volunteer",
+        "item",
+        "quantity",
+        "points",
+        "center",
+        "status",
+        "requested_at",
+        "closed_at",
+    ]
+    list_filter = ["status"]
+    list_select_related = ["volunteer", "item", "center"]
+    search_fields = ["volunteer__real_name"]
+    person_search = PersonSearch(name="volunteer__real_name", user="volunteer__user")
+    ordering = ["-id"]
+    sortable_by = ()
+    fields = readonly_fields = (
+        "volunteer",
+        "item",
+        "center",
+        "quantity",
+        "points",
+        "status",
+        "requested_at",
+        "closed_by",
+        "closed_at",
+        "reason",
+    )
+    actions = ["collect_selected", "refund_selected"]
+
+    @admin.display(description=_("兑换编号"), ordering="-id")
+    def number(self, obj: Redemption) -> int:
+        # The number the volunteer's page shows, which the cashier looks for.
+        return obj.pk
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Redemption]:
+        # The one policy of who is cashier where (points.selectors.supermarket).
+        return redemptions_in_scope(request.user).select_related(*self.list_select_related)
+
+    @admin.action(description=_("确认已领取（交付所选兑换）"))
+    def collect_selected(self, request: HttpRequest, queryset: QuerySet[Redemption]) -> None:
+        actor = admin_actor(request)
+        each_through_service(
+            self,
+            request,
+            list(queryset.order_by("pk")),
+            lambda row: redemption_collect(actor=actor, redemption_id=row.pk),
+            gettext("已确认 %(count)d 笔兑换领取。"),
+        )
+
+    @admin.action(description=_("退还所选兑换的积分与库存"))
+    def refund_selected(
+        self, request: HttpRequest, queryset: QuerySet[Redemption]
+    ) -> HttpResponse | None:
+        actor = admin_actor(request)
+        rows = list(queryset.order_by("pk"))
+        return reject_with_reason(
+            self,
+            request,
+            reject=lambda reason: each_through_service(
+                self,
+                request,
+                rows,
+                lambda row: redemption_refund(actor=actor, redemption_id=row.pk, reason=reason),
+                gettext("已退还 %(count)d 笔兑换。"),
+            ),
+            rows=((row.pk, str(row)) for row in rows),
+            action_name="refund_selected",
+            title=_("退还兑换"),
+            intro=_("将退还以下兑换的积分，并把商品放回库存："),
+            reason_help=_("原因会记入积分记录，不超过 200 字。"),
         )
 
 

@@ -14,6 +14,7 @@ from core.tasks import wake_on_commit
 STARS_RECHECK_TASK = "points.tasks.stars_recheck_task"
 STARS_PUBLISH_TASK = "points.tasks.stars_publish_task"
 RECALCULATION_CONTINUE_TASK = "points.tasks.recalculation_continue_task"
+SUPERMARKET_RELEASE_TASK = "points.tasks.supermarket_release_task"
 
 
 def _task(name: str) -> Task | Signature:

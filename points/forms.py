@@ -11,6 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
+from points.models.supermarket import MAX_QUANTITY
 
 
 class DateInput(forms.DateInput):
@@ -112,3 +113,30 @@ class OfflineClaimForm(forms.Form):
     def add_domain_error(self, error: DomainError) -> None:
         field = error.field if error.field in self.fields else None
         self.add_error(field, error.message)
+
+
+class RedeemForm(forms.Form):
+    """One item's redeem form on the supermarket page. The bounds are checked again by the
+    service (points.services.supermarket), which alone decides."""
+
+    item = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        error_messages={
+            "required": _("请选择要兑换的商品。"),
+            "invalid": _("请选择要兑换的商品。"),
+            "min_value": _("请选择要兑换的商品。"),
+        },
+    )
+    quantity = forms.IntegerField(
+        label=_("数量"),
+        min_value=1,
+        max_value=MAX_QUANTITY,
+        initial=1,
+        error_messages={
+            "required": _("请填写兑换数量。"),
+            "invalid": _("兑换数量应为整数。"),
+            "min_value": _("兑换数量至少为 1 件。"),
+            "max_value": _("每次最多兑换 %(limit_value)s 件。"),
+        },
+    )

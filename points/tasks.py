@@ -6,7 +6,12 @@ points.enqueue, so the imports stay one-way."""
 from __future__ import annotations
 
 from core.tasks import portal_task, woken
-from points.enqueue import RECALCULATION_CONTINUE_TASK, STARS_PUBLISH_TASK, STARS_RECHECK_TASK
+from points.enqueue import (
+    RECALCULATION_CONTINUE_TASK,
+    STARS_PUBLISH_TASK,
+    STARS_RECHECK_TASK,
+    SUPERMARKET_RELEASE_TASK,
+)
 
 
 @portal_task(name=STARS_RECHECK_TASK)
@@ -61,3 +66,12 @@ def recalculation_nightly_task() -> bool:
             if running is None:
                 return True
     return recalculation_run(recalculation_id=running.pk)
+
+
+@portal_task(name=SUPERMARKET_RELEASE_TASK)
+def supermarket_release_task() -> int:
+    """Give back the love supermarket's redemptions not collected in time (beat). Safe to
+    run twice or at once: SKIP LOCKED batches and the ledger's key."""
+    from points.services.supermarket import redemptions_release
+
+    return redemptions_release()

@@ -5,7 +5,7 @@ public /stars/verify/, /stars/notice/ and /certificates/verify/."""
 
 from django.urls import path
 
-from points.views import certificates, notice, proof, stars
+from points.views import certificates, notice, proof, stars, supermarket
 
 app_name = "points"
 urlpatterns = [
@@ -14,6 +14,8 @@ urlpatterns = [
     path("volunteer/benefits/", stars.benefits, name="benefits"),
     path("volunteer/certificates/", certificates.my_certificates, name="my_certificates"),
     path("volunteer/hours/offline/", proof.offline_claims, name="offline_claims"),
+    path("volunteer/supermarket/", supermarket.supermarket, name="supermarket"),
+    path("volunteer/redemptions/", supermarket.redemptions, name="redemptions"),
     path(
         "volunteer/certificates/<int:certificate_id>/pdf/",
         certificates.my_certificate_pdf,

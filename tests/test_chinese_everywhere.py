@@ -39,8 +39,10 @@ from points.models import Benefit
 from points.selectors.stars import STAR_CARD_PURPOSE
 from points.services.benefits import benefit_save
 from points.services.certificates import certificate_issue
+from points.services.supermarket import redemption_request
 from tests.conftest import PASSWORD
 from tests.factories.points import with_stars
+from tests.factories.supermarket import give_points, stock_item
 from tests.orders.conftest import make_team, make_volunteer, menu, place  # noqa: F401 (menu: a fixture)
 from volunteers.models import Volunteer
 
@@ -165,6 +167,10 @@ def world(tree, people, menu) -> SimpleNamespace:  # noqa: F811 (the fixture)
                 center=tree.city, title=title, category="scenic", provider="南岳", min_stars=stars
             ),
         )
+    # The love supermarket: an item of 王江社区's and a redemption waiting to be collected.
+    give_points(volunteer, 50)
+    soap = stock_item(tree.village_a, "香皂", price=10, stock=3)
+    redemption_request(volunteer=volunteer, item_id=soap.pk, quantity=1)
     long_ago = timezone.now() - datetime.timedelta(hours=1)
     codes = [
         rotating_codes.issue(STAR_CARD_PURPOSE, volunteer.pk),

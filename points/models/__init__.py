@@ -14,6 +14,7 @@ from points.models.stars import (
     StarPolicy,
     StarRecheck,
 )
+from points.models.supermarket import Redemption, SupermarketItem
 
 __all__ = [
     "Benefit",
@@ -27,10 +28,12 @@ __all__ = [
     "PointsRules",
     "Recalculation",
     "RecalculationDrift",
+    "Redemption",
     "ServiceCoefficient",
     "Source",
     "StarCertification",
     "StarObjection",
     "StarPolicy",
     "StarRecheck",
+    "SupermarketItem",
 ]

@@ -20,12 +20,14 @@ from points.services.certificates import certificate_issue
 from points.services.ledger import rating_award, service_award
 from points.services.proof import offline_claim_submit
 from points.services.stars import stars_recheck
+from points.services.supermarket import redemption_request
 from practice.ancestry import models_following_moves
 from practice.catalogue import service_menu_install
 from practice.models import Center, Kind, Level, Service
 from practice.scoping import scope_queryset
 from practice.services import center_save
 from tests.conftest import PASSWORD
+from tests.factories.supermarket import stock_item
 from volunteers.identity import compose_id_number
 from volunteers.models import Team, Volunteer
 from volunteers.services import team_member_add, team_save, volunteer_create
@@ -52,8 +54,8 @@ moves = st.lists(
 def world(tree, people, probe_models):
     """The small tree with a second township and village in county B and a base under
     village A; at each village-level center a volunteer with hours, points, a first star
-    eligible, a 补录 claim and a service certificate, an order with a 1-star review, and a
-    row of the unregistered probe ledger."""
+    eligible, a 补录 claim and a service certificate, an order with a 1-star review, a
+    love-supermarket redemption, and a row of the unregistered probe ledger."""
     centers = {name: getattr(tree, name) for name in vars(tree)}
     centers["township_b2"] = center_save(
         actor=None, center=Center(parent=tree.county_b, name="乙镇", code="430406002")
@@ -128,7 +130,13 @@ def world(tree, people, probe_models):
             else place.parent.parent
         )
         following.objects.create(place=place, place_township=township, place_county=township.parent)
+        # A love-supermarket redemption copies its item's center and the path above it.
+        item = stock_item(place, f"商品{number}")
+        redemption_request(volunteer=volunteer, item_id=item.pk, quantity=1)
         members[name] = volunteer
+    # And one at a township's own supermarket, whose row names the township itself.
+    township_item = stock_item(tree.township_a, "街道商品")
+    redemption_request(volunteer=members["village_a"], item_id=township_item.pk, quantity=1)
     # Memberships copy their team's center, which may be of any tier.
     for team_at, member_of in (
         ("village_a", "village_a"),

@@ -14,6 +14,7 @@ from demo.benefits import seed_benefits
 from demo.certificates import seed_certificate, verification_path
 from demo.proof import seed_proof_examples
 from demo.stars import DEMO_STARS, seed_star_levels
+from demo.supermarket import seed_supermarket
 from demo.village import DEMO_VOLUNTEERS, demo_volunteer_phone, seed_village
 from points.services.recalculation import recalculation_run, recalculation_start
 from practice.models import Center
@@ -91,6 +92,10 @@ class Command(BaseCommand):
                     for index in range(3)
                 ],
             )
+            items_made = seed_supermarket(
+                cadre=User.objects.get(phone=DEMO_CADRES[1][0]),
+                volunteer=Volunteer.objects.get(user=user),
+            )
             seed_proof_examples(
                 resident=User.objects.get(phone=DEMO_RESIDENT[0]),
                 server=Volunteer.objects.get(user__phone=demo_volunteer_phone(3)),
@@ -135,6 +140,10 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             "  全量重算：后台“积分时长重算”（市级干部 13800000001）可发起，进度与偏差报告可查"
+        )
+        self.stdout.write(
+            f"  爱心超市：珠晖区和衡州路街道共 {items_made} 件商品新建（/volunteer/supermarket/），"
+            f"{DEMO_VOLUNTEER[1]} 有一笔待领取的兑换（后台“积分兑换”确认领取）"
         )
         self.stdout.write(
             "  下单请选：珠晖区 → 衡州路街道 → 王江社区，值班时段（6:00–22:00）内数秒即自动派单。"
