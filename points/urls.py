@@ -1,11 +1,11 @@
 """The points pages. Included at the site root because they live under several prefixes: the
 volunteer's /volunteer/star-card/, /volunteer/benefits/ and /volunteer/certificates/ (the
 volunteers app owns the rest of /volunteer/ and leaves these paths unmatched), and the
-public /stars/verify/, /stars/notice/ and /certificates/verify/."""
+public /stars/verify/, /stars/notice/, /certificates/verify/ and /leaderboard/."""
 
 from django.urls import path
 
-from points.views import certificates, notice, stars
+from points.views import certificates, leaderboards, notice, stars
 
 app_name = "points"
 urlpatterns = [
@@ -28,4 +28,6 @@ urlpatterns = [
     # The public notice (公示) of star certifications, open to visitors.
     path("stars/notice/", notice.star_notice, name="notice"),
     path("stars/notice/<int:certification_id>/object/", notice.star_object, name="object"),
+    # The public leaderboard, open to visitors as the notice is.
+    path("leaderboard/", leaderboards.leaderboard, name="leaderboard"),
 ]

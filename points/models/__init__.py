@@ -3,6 +3,7 @@ issues beside them); Django finds them through this package."""
 
 from points.models.benefits import Benefit
 from points.models.certificates import Certificate
+from points.models.leaderboards import ALL_TIME, HoursSummary, TeamHoursSummary
 from points.models.ledger import HoursEntry, Kind, OrderReview, PointsEntry, Source
 from points.models.recalculation import Recalculation, RecalculationDrift
 from points.models.rules import PointsRules, ServiceCoefficient
@@ -15,10 +16,12 @@ from points.models.stars import (
 )
 
 __all__ = [
+    "ALL_TIME",
     "Benefit",
     "Certificate",
     "CertifyingTier",
     "HoursEntry",
+    "HoursSummary",
     "Kind",
     "OrderReview",
     "PointsEntry",
@@ -31,4 +34,5 @@ __all__ = [
     "StarObjection",
     "StarPolicy",
     "StarRecheck",
+    "TeamHoursSummary",
 ]

@@ -14,6 +14,7 @@ from demo.benefits import seed_benefits
 from demo.certificates import seed_certificate, verification_path
 from demo.stars import DEMO_STARS, seed_star_levels
 from demo.village import DEMO_VOLUNTEERS, demo_volunteer_phone, seed_village
+from points.services.leaderboards import leaderboards_rebuild
 from points.services.recalculation import recalculation_run, recalculation_start
 from practice.models import Center
 from practice.services import cadre_create
@@ -94,6 +95,9 @@ class Command(BaseCommand):
         # finds no drift in the seeded ledgers); one more each time the seed runs again.
         run = recalculation_start()
         recalculation_run(recalculation_id=run.pk)
+        # The leaderboards re-derived from the ledger: the demo's history is dated into the
+        # past after it is written, and the team boards are refreshed by beat otherwise.
+        leaderboards_rebuild()
         self.stdout.write("")
         self.stdout.write(f"演示账号（密码均为 {password}）：")
         for phone, name, code in DEMO_CADRES:
@@ -125,6 +129,10 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             "  全量重算：后台“积分时长重算”（市级干部 13800000001）可发起，进度与偏差报告可查"
+        )
+        self.stdout.write(
+            "  排行榜：/leaderboard/（公开，姓名打码，可按年度、阵地筛选），"
+            "后台“志愿服务排行榜”按管辖范围查看并导出 Excel"
         )
         self.stdout.write(
             "  下单请选：珠晖区 → 衡州路街道 → 王江社区，值班时段（6:00–22:00）内数秒即自动派单。"
