@@ -748,4 +748,4 @@ class CertificateAdmin(CityScaleList, ReadOnlyScopedAdmin):
         )
 
 
-from points import leaderboard_admin, recalculation_admin  # noqa: E402, F401
+from points import honour_admin, leaderboard_admin, recalculation_admin  # noqa: E402, F401

@@ -36,7 +36,9 @@ from points.selectors.leaderboards import (
     teams_of,
     volunteer_board,
 )
+from points.services.honours import NOMINATING_LEVELS
 from practice.admin_scoping import ReadOnlyScopedAdmin, admin_actor
+from practice.scoping import RoleRow
 from volunteers.models import portal_number
 
 
@@ -46,6 +48,7 @@ class CadreRow:
 
     board: str
     rank: int
+    volunteer_id: int | None
     name: str
     number: str
     phone: str
@@ -55,10 +58,11 @@ class CadreRow:
     hours: Decimal
 
 
-def _board_rows(reader: Any, query: BoardQuery) -> tuple[list[CadreRow], list[CadreRow]]:
-    """Both boards of the cadre's subtree: four queries (the cadre's roles, the volunteers
+def _board_rows(
+    reader: Any, query: BoardQuery, roles: list[RoleRow]
+) -> tuple[list[CadreRow], list[CadreRow]]:
+    """Both boards of the cadre's subtree: three queries (the volunteers
     with their accounts and homes, their teams, the teams' board)."""
-    roles = reader_roles(reader)
     page = list(
         volunteer_board(query, reader=reader, roles=roles).select_related("volunteer__user")
     )
@@ -67,6 +71,7 @@ def _board_rows(reader: Any, query: BoardQuery) -> tuple[list[CadreRow], list[Ca
         CadreRow(
             board=gettext("志愿者"),
             rank=rank,
+            volunteer_id=row.volunteer_id,
             name=row.volunteer.real_name,
             number=portal_number(row.volunteer_id),
             phone=mask_phone(row.volunteer.user.phone),
@@ -81,6 +86,7 @@ def _board_rows(reader: Any, query: BoardQuery) -> tuple[list[CadreRow], list[Ca
         CadreRow(
             board=gettext("志愿服务队"),
             rank=rank,
+            volunteer_id=None,
             name=row.team.name,
             number="",
             phone="",
@@ -154,7 +160,8 @@ class LeaderboardAdmin(ReadOnlyScopedAdmin):
             return TemplateResponse(
                 request, "admin/points/hourssummary/board.html", context, status=400
             )
-        volunteers, teams = _board_rows(actor, query)
+        roles = reader_roles(actor)
+        volunteers, teams = _board_rows(actor, query, roles)
         params = request.GET.urlencode()
         context.update(
             {
@@ -164,6 +171,9 @@ class LeaderboardAdmin(ReadOnlyScopedAdmin):
                 "all_time": query.year == ALL_TIME,
                 "center": query.center,
                 "choices": list(cadre_center_choices(actor).values_list("id", "name")),
+                # Honours are nominated for a year, by a county's or the city's cadre.
+                "may_nominate": query.year != ALL_TIME
+                and (actor.is_superuser or any(role[1] in NOMINATING_LEVELS for role in roles)),
                 "export_url": reverse("admin:points_hourssummary_export")
                 + (f"?{params}" if params else ""),
             }
@@ -179,7 +189,7 @@ class LeaderboardAdmin(ReadOnlyScopedAdmin):
             query = self._query(request)
         except BadBoardParameter as exc:
             return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
-        volunteers, teams = _board_rows(actor, query)
+        volunteers, teams = _board_rows(actor, query, reader_roles(actor))
         period = "all" if query.year == ALL_TIME else str(query.year)
         stamp = timezone.localdate().strftime("%Y%m%d")
         return xlsx_response(

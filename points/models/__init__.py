@@ -3,6 +3,7 @@ issues beside them); Django finds them through this package."""
 
 from points.models.benefits import Benefit
 from points.models.certificates import Certificate
+from points.models.honours import Honour
 from points.models.leaderboards import ALL_TIME, HoursSummary, TeamHoursSummary
 from points.models.ledger import HoursEntry, Kind, OrderReview, PointsEntry, Source
 from points.models.recalculation import Recalculation, RecalculationDrift
@@ -20,6 +21,7 @@ __all__ = [
     "Benefit",
     "Certificate",
     "CertifyingTier",
+    "Honour",
     "HoursEntry",
     "HoursSummary",
     "Kind",

@@ -17,6 +17,7 @@ from accounts.models import User
 from accounts.services import resident_register
 from orders.services import order_place
 from points.services.certificates import certificate_issue
+from points.services.honours import honour_nominate
 from points.services.leaderboards import team_summaries_rebuild
 from points.services.ledger import rating_award, service_award
 from points.services.stars import stars_recheck
@@ -53,7 +54,8 @@ def world(tree, people, probe_models):
     """The small tree with a second township and village in county B and a base under
     village A; at each village-level center a volunteer with hours, points, a first star
     eligible and a service certificate, an order with a 1-star review, and a row of the
-    unregistered probe ledger; the teams' leaderboard rows."""
+    unregistered probe ledger; a nomination for the year's honours; the teams'
+    leaderboard rows."""
     centers = {name: getattr(tree, name) for name in vars(tree)}
     centers["township_b2"] = center_save(
         actor=None, center=Center(parent=tree.county_b, name="乙镇", code="430406002")
@@ -88,6 +90,13 @@ def world(tree, people, probe_models):
             volunteer_id=volunteer.pk, source="order", source_id=number, hours=Decimal(100)
         )
         assert stars_recheck(volunteer_ids=[volunteer.pk]) == [(volunteer.pk, 1)]
+        # A nomination for the year's honours copies the home as well.
+        honour_nominate(
+            actor=people.city_cadre,
+            volunteer_id=volunteer.pk,
+            year=timezone.localdate().year,
+            reason="服务时长突出",
+        )
         # A service certificate copies where the volunteer lives as well.
         today = timezone.localdate()
         certificate_issue(
