@@ -25,6 +25,7 @@ from accounts.phones import mask_phone
 from core.spreadsheets import Column, xlsx_response
 from points.models import ALL_TIME, HoursSummary
 from points.selectors.leaderboards import (
+    VOLUNTEER_BOARD_FIELDS,
     BadBoardParameter,
     BoardQuery,
     cadre_center,
@@ -64,7 +65,9 @@ def _board_rows(
     """Both boards of the cadre's subtree: three queries (the volunteers
     with their accounts and homes, their teams, the teams' board)."""
     page = list(
-        volunteer_board(query, reader=reader, roles=roles).select_related("volunteer__user")
+        volunteer_board(query, reader=reader, roles=roles)
+        .select_related("volunteer__user")
+        .only(*VOLUNTEER_BOARD_FIELDS, "volunteer__user__phone")
     )
     teams = teams_of({row.volunteer_id for row in page})
     volunteers = [

@@ -27,6 +27,16 @@ from practice.scoping import (
 from volunteers.models import TeamMembership, Volunteer
 
 BOARD_SIZE = 50
+# What the volunteers' board reads of each row; a caller adding a relation names its fields
+# beside these (the cadre's board, the account's phone).
+VOLUNTEER_BOARD_FIELDS = (
+    "volunteer_id",
+    "year",
+    "hours",
+    "home_center_id",
+    "volunteer__real_name",
+    "home_center__name",
+)
 # The first year the portal's ledger can hold (as the certificates' earliest period).
 FIRST_YEAR = 2000
 
@@ -97,9 +107,13 @@ def volunteer_board(
         rows = scope_queryset(rows, reader, via="home_center", roles=roles)
     if query.center is not None:
         rows = rows.filter(_under(query.center, HoursSummary.scope_ancestors))
-    return rows.select_related("volunteer", "home_center").order_by("-hours", "volunteer_id")[
-        :BOARD_SIZE
-    ]
+    # Only what a board prints: the volunteer row's other columns (the ID number's
+    # ciphertext among them) stay in the database.
+    return (
+        rows.select_related("volunteer", "home_center")
+        .only(*VOLUNTEER_BOARD_FIELDS)
+        .order_by("-hours", "volunteer_id")[:BOARD_SIZE]
+    )
 
 
 def team_board(

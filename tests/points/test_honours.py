@@ -166,3 +166,10 @@ def test_an_outsider_finds_no_volunteer_to_nominate(client, people, figures):
     assert (
         client.get(reverse("admin:points_honour_nominate", args=[figures.a.pk])).status_code == 404
     )
+
+
+def test_the_nomination_page_costs_a_fixed_number_of_queries(client, people, figures):
+    client.force_login(people.county_cadre)
+    url = reverse("admin:points_honour_nominate", args=[figures.a.pk])
+    page = exact_get(client, url, 10, {"year": str(THIS_YEAR)})
+    assert "30.00" in page.content.decode()

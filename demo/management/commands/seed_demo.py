@@ -12,6 +12,7 @@ from accounts.models import User
 from accounts.services import resident_register
 from demo.benefits import seed_benefits
 from demo.certificates import seed_certificate, verification_path
+from demo.honours import seed_honour
 from demo.stars import DEMO_STARS, seed_star_levels
 from demo.village import DEMO_VOLUNTEERS, demo_volunteer_phone, seed_village
 from points.services.leaderboards import leaderboards_rebuild
@@ -98,6 +99,11 @@ class Command(BaseCommand):
         # The leaderboards re-derived from the ledger: the demo's history is dated into the
         # past after it is written, and the team boards are refreshed by beat otherwise.
         leaderboards_rebuild()
+        honour = seed_honour(
+            volunteer=Volunteer.objects.get(user=user),
+            county_cadre=User.objects.get(phone=DEMO_CADRES[1][0]),
+            city_cadre=User.objects.get(phone=DEMO_CADRES[0][0]),
+        )
         self.stdout.write("")
         self.stdout.write(f"演示账号（密码均为 {password}）：")
         for phone, name, code in DEMO_CADRES:
@@ -132,7 +138,8 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             "  排行榜：/leaderboard/（公开，姓名打码，可按年度、阵地筛选），"
-            "后台“志愿服务排行榜”按管辖范围查看并导出 Excel"
+            "后台“志愿服务排行榜”按管辖范围查看并导出 Excel；"
+            f"{honour.year} 年度表彰：{DEMO_VOLUNTEER[1]}（/honours/，后台“年度表彰”）"
         )
         self.stdout.write(
             "  下单请选：珠晖区 → 衡州路街道 → 王江社区，值班时段（6:00–22:00）内数秒即自动派单。"
