@@ -135,6 +135,11 @@ def team_summaries_rebuild(*, now: datetime.datetime | None = None) -> int:
     """Every team's figures from its current, active members' summary rows, replaced in one
     transaction (readers see the old figures until it commits). Returns the rows written."""
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # A second rebuild at once waits here, then sees the first's rows: without it
+            # its DELETE would miss them and its INSERT break the (team, year) key. Readers
+            # are not blocked. SQLite (the demo) holds one writer at a time anyway.
+            cursor.execute("LOCK TABLE points_teamhourssummary IN EXCLUSIVE MODE")
         cursor.execute("DELETE FROM points_teamhourssummary")
         cursor.execute(TEAMS_SQL, (now or timezone.now(), True, Volunteer.Status.ACTIVE))
         return int(cursor.rowcount)
