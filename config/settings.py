@@ -504,6 +504,13 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Gives back the supermarket redemptions not collected in time.
     "supermarket-release": {"task": "points.tasks.supermarket_release_task", "schedule": 600.0},
+    # The team leaderboards, re-summed from their current members (docs/points.md).
+    "team-boards-refresh": {"task": "points.tasks.team_boards_refresh_task", "schedule": 600.0},
+    # The volunteers' leaderboards re-derived from the ledger, homes moved included.
+    "leaderboards-nightly": {
+        "task": "points.tasks.leaderboards_nightly_task",
+        "schedule": 24 * 3600.0,
+    },
     "dispatch-sweep": {"task": "orders.tasks.dispatch_sweep_task", "schedule": 60.0},
     # The notifier is woken after every change; this run tells what a wake missed (the
     # broker was down, a worker died).

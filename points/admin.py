@@ -878,4 +878,9 @@ class RedemptionAdmin(CityScaleList, ReadOnlyScopedAdmin):
         )
 
 
-from points import proof_admin, recalculation_admin  # noqa: E402, F401
+from points import (  # noqa: E402, F401
+    honour_admin,
+    leaderboard_admin,
+    proof_admin,
+    recalculation_admin,
+)

@@ -140,3 +140,17 @@ class RedeemForm(forms.Form):
             "max_value": _("每次最多兑换 %(limit_value)s 件。"),
         },
     )
+
+
+class NominationForm(forms.Form):
+    """A cadre's nomination of one volunteer for a year's honour (评选表彰)."""
+
+    reason = forms.CharField(
+        label=_("推荐理由"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": _("请填写推荐理由。"),
+            "max_length": _("推荐理由最多 500 个字。"),
+        },
+    )

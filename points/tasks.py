@@ -75,3 +75,22 @@ def supermarket_release_task() -> int:
     from points.services.supermarket import redemptions_release
 
     return redemptions_release()
+
+
+@portal_task(name="points.tasks.team_boards_refresh_task")
+def team_boards_refresh_task() -> int:
+    """The team leaderboards re-summed from their current members' rows (beat, every ten
+    minutes): one transaction, safe twice or at once (the second waits, then writes the
+    same)."""
+    from points.services.leaderboards import team_summaries_rebuild
+
+    return team_summaries_rebuild()
+
+
+@portal_task(name="points.tasks.leaderboards_nightly_task")
+def leaderboards_nightly_task() -> int:
+    """Every volunteer's summary re-derived from the ledger by id-range chunks (beat, once
+    a day): a home moved without a new entry shows on the boards by the next morning."""
+    from points.services.leaderboards import leaderboards_rebuild
+
+    return leaderboards_rebuild()

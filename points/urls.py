@@ -1,11 +1,19 @@
 """The points pages. Included at the site root because they live under several prefixes: the
 volunteer's /volunteer/star-card/, /volunteer/benefits/ and /volunteer/certificates/ (the
 volunteers app owns the rest of /volunteer/ and leaves these paths unmatched), and the
-public /stars/verify/, /stars/notice/ and /certificates/verify/."""
+public /stars/verify/, /stars/notice/, /certificates/verify/, /leaderboard/ and /honours/."""
 
 from django.urls import path
 
-from points.views import certificates, notice, proof, stars, supermarket
+from points.views import (
+    certificates,
+    honours,
+    leaderboards,
+    notice,
+    proof,
+    stars,
+    supermarket,
+)
 
 app_name = "points"
 urlpatterns = [
@@ -31,4 +39,8 @@ urlpatterns = [
     # The public notice (公示) of star certifications, open to visitors.
     path("stars/notice/", notice.star_notice, name="notice"),
     path("stars/notice/<int:certification_id>/object/", notice.star_object, name="object"),
+    # The public leaderboard, open to visitors as the notice is.
+    path("leaderboard/", leaderboards.leaderboard, name="leaderboard"),
+    # The city's confirmed annual honours, published as the notice is.
+    path("honours/", honours.honours, name="honours"),
 ]

@@ -3,6 +3,8 @@ issues beside them); Django finds them through this package."""
 
 from points.models.benefits import Benefit
 from points.models.certificates import Certificate
+from points.models.honours import Honour
+from points.models.leaderboards import ALL_TIME, HoursSummary, TeamHoursSummary
 from points.models.ledger import HoursEntry, Kind, OrderReview, PointsEntry, Source
 from points.models.proof import HoursClaim
 from points.models.recalculation import Recalculation, RecalculationDrift
@@ -17,11 +19,14 @@ from points.models.stars import (
 from points.models.supermarket import Redemption, SupermarketItem
 
 __all__ = [
+    "ALL_TIME",
     "Benefit",
     "Certificate",
     "CertifyingTier",
+    "Honour",
     "HoursClaim",
     "HoursEntry",
+    "HoursSummary",
     "Kind",
     "OrderReview",
     "PointsEntry",
@@ -36,4 +41,5 @@ __all__ = [
     "StarPolicy",
     "StarRecheck",
     "SupermarketItem",
+    "TeamHoursSummary",
 ]

@@ -31,6 +31,7 @@ from points.models.ledger import (
     Source,
 )
 from points.selectors.ledger import reviews_in_scope
+from points.services.leaderboards import summary_add
 from points.services.rules import coefficient_of, points_for_hours, rules_current
 from points.services.stars import mark_for_recheck
 from practice.scoping import scope_queryset
@@ -82,7 +83,7 @@ def hours_credit(
     _check_sign(kind, hours)
     try:
         with transaction.atomic():
-            HoursEntry.objects.create(
+            entry = HoursEntry.objects.create(
                 volunteer_id=volunteer_id,
                 **_home_of(volunteer_id),
                 kind=kind,
@@ -93,6 +94,8 @@ def hours_credit(
                 reason=reason,
             )
             Volunteer.objects.filter(pk=volunteer_id).update(hours=F("hours") + hours)
+            # The leaderboards' rows move with the entry, in its savepoint.
+            summary_add(volunteer_id=volunteer_id, hours=hours, at=entry.created_at)
             # Eligibility follows every hours entry, through the outbox (points.tasks).
             mark_for_recheck([volunteer_id])
     except IntegrityError as exc:

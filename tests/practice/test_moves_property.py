@@ -17,6 +17,8 @@ from accounts.models import User
 from accounts.services import resident_register
 from orders.services import order_place
 from points.services.certificates import certificate_issue
+from points.services.honours import honour_nominate
+from points.services.leaderboards import team_summaries_rebuild
 from points.services.ledger import rating_award, service_award
 from points.services.proof import offline_claim_submit
 from points.services.stars import stars_recheck
@@ -55,7 +57,8 @@ def world(tree, people, probe_models):
     """The small tree with a second township and village in county B and a base under
     village A; at each village-level center a volunteer with hours, points, a first star
     eligible, a 补录 claim and a service certificate, an order with a 1-star review, a
-    love-supermarket redemption, and a row of the unregistered probe ledger."""
+    love-supermarket redemption, and a row of the unregistered probe ledger; a nomination
+    for the year's honours; the teams' leaderboard rows."""
     centers = {name: getattr(tree, name) for name in vars(tree)}
     centers["township_b2"] = center_save(
         actor=None, center=Center(parent=tree.county_b, name="乙镇", code="430406002")
@@ -96,6 +99,13 @@ def world(tree, people, probe_models):
             served_on=timezone.localdate(),
             hours=Decimal(2),
             description="线下服务",
+        )
+        # A nomination for the year's honours copies the home as well.
+        honour_nominate(
+            actor=people.city_cadre,
+            volunteer_id=volunteer.pk,
+            year=timezone.localdate().year,
+            reason="服务时长突出",
         )
         # A service certificate copies where the volunteer lives as well.
         today = timezone.localdate()
@@ -149,6 +159,9 @@ def world(tree, people, probe_models):
             actor=None, team=Team(center=centers[team_at], kind="standing", name=f"{team_at}队")
         )
         team_member_add(actor=people.city_cadre, team=team, volunteer=members[member_of])
+    # The team leaderboards copy their teams' memberships' places (the hours summaries
+    # came with the awards above).
+    assert team_summaries_rebuild() == 2 * 5
     return {name: center.pk for name, center in centers.items()}
 
 

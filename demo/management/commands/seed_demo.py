@@ -12,10 +12,12 @@ from accounts.models import User
 from accounts.services import resident_register
 from demo.benefits import seed_benefits
 from demo.certificates import seed_certificate, verification_path
+from demo.honours import seed_honour
 from demo.proof import seed_proof_examples
 from demo.stars import DEMO_STARS, seed_star_levels
 from demo.supermarket import seed_supermarket
 from demo.village import DEMO_VOLUNTEERS, demo_volunteer_phone, seed_village
+from points.services.leaderboards import leaderboards_rebuild
 from points.services.recalculation import recalculation_run, recalculation_start
 from practice.models import Center
 from practice.services import cadre_create
@@ -105,6 +107,14 @@ class Command(BaseCommand):
         # finds no drift in the seeded ledgers); one more each time the seed runs again.
         run = recalculation_start()
         recalculation_run(recalculation_id=run.pk)
+        # The leaderboards re-derived from the ledger: the demo's history is dated into the
+        # past after it is written, and the team boards are refreshed by beat otherwise.
+        leaderboards_rebuild()
+        honour = seed_honour(
+            volunteer=Volunteer.objects.get(user=user),
+            county_cadre=User.objects.get(phone=DEMO_CADRES[1][0]),
+            city_cadre=User.objects.get(phone=DEMO_CADRES[0][0]),
+        )
         self.stdout.write("")
         self.stdout.write(f"演示账号（密码均为 {password}）：")
         for phone, name, code in DEMO_CADRES:
@@ -144,6 +154,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  爱心超市：珠晖区和衡州路街道共 {items_made} 件商品新建（/volunteer/supermarket/），"
             f"{DEMO_VOLUNTEER[1]} 有一笔待领取的兑换（后台“积分兑换”确认领取）"
+        )
+        self.stdout.write(
+            "  排行榜：/leaderboard/（公开，姓名打码，可按年度、阵地筛选），"
+            "后台“志愿服务排行榜”按管辖范围查看并导出 Excel；"
+            f"{honour.year} 年度表彰：{DEMO_VOLUNTEER[1]}（/honours/，后台“年度表彰”）"
         )
         self.stdout.write(
             "  下单请选：珠晖区 → 衡州路街道 → 王江社区，值班时段（6:00–22:00）内数秒即自动派单。"
