@@ -9,6 +9,7 @@ from points.views import (
     certificates,
     honours,
     leaderboards,
+    ledger,
     notice,
     proof,
     stars,
@@ -22,6 +23,7 @@ urlpatterns = [
     path("volunteer/benefits/", stars.benefits, name="benefits"),
     path("volunteer/certificates/", certificates.my_certificates, name="my_certificates"),
     path("volunteer/hours/offline/", proof.offline_claims, name="offline_claims"),
+    path("volunteer/ledger/", ledger.my_ledger, name="my_ledger"),
     path("volunteer/supermarket/", supermarket.supermarket, name="supermarket"),
     path("volunteer/redemptions/", supermarket.redemptions, name="redemptions"),
     path(

@@ -63,6 +63,8 @@ def page_types(tree, people) -> list[PageType]:
         PageType("volunteer tasks", "/volunteer/tasks/", people.volunteer, "main.content"),
         PageType("star card", "/volunteer/star-card/", people.volunteer, "#star-card-qr svg"),
         PageType("benefits", "/volunteer/benefits/", people.volunteer, ".benefits-open"),
+        PageType("ledger", "/volunteer/ledger/", people.volunteer, "main.content"),
+        PageType("offline hours", "/volunteer/hours/offline/", people.volunteer, "form"),
         PageType("star card verification", f"/stars/verify/{code}/", None, ".star-verify"),
         PageType("certificates", "/volunteer/certificates/", people.volunteer, "form"),
         PageType("certificate verification", verify, None, ".certificate-verify"),
