@@ -13,6 +13,11 @@ import hmac
 
 from django.conf import settings
 
+from orders.models import Order
+
+# While the volunteer holds the order and serves, its resident reads the code.
+SHOWN_WHILE = (Order.Status.ACCEPTED, Order.Status.IN_SERVICE)
+
 PROOF_SALT = b"orders.proof"
 
 
@@ -32,3 +37,16 @@ def proof_matches(order_id: int, entered: str) -> bool:
     digits = digits.translate({ord("０") + n: str(n) for n in range(10)})
     # Bytes: compare_digest refuses a str with characters beyond ASCII (anything typed).
     return hmac.compare_digest(digits.encode(), proof_code(order_id).encode())
+
+
+def proof_code_for(user: object, order: Order) -> str | None:
+    """The code ``user`` may read on ``order``: its resident's, while the volunteer holds and
+    serves it, never anyone else's (the volunteer least of all). The one answer for the
+    order page and the API's order detail."""
+    if (
+        order.kind != Order.Kind.SERVICE
+        or order.status not in SHOWN_WHILE
+        or order.resident_id != getattr(user, "pk", None)
+    ):
+        return None
+    return proof_code(order.pk)

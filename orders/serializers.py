@@ -20,6 +20,7 @@ from accounts.phones import mask_phone
 from core.masking import mask_name
 from orders import rules
 from orders.models import Order, OrderEvent
+from orders.proof import proof_code_for
 from practice.models import Center, Service
 from volunteers.models import Team, Volunteer
 from volunteers.serializers import StrictCharField
@@ -110,6 +111,9 @@ class OrderDetailSerializer(OrderSerializer):
     contact_visible = serializers.SerializerMethodField()
     donor_confirmed_at = serializers.DateTimeField(read_only=True, allow_null=True)
     events = serializers.SerializerMethodField()
+    # The resident's proof code while the order is served (orders.proof): null for anyone
+    # else, and once it is checked out.
+    proof_code = serializers.SerializerMethodField()
 
     class Meta(OrderSerializer.Meta):
         fields = [
@@ -129,6 +133,7 @@ class OrderDetailSerializer(OrderSerializer):
             "contact_visible",
             "donor_confirmed_at",
             "events",
+            "proof_code",
         ]
         read_only_fields = fields
 
@@ -136,6 +141,10 @@ class OrderDetailSerializer(OrderSerializer):
     def _visible(order: Order) -> bool:
         # Set by with_contact_visibility on every read the API makes; absent means no.
         return bool(getattr(order, "contact_visible", False))
+
+    def get_proof_code(self, order: Order) -> str | None:
+        request = self.context.get("request")
+        return proof_code_for(getattr(request, "user", None), order)
 
     def get_contact_visible(self, order: Order) -> bool:
         return self._visible(order)

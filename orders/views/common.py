@@ -26,7 +26,7 @@ from orders.forms import (
     WishFulfilForm,
 )
 from orders.models import Order, OrderEvent
-from orders.proof import proof_code
+from orders.proof import proof_code_for
 from orders.selectors import (
     order_contact_visible,
     orders_for,
@@ -112,8 +112,6 @@ def dispatch_wait_notice(order: Order, now: datetime.datetime | None = None) -> 
     return _("夜间下单，将于明早 %(time)s 起派单。") % words
 
 
-# While the volunteer holds the order and serves, the resident's page shows the code.
-PROOF_SHOWN = (S.ACCEPTED, S.IN_SERVICE)
 SERVED = (S.COMPLETED, S.RATED)
 CONFIRMABLE = (HoursClaim.Status.AWAITING_RESIDENT, HoursClaim.Status.AWAITING_CADRE)
 
@@ -144,7 +142,6 @@ def order_page(
     )
     # The proof of service: the code the resident shows at check-out, and after it the
     # hours that wait for them (confirm or dispute).
-    shows_code = owner and order.kind == Order.Kind.SERVICE and order.status in PROOF_SHOWN
     claim = hours_claim_of_order(order.pk) if owner and order.status in SERVED else None
     claim_open = claim is not None and claim.status in CONFIRMABLE
     return render(
@@ -152,7 +149,7 @@ def order_page(
         "orders/detail.html",
         {
             "order": order,
-            "proof_code": proof_code(order.pk) if shows_code else None,
+            "proof_code": proof_code_for(request.user, order),
             "hours_claim": claim,
             "may_confirm_service": claim is not None
             and claim.status == HoursClaim.Status.AWAITING_RESIDENT,

@@ -280,6 +280,8 @@ def test_placing_answers_the_whole_order(client_for, people, tree, errand):
                 "reason": "",
             }
         ],
+        # shown to the resident only while a volunteer holds and serves the order
+        "proof_code": None,
     }
     assert order.resident == people.resident
     assert (order.township, order.county) == (tree.township_a, tree.county_a)
@@ -1175,3 +1177,13 @@ def test_completing_without_the_code_leaves_the_hours_for_the_resident(
     assert response.status_code == 200
     assert not HoursEntry.objects.filter(volunteer=cast.volunteer).exists()
     assert HoursClaim.objects.get(order_id=in_service.pk).status == "awaiting_resident"
+
+
+@pytest.mark.django_db
+def test_the_resident_reads_the_proof_code_in_the_detail_and_nobody_else(
+    client_for, people, in_service
+):
+    resident = client_for(people.resident).get(f"{URL}{in_service.pk}/").json()
+    volunteer = client_for(people.volunteer).get(f"{URL}{in_service.pk}/").json()
+    assert resident["proof_code"] == proof_code(in_service.pk)
+    assert volunteer["proof_code"] is None
