@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from points.models.ledger import copied_center_column
 from practice.models import Center
 from practice.scoping import AncestorColumns
 from volunteers.models import Volunteer
@@ -33,32 +34,9 @@ class Certificate(models.Model):
     )
     # The volunteer's home, township and county at issue time (their scope columns), as on
     # the hours ledger: the cadres of where the volunteer lives list the certificate.
-    home_center = models.ForeignKey(
-        Center,
-        verbose_name=_("所属村（社区）"),
-        on_delete=models.PROTECT,
-        related_name="+",
-        editable=False,
-        db_index=False,
-    )
-    township = models.ForeignKey(
-        Center,
-        verbose_name=_("所属乡镇（街道）"),
-        on_delete=models.PROTECT,
-        related_name="+",
-        editable=False,
-        null=True,
-        db_index=False,
-    )
-    county = models.ForeignKey(
-        Center,
-        verbose_name=_("所属县（市、区）"),
-        on_delete=models.PROTECT,
-        related_name="+",
-        editable=False,
-        null=True,
-        db_index=False,
-    )
+    home_center = copied_center_column(_("所属村（社区）"), null=False)
+    township = copied_center_column(_("所属乡镇（街道）"), null=True)
+    county = copied_center_column(_("所属县（市、区）"), null=True)
     real_name = models.CharField(_("姓名"), max_length=50, editable=False)
     id_number_first4 = models.CharField(max_length=4, editable=False)
     id_number_last4 = models.CharField(max_length=4, editable=False)

@@ -9,25 +9,12 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from practice.models import Center
+from points.models.ledger import copied_center_column
 from practice.scoping import AncestorColumns
 from volunteers.models import Volunteer
 
 if TYPE_CHECKING:
-    from django.utils.functional import _StrOrPromise as StrOrPromise
-
-
-def _place(verbose_name: StrOrPromise, *, null: bool) -> models.ForeignKey[Center, Center]:
-    # Copied from the volunteer at nomination, as the ledger copies; each leads an index.
-    return models.ForeignKey(
-        Center,
-        verbose_name=verbose_name,
-        on_delete=models.PROTECT,
-        related_name="+",
-        editable=False,
-        null=null,
-        db_index=False,
-    )
+    pass
 
 
 class Honour(models.Model):
@@ -68,9 +55,9 @@ class Honour(models.Model):
         editable=False,
     )
     decided_at = models.DateTimeField(_("审定时间"), null=True, blank=True, editable=False)
-    home_center = _place(_("所属村（社区）"), null=False)
-    township = _place(_("所属乡镇（街道）"), null=True)
-    county = _place(_("所属县（市、区）"), null=True)
+    home_center = copied_center_column(_("所属村（社区）"), null=False)
+    township = copied_center_column(_("所属乡镇（街道）"), null=True)
+    county = copied_center_column(_("所属县（市、区）"), null=True)
 
     scope_ancestors: ClassVar[AncestorColumns] = AncestorColumns(
         county="county", township="township", village="home_center"

@@ -14,25 +14,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from points.models.ledger import copied_center_column
-from practice.models import Center
 from practice.scoping import AncestorColumns
 from volunteers.models import Team, Volunteer
 
 if TYPE_CHECKING:
-    from django.utils.functional import _StrOrPromise as StrOrPromise
-
-
-def _place_column(verbose_name: StrOrPromise) -> models.ForeignKey[Center, Center]:
-    # As the ledger's copied columns (no single-column index: each leads a board's index),
-    # typed for the name the boards print.
-    return models.ForeignKey(
-        Center,
-        verbose_name=verbose_name,
-        on_delete=models.PROTECT,
-        related_name="+",
-        editable=False,
-        db_index=False,
-    )
+    pass
 
 
 # The year column's value for "all time": a row per volunteer beside their yearly rows, so
@@ -55,7 +41,7 @@ class HoursSummary(models.Model):
         Volunteer, verbose_name=_("志愿者"), on_delete=models.CASCADE, related_name="+"
     )
     year = models.PositiveSmallIntegerField(_("年度"))
-    home_center = _place_column(_("所属村（社区）"))
+    home_center = copied_center_column(_("所属村（社区）"), null=False)
     township = copied_center_column(_("所属乡镇（街道）"), null=True)
     county = copied_center_column(_("所属县（市、区）"), null=True)
     hours = models.DecimalField(_("服务时长"), max_digits=10, decimal_places=2)
@@ -105,7 +91,7 @@ class TeamHoursSummary(models.Model):
     year = models.PositiveSmallIntegerField(_("年度"))
     hours = models.DecimalField(_("服务时长"), max_digits=14, decimal_places=2)
     members = models.PositiveIntegerField(_("队员人数"))
-    center = _place_column(_("队伍所属阵地"))
+    center = copied_center_column(_("队伍所属阵地"), null=False)
     township = copied_center_column(_("所属乡镇（街道）"), null=True)
     county = copied_center_column(_("所属县（市、区）"), null=True)
     city = copied_center_column(_("所属市"), null=True)

@@ -57,7 +57,9 @@ def _signed_by_kind(field: str) -> models.Q:
     )
 
 
-def copied_center_column(verbose_name: StrOrPromise, *, null: bool) -> models.ForeignKey[Center]:
+def copied_center_column(
+    verbose_name: StrOrPromise, *, null: bool
+) -> models.ForeignKey[Center, Center]:
     # No single-column index: each leads one of the (column, -id) indexes of its model.
     return models.ForeignKey(
         Center,

@@ -11,7 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from practice.models import Center
+from points.models.ledger import copied_center_column
 from practice.scoping import AncestorColumns
 from volunteers.models import Volunteer
 
@@ -107,32 +107,9 @@ class StarCertification(models.Model):
         _("状态"), max_length=16, choices=Status.choices, default=Status.ELIGIBLE
     )
     under_review = models.BooleanField(_("时长回落待复核"), default=False)
-    home_center = models.ForeignKey(
-        Center,
-        verbose_name=_("所属村（社区）"),
-        on_delete=models.PROTECT,
-        related_name="+",
-        editable=False,
-        db_index=False,
-    )
-    township = models.ForeignKey(
-        Center,
-        verbose_name=_("所属乡镇（街道）"),
-        on_delete=models.PROTECT,
-        related_name="+",
-        editable=False,
-        null=True,
-        db_index=False,
-    )
-    county = models.ForeignKey(
-        Center,
-        verbose_name=_("所属县（市、区）"),
-        on_delete=models.PROTECT,
-        related_name="+",
-        editable=False,
-        null=True,
-        db_index=False,
-    )
+    home_center = copied_center_column(_("所属村（社区）"), null=False)
+    township = copied_center_column(_("所属乡镇（街道）"), null=True)
+    county = copied_center_column(_("所属县（市、区）"), null=True)
     eligible_at = models.DateTimeField(_("达标时间"), auto_now_add=True)
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
