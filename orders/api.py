@@ -67,6 +67,8 @@ from orders.services import (
     order_place,
     order_rate,
     order_reject,
+    order_service_confirm,
+    order_service_dispute,
     order_start,
     wish_claim,
     wish_claim_confirm,
@@ -465,6 +467,36 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         incoming = ReasonSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         order = order_cancel(
+            resident=request.user, order_id=order.pk, reason=incoming.validated_data["reason"]
+        )
+        return self._after(order)
+
+    @extend_schema(
+        request=None,
+        responses={200: OrderDetailSerializer},
+        summary=gettext_lazy("群众确认服务已完成（志愿者时长待群众确认时计入）"),
+    )
+    @action(detail=True, methods=["post"], url_path="confirm-service", url_name="confirm-service")
+    def confirm_service(self, request: AuthenticatedRequest, pk: str) -> Response:
+        # As on the order page: a confirmation with nothing waiting for it changes nothing
+        # and answers the order as it is, so the app may send it again safely.
+        order = self._visible(pk)
+        self._require_resident(order, _("只有下单的群众可以确认服务。"))
+        order_service_confirm(resident=request.user, order_id=order.pk)
+        return self._after(order)
+
+    @extend_schema(
+        request=ReasonSerializer,
+        responses={200: OrderDetailSerializer},
+        summary=gettext_lazy("群众反映服务未发生：时长暂不计入，由干部核实"),
+    )
+    @action(detail=True, methods=["post"], url_path="dispute-service", url_name="dispute-service")
+    def dispute_service(self, request: AuthenticatedRequest, pk: str) -> Response:
+        order = self._visible(pk)
+        self._require_resident(order, _("只有下单的群众可以反映服务情况。"))
+        incoming = ReasonSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        order_service_dispute(
             resident=request.user, order_id=order.pk, reason=incoming.validated_data["reason"]
         )
         return self._after(order)
