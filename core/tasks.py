@@ -23,13 +23,25 @@ except ImportError:  # pragma: no cover - the demo's filesystem broker needs no 
     pass
 
 
-def portal_task(name: str) -> Any:
+def portal_task(name: str, *, time_limit: int | None = None) -> Any:
     """A task of the portal's: no result kept, and retried when its database connection
     turns out to be broken. Workers keep their connection between tasks without a check
     before each one (DATABASE_HEALTH_CHECKS off, settings.py): a task that meets a broken one
     (the database restarted) fails on it, Django drops it as the task ends
     (config/celery.py), and the retry, a second later, gets a new one. Every task is
-    idempotent, so running one again is safe whatever it had done."""
+    idempotent, so running one again is safe whatever it had done.
+
+    ``time_limit`` (seconds) replaces the workers' default limits (CELERY_TASK_SOFT_TIME_LIMIT)
+    for a task that runs long by design, such as a chunked run over every volunteer: its
+    soft limit, with half a minute more before the worker kills it."""
+    limits = (
+        {}
+        if time_limit is None
+        else {
+            "soft_time_limit": time_limit,
+            "time_limit": time_limit + 30,
+        }
+    )
     return shared_task(
         name=name,
         ignore_result=True,
@@ -37,6 +49,7 @@ def portal_task(name: str) -> Any:
         max_retries=3,
         retry_backoff=True,
         retry_jitter=False,
+        **limits,
     )
 
 

@@ -5,6 +5,8 @@ points.enqueue, so the imports stay one-way."""
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from core.tasks import portal_task, woken
 from points.enqueue import (
     RECALCULATION_CONTINUE_TASK,
@@ -12,6 +14,11 @@ from points.enqueue import (
     STARS_RECHECK_TASK,
     SUPERMARKET_RELEASE_TASK,
 )
+
+# A run hands on to the next task between chunks once RECALCULATION_TIME_LIMIT has passed;
+# the task's own limit leaves two minutes beyond it for the chunk under way (the workers'
+# default limit of a minute would cut every run short and roll its chunk back).
+RECALCULATION_TASK_LIMIT = settings.RECALCULATION_TIME_LIMIT + 120
 
 
 @portal_task(name=STARS_RECHECK_TASK)
@@ -33,7 +40,7 @@ def stars_publish_task() -> int:
     return certifications_publish()
 
 
-@portal_task(name=RECALCULATION_CONTINUE_TASK)
+@portal_task(name=RECALCULATION_CONTINUE_TASK, time_limit=RECALCULATION_TASK_LIMIT)
 def recalculation_continue_task() -> bool:
     """Carry the running recalculation on for RECALCULATION_TIME_LIMIT seconds (beat every
     few minutes, and woken by a cadre's start); nothing when none runs. Two at once share
@@ -47,7 +54,7 @@ def recalculation_continue_task() -> bool:
     return recalculation_run(recalculation_id=running.pk)
 
 
-@portal_task(name="points.tasks.recalculation_nightly_task")
+@portal_task(name="points.tasks.recalculation_nightly_task", time_limit=RECALCULATION_TASK_LIMIT)
 def recalculation_nightly_task() -> bool:
     """Start the nightly run (unless one still runs) and carry it on."""
     from core.errors import ConflictError

@@ -22,7 +22,11 @@ from points.services.recalculation import (
     recalculation_step,
 )
 from points.services.stars import recheck_drain
-from points.tasks import recalculation_nightly_task
+from points.tasks import (
+    recalculation_continue_task,
+    recalculation_nightly_task,
+    stars_recheck_task,
+)
 from tests.factories.volunteers import make_volunteer
 from tests.points.test_balances_property import run as run_step
 from tests.points.test_balances_property import steps
@@ -186,6 +190,18 @@ def test_the_nightly_task_run_twice_makes_two_complete_runs_and_changes_nothing(
         (R.DONE, 0),
         (R.DONE, 0),
     ]
+
+
+def test_the_run_tasks_outlast_the_runs_time_limit_and_others_keep_the_default():
+    # A worker enforces a task's own limits before the settings' default: the recalculation
+    # must not be cut at a minute while it hands on only after RECALCULATION_TIME_LIMIT.
+    from django.conf import settings as django_conf
+
+    for task in (recalculation_continue_task, recalculation_nightly_task):
+        assert task.soft_time_limit > django_conf.RECALCULATION_TIME_LIMIT
+        assert task.time_limit > task.soft_time_limit
+    assert stars_recheck_task.soft_time_limit == django_conf.CELERY_TASK_SOFT_TIME_LIMIT
+    assert stars_recheck_task.time_limit == django_conf.CELERY_TASK_TIME_LIMIT
 
 
 # ---------------------------------------------------------------- the admin
