@@ -55,7 +55,7 @@ INSERT INTO orders_order (
     created_at, updated_at, kind, title, description, address, contact_phone,
     status, accept_deadline, accepted_at, started_at, completed_at, hours, summary,
     rating, rating_comment, accepted_by_id, center_id, county_id, township_id,
-    dispatched_volunteer_id, resident_id, service_id
+    dispatched_volunteer_id, resident_id, service_id, proof_failures
 )
 SELECT
     d.placed, d.placed + interval '1 day' * (d.outcome < 0.87)::int + interval '5 hours',
@@ -74,7 +74,7 @@ SELECT
     CASE WHEN d.outcome < 0.87 THEN p.volunteer_id END,
     p.home_center_id, p.county_id, p.township_id,
     CASE WHEN d.outcome < 0.87 THEN p.volunteer_id END,
-    r.user_id, s.id
+    r.user_id, s.id, 0
 FROM (
     SELECT
         1 + floor(random() * %(volunteers)s)::bigint AS pick,
