@@ -502,6 +502,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "points.tasks.recalculation_continue_task",
         "schedule": 300.0,
     },
+    # Points earned in year Y expire at the end of Y+1 when the rules say so (off by
+    # default); a day's run writes nothing once that year's expiry is done.
+    "points-expire": {"task": "points.tasks.points_expire_task", "schedule": 24 * 3600.0},
     # Gives back the supermarket redemptions not collected in time.
     "supermarket-release": {"task": "points.tasks.supermarket_release_task", "schedule": 600.0},
     # The team leaderboards, re-summed from their current members (docs/points.md).

@@ -75,6 +75,17 @@ def recalculation_nightly_task() -> bool:
     return recalculation_run(recalculation_id=running.pk)
 
 
+@portal_task(name="points.tasks.points_expire_task", time_limit=RECALCULATION_TASK_LIMIT)
+def points_expire_task() -> int:
+    """The yearly expiry of points, when the rules in force have it on (beat, every day):
+    one statement for the whole city, which writes only on the first run after a year is
+    due (the ledger's key makes every later run of that year write nothing). Its limit is
+    the recalculation's: at city scale the statement reads both years of the ledger."""
+    from points.services.ledger import points_expire
+
+    return points_expire()
+
+
 @portal_task(name=SUPERMARKET_RELEASE_TASK)
 def supermarket_release_task() -> int:
     """Give back the love supermarket's redemptions not collected in time (beat). Safe to

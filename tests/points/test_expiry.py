@@ -10,11 +10,13 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from points.models import Kind, PointsEntry, Source
 from points.selectors.ledger import balances_cached, balances_recomputed
 from points.services.ledger import points_credit, points_expire, service_award
 from points.services.rules import rules_publish
+from points.tasks import points_expire_task
 from tests.factories.volunteers import make_volunteer
 from tests.points.conftest import balances
 
@@ -151,3 +153,29 @@ def test_one_statement_expires_everyone(tree, volunteer, expiring):
     assert [balances(person)[1] for person in [volunteer, *others]] == [0, 0, 0, 10]
     entry = PointsEntry.objects.get(volunteer=others[0], kind="expired")
     assert (entry.home_center_id, entry.county_id) == (tree.village_a2.pk, tree.county_a.pk)
+
+
+def test_the_daily_task_expires_once_and_only_when_the_rules_say_so(volunteer, expiring):
+    # given: points earned two years back, as beat's daily run would meet them today
+    earned(volunteer, 1, "3.00", at(timezone.localdate().year - 2))
+    # when: the task runs on two days
+    first, second = points_expire_task(), points_expire_task()
+    # then
+    assert (first, second) == (1, 0)
+    assert [points for _year, points in expired(volunteer)] == [-30]
+    assert balances_cached(volunteer_id=volunteer.pk) == balances_recomputed(
+        volunteer_id=volunteer.pk
+    )
+
+
+def test_the_daily_task_does_nothing_while_expiry_is_off(volunteer):
+    earned(volunteer, 1, "3.00", at(timezone.localdate().year - 2))
+    assert points_expire_task() == 0
+    assert expired(volunteer) == []
+
+
+def test_beat_runs_the_expiry_every_day():
+    from django.conf import settings
+
+    entry = settings.CELERY_BEAT_SCHEDULE["points-expire"]
+    assert (entry["task"], entry["schedule"]) == (points_expire_task.name, 24 * 3600.0)
