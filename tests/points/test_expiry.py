@@ -64,9 +64,9 @@ def expiring(people):
 
 def expired(volunteer) -> list[tuple[int, int]]:
     return list(
-        PointsEntry.objects.filter(volunteer=volunteer, kind="expired").values_list(
-            "source_id", "points"
-        )
+        PointsEntry.objects.filter(volunteer=volunteer, kind="expired")
+        .order_by("source_id")
+        .values_list("source_id", "points")
     )
 
 
