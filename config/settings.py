@@ -468,6 +468,9 @@ STAR_RECHECK_BATCH = env_int("STAR_RECHECK_BATCH", 1000)
 # chunk (one transaction each), and how long one task runs before it hands on to the next.
 RECALCULATION_CHUNK = env_int("RECALCULATION_CHUNK", 50000)
 RECALCULATION_TIME_LIMIT = env_int("RECALCULATION_TIME_LIMIT", 600)
+# The nightly re-derivation of every volunteer's leaderboard rows runs as one task: 258 s
+# at city scale (docs/benchmarks.md), far past the workers' default limit of a minute.
+LEADERBOARDS_REBUILD_TIME_LIMIT = env_int("LEADERBOARDS_REBUILD_TIME_LIMIT", 1800)
 
 # Service certificates (docs/points.md, "Service certificates"). The TrueType CJK font the
 # PDF embeds (Debian's fonts-wqy-microhei; a .ttc collection, CERTIFICATE_FONT_INDEX picks

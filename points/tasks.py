@@ -105,7 +105,10 @@ def team_boards_refresh_task() -> int:
     return team_summaries_rebuild()
 
 
-@portal_task(name="points.tasks.leaderboards_nightly_task")
+@portal_task(
+    name="points.tasks.leaderboards_nightly_task",
+    time_limit=settings.LEADERBOARDS_REBUILD_TIME_LIMIT,
+)
 def leaderboards_nightly_task() -> int:
     """Every volunteer's summary re-derived from the ledger by id-range chunks (beat, once
     a day): a home moved without a new entry shows on the boards by the next morning."""

@@ -23,6 +23,7 @@ from points.services.recalculation import (
 )
 from points.services.stars import recheck_drain
 from points.tasks import (
+    leaderboards_nightly_task,
     recalculation_continue_task,
     recalculation_nightly_task,
     stars_recheck_task,
@@ -192,7 +193,7 @@ def test_the_nightly_task_run_twice_makes_two_complete_runs_and_changes_nothing(
     ]
 
 
-def test_the_run_tasks_outlast_the_runs_time_limit_and_others_keep_the_default():
+def test_the_long_tasks_carry_their_own_time_limits_and_others_keep_the_default():
     # A worker enforces a task's own limits before the settings' default: the recalculation
     # must not be cut at a minute while it hands on only after RECALCULATION_TIME_LIMIT.
     from django.conf import settings as django_conf
@@ -200,6 +201,7 @@ def test_the_run_tasks_outlast_the_runs_time_limit_and_others_keep_the_default()
     for task in (recalculation_continue_task, recalculation_nightly_task):
         assert task.soft_time_limit > django_conf.RECALCULATION_TIME_LIMIT
         assert task.time_limit > task.soft_time_limit
+    assert leaderboards_nightly_task.soft_time_limit == django_conf.LEADERBOARDS_REBUILD_TIME_LIMIT
     assert stars_recheck_task.soft_time_limit == django_conf.CELERY_TASK_SOFT_TIME_LIMIT
     assert stars_recheck_task.time_limit == django_conf.CELERY_TASK_TIME_LIMIT
 
