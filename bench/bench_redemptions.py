@@ -129,11 +129,15 @@ def run(target, argument_lists) -> tuple[float, int]:
 def cleanup(before: dict[int, int]) -> None:
     redemptions = Redemption.objects.filter(item__name__startswith=NAME)
     PointsEntry.objects.filter(
-        source=Source.REDEMPTION, source_id__in=redemptions.values("pk")
+        volunteer_id__in=list(before),
+        source=Source.REDEMPTION,
+        source_id__in=redemptions.values("pk"),
     ).delete()
     redemptions.delete()
     SupermarketItem.objects.filter(name__startswith=NAME).delete()
-    PointsEntry.objects.filter(source=Source.CADRE, source_id=BENCH_RECORD).delete()
+    PointsEntry.objects.filter(
+        volunteer_id__in=list(before), source=Source.CADRE, source_id=BENCH_RECORD
+    ).delete()
     for volunteer_id, points in before.items():
         Volunteer.objects.filter(pk=volunteer_id).update(points=points)
     app.control.purge()
@@ -163,7 +167,10 @@ def main() -> None:
         negative_stock = items.filter(stock__lt=0).count()
         left = sum(items.values_list("stock", flat=True))
         redemptions = Redemption.objects.filter(item__name__startswith=NAME).count()
+        # Narrowed to the bench's volunteers, so the ledger's (volunteer, source, ...) key
+        # serves it at city scale instead of a scan of ten million entries.
         entries = PointsEntry.objects.filter(
+            volunteer_id__in=members,
             source=Source.REDEMPTION,
             source_id__in=Redemption.objects.filter(item__name__startswith=NAME).values("pk"),
         ).count()
