@@ -10,9 +10,10 @@ installed, found by what it declares rather than by a list someone must remember
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import TypedDict
 
 from django.apps import apps
-from django.db.models import Model, Subquery
+from django.db.models import Model, OuterRef, Subquery
 
 from practice.models import Center, Level
 from practice.scoping import AncestorColumns
@@ -39,23 +40,55 @@ def models_following_moves() -> list[type[Model]]:
 Path = tuple[int | None, int | None, int | None]  # (township, county, city)
 
 
+class PathAnnotations(TypedDict):
+    """What ``path_subqueries`` adds to each row of a queryset, for the type checker."""
+
+    path_township: int | None
+    path_county: int | None
+    path_city: int | None
+
+
+# The tiers a row copies, nearest first, and the names path_subqueries gives them.
+PATH_LEVELS = {
+    "path_township": Level.TOWNSHIP,
+    "path_county": Level.COUNTY,
+    "path_city": Level.CITY,
+}
+
+
+def path_subqueries(center: str = "") -> dict[str, Subquery]:
+    """The township, county and city a row at a center copies, as subqueries to annotate a
+    queryset with (``path_township``, ``path_county``, ``path_city``): the center of each
+    tier at or above the one that ``center`` names from the queryset's model ("" for a
+    queryset of centers). A writer that reads the row anyway gets its path in the same
+    statement, on the tree as the database holds it now."""
+    prefix = f"{center}__" if center else ""
+
+    def nearest(level: str) -> Subquery:
+        return Subquery(
+            Center.objects.filter(
+                tree_id=OuterRef(f"{prefix}tree_id"),
+                lft__lte=OuterRef(f"{prefix}lft"),
+                rght__gte=OuterRef(f"{prefix}rght"),
+                level=level,
+            ).values("id")[:1]
+        )
+
+    return {name: nearest(level) for name, level in PATH_LEVELS.items()}
+
+
 def path_of(center: Center) -> Path:
     """The township, county and city a row at ``center`` copies: the nearest center of
     each tier at or above it (a township's own row names the township). One query, on the
     tree as the database holds it now: the caller's instance may carry tree fields from
     before another center was added or moved."""
-    here = Center.objects.filter(pk=center.pk)
-    level_of = dict(
-        Center.objects.filter(
-            tree_id=Subquery(here.values("tree_id")),
-            lft__lte=Subquery(here.values("lft")),
-            rght__gte=Subquery(here.values("rght")),
-            level__in=(Level.TOWNSHIP, Level.COUNTY, Level.CITY),
-        )
-        .order_by()
-        .values_list("level", "id")
+    path = (
+        Center.objects.filter(pk=center.pk)
+        .annotate(**path_subqueries())
+        .values_list(*PATH_LEVELS)
+        .first()
     )
-    return level_of.get(Level.TOWNSHIP), level_of.get(Level.COUNTY), level_of.get(Level.CITY)
+    return path if path is not None else (None, None, None)
 
 
 def _paths_of_centers(center: Center) -> dict[Path, list[int]]:

@@ -16,9 +16,10 @@ a redemption and a release of the same volunteer and item never deadlock.
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,10 +31,15 @@ from points.models.ledger import Kind, Source
 from points.models.supermarket import MAX_QUANTITY, Redemption, SupermarketItem
 from points.selectors.supermarket import items_of_county, redemptions_in_scope
 from points.services.ledger import _reason, points_credit
-from practice.ancestry import path_of
+from practice.ancestry import path_subqueries
 from practice.models import Center, Level
 from practice.scoping import center_in_scope
 from volunteers.models import Volunteer
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    from practice.ancestry import PathAnnotations
 
 # The tiers that may run a supermarket: the city has none of its own.
 SUPERMARKET_LEVELS = (Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE)
@@ -132,6 +138,28 @@ def _quantity(quantity: object) -> int:
     return quantity
 
 
+# The stock first (the item's row lock, then the volunteer's: the one order of locks). The
+# condition re-reads the row once a concurrent redemption has committed, so the last unit
+# goes to one of them only; the price comes back from the same statement, as it is now that
+# the row is ours (an edit of the price waits for us). Written out because the ORM's
+# update() returns no column, and a second read of the price cost a statement a redemption.
+TAKE_STOCK_SQL = (
+    f"UPDATE {connection.ops.quote_name(SupermarketItem._meta.db_table)}"
+    " SET stock = stock - %(quantity)s"
+    " WHERE id = %(item)s AND is_active AND stock >= %(quantity)s"
+    " RETURNING price"
+)
+
+
+def _stock_taken(item_id: int, quantity: int) -> int | None:
+    """Take ``quantity`` units off the item's stock: its unit price, or None when the stock
+    cannot cover them (or the item went off the shelf meanwhile) and nothing was taken."""
+    with connection.cursor() as cursor:
+        cursor.execute(TAKE_STOCK_SQL, {"quantity": quantity, "item": item_id})
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
 @transaction.atomic
 def redemption_request(*, volunteer: Volunteer, item_id: int, quantity: int) -> Redemption:
     """The volunteer redeems ``quantity`` units of an item of their own county's
@@ -145,7 +173,12 @@ def redemption_request(*, volunteer: Volunteer, item_id: int, quantity: int) -> 
             _("只有在册的志愿者可以兑换。"), code=PointErrorCode.REDEMPTION_NOT_VOLUNTEER
         )
     shelf = items_of_county(volunteer).filter(pk=item_id)
-    item = shelf.select_related("center").first()
+    # The path above the item's center in the same read, before the stock's UPDATE: from
+    # it to the commit every other redemption of this item waits on its row.
+    item = cast(
+        "WithAnnotations[SupermarketItem, PathAnnotations] | None",
+        shelf.select_related("center").annotate(**path_subqueries("center")).first(),
+    )
     if item is None:
         raise NotInScope(
             _("商品不存在，或不在您所在县（市、区）的爱心超市。"),
@@ -154,30 +187,20 @@ def redemption_request(*, volunteer: Volunteer, item_id: int, quantity: int) -> 
         )
     if not item.is_active or not item.center.is_active:
         raise DomainError(_("该商品已下架。"), code=PointErrorCode.REDEMPTION_ITEM_INACTIVE)
-    # Read before the stock's UPDATE: from it to the commit every other redemption of this
-    # item waits on its row, so nothing that can be read earlier is read after it.
-    township_id, county_id, _city_id = path_of(item.center)
-    # The stock first (the item's row lock, then the volunteer's: the one order of locks).
-    # The condition re-reads the row once a concurrent redemption has committed, so the
-    # last unit goes to one of them only.
-    taken = SupermarketItem.objects.filter(pk=item.pk, is_active=True, stock__gte=quantity).update(
-        stock=F("stock") - quantity
-    )
-    if not taken:
+    price = _stock_taken(item.pk, quantity)
+    if price is None:
         raise ConflictError(
             _("库存不足，该商品仅剩 %(stock)d 件。")
             % {"stock": SupermarketItem.objects.values_list("stock", flat=True).get(pk=item.pk)},
             code=PointErrorCode.REDEMPTION_OUT_OF_STOCK,
             field="quantity",
         )
-    # The price as it is now that the row is ours: an edit of the price waits for us.
-    price = SupermarketItem.objects.values_list("price", flat=True).get(pk=item.pk)
     redemption = Redemption.objects.create(
         volunteer=volunteer,
         item_id=item.pk,
         center_id=item.center_id,
-        township_id=township_id,
-        county_id=county_id,
+        township_id=item.path_township,
+        county_id=item.path_county,
         quantity=quantity,
         points=price * quantity,
     )
