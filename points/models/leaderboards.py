@@ -37,8 +37,14 @@ class HoursSummary(models.Model):
     home as of their latest entry (or the last rebuild), since a board ranks volunteers
     where they live now; practice.ancestry keeps them in step when a center moves."""
 
+    # No index of its own: the unique (volunteer, year) leads with it, and every entry's
+    # upsert moves the row's hours, so each index here is written again at every entry.
     volunteer = models.ForeignKey(
-        Volunteer, verbose_name=_("志愿者"), on_delete=models.CASCADE, related_name="+"
+        Volunteer,
+        verbose_name=_("志愿者"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
     year = models.PositiveSmallIntegerField(_("年度"))
     home_center = copied_center_column(_("所属村（社区）"), null=False)
