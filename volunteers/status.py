@@ -1,6 +1,9 @@
 """The volunteer's status: the one table of moves, who may make each, and the event row.
 
     (new) / rejected / left ──apply──▶ pending          the applicant
+    (new) / rejected / left ──accept──▶ active          the phone's owner, confirming a
+                                                      row a cadre imported (the cadre's
+                                                      import is the review)
     pending ──approve──▶ active, pending ──reject──▶ rejected   a reviewing cadre in scope
     active ──suspend──▶ suspended                     a cadre in scope, with a reason
     suspended ──reinstate──▶ active                   a cadre in scope
@@ -39,6 +42,7 @@ class Who(StrEnum):
     APPLICANT = "applicant"  # the signed-in person applying for themself
     CADRE = "cadre"  # a cadre whose scope covers the volunteer
     SELF = "self"  # the volunteer themself
+    INVITEE = "invitee"  # the owner of the phone a cadre's roster row names, confirming it
 
 
 # "" is a volunteer not written yet: the first application.
@@ -46,6 +50,9 @@ TRANSITIONS: dict[tuple[str, str], frozenset[Who]] = {
     ("", S.PENDING): frozenset({Who.APPLICANT}),
     (S.REJECTED, S.PENDING): frozenset({Who.APPLICANT}),
     (S.LEFT, S.PENDING): frozenset({Who.APPLICANT}),
+    ("", S.ACTIVE): frozenset({Who.INVITEE}),
+    (S.REJECTED, S.ACTIVE): frozenset({Who.INVITEE}),
+    (S.LEFT, S.ACTIVE): frozenset({Who.INVITEE}),
     (S.PENDING, S.ACTIVE): frozenset({Who.CADRE}),
     (S.PENDING, S.REJECTED): frozenset({Who.CADRE}),
     (S.ACTIVE, S.SUSPENDED): frozenset({Who.CADRE}),

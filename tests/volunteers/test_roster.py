@@ -31,7 +31,7 @@ from tests.conftest import PASSWORD, VOLUNTEER_ID_NUMBER
 from tests.factories.volunteers import VolunteerFactory
 from tests.support.queries import exact_queries
 from volunteers.identity import compose_id_number, decrypt_id_number, phone_digest
-from volunteers.models import RosterInvitation, Skill, Volunteer
+from volunteers.models import RosterInvitation, Skill, Volunteer, VolunteerStatusEvent
 from volunteers.roster import (
     IMPORT_COLUMNS,
     RosterImportResource,
@@ -819,6 +819,30 @@ def test_the_phone_owner_accepts_and_becomes_the_volunteer(client, people, tree)
     assert list(volunteer.skills.values_list("name", flat=True)) == ["驾驶"]
     assert decrypt_id_number(volunteer.id_number_encrypted) == id_number(4)
     assert RosterInvitation.objects.count() == 0
+    # the move is in the volunteer's history, as every status change is
+    assert list(
+        VolunteerStatusEvent.objects.filter(volunteer=volunteer).values_list(
+            "from_status", "to_status", "actor", "reason"
+        )
+    ) == [("", Volunteer.Status.ACTIVE, resident.pk, "花名册导入，本人确认。")]
+
+
+def test_a_suspended_volunteer_cannot_accept_an_invitation_into_activity(client, people, tree):
+    # given a roster row for a phone whose owner has been a volunteer, suspended, meanwhile
+    resident = _verify(people.resident)
+    invitation = _invite(people, tree)
+    VolunteerFactory(user=resident, number=7, home_center=tree.village_a, id_number=id_number(7))
+    Volunteer.objects.filter(user=resident).update(status=Volunteer.Status.SUSPENDED)
+    client.force_login(resident)
+
+    # when
+    client.post(answer_url(invitation, "accept"))
+
+    # then: still suspended, no event, the invitation kept
+    volunteer = Volunteer.objects.get(user=resident)
+    assert volunteer.status == Volunteer.Status.SUSPENDED
+    assert not VolunteerStatusEvent.objects.filter(volunteer=volunteer).exists()
+    assert RosterInvitation.objects.filter(pk=invitation.pk).exists()
 
 
 def test_an_unverified_account_sees_no_invitation_and_cannot_accept(client, people, tree):

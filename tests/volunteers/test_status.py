@@ -46,6 +46,10 @@ EXPECTED = {
     ("", S.PENDING): {Who.APPLICANT},
     (S.REJECTED, S.PENDING): {Who.APPLICANT},
     (S.LEFT, S.PENDING): {Who.APPLICANT},
+    # a row a cadre imported, confirmed by its phone's owner (the import is the review)
+    ("", S.ACTIVE): {Who.INVITEE},
+    (S.REJECTED, S.ACTIVE): {Who.INVITEE},
+    (S.LEFT, S.ACTIVE): {Who.INVITEE},
     (S.PENDING, S.ACTIVE): {Who.CADRE},
     (S.PENDING, S.REJECTED): {Who.CADRE},
     (S.ACTIVE, S.SUSPENDED): {Who.CADRE},

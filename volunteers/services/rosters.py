@@ -39,6 +39,7 @@ from volunteers.services.checks import (
     refuse_taken_id,
     store_id_number,
 )
+from volunteers.status import Who, check_move, record_move
 
 logger = logging.getLogger("portal.volunteers")
 
@@ -420,6 +421,8 @@ def roster_invitation_accept(*, user: User, invitation_id: int) -> Volunteer:
             _("您已有志愿者档案，无需再确认。如需转到其他村（社区），请联系所在实践站。"),
             code=VolunteerErrorCode.ALREADY_VOLUNTEER,
         )
+    before = volunteer.status if volunteer is not None else ""
+    check_move(before, Volunteer.Status.ACTIVE, Who.INVITEE)
     refuse_taken_id(identity.digest, except_volunteer=volunteer)
     volunteer = volunteer or Volunteer(user=user)
     profile_fill(
@@ -441,6 +444,8 @@ def roster_invitation_accept(*, user: User, invitation_id: int) -> Volunteer:
     volunteer.review_reason = ""
     profile_save(volunteer, taken_message=_("该身份证号码已登记为志愿者，不能重复登记。"))
     volunteer.skills.set(invitation.skills.all())
+    # The move's event names the person who confirmed; the importing cadre is the reviewer.
+    record_move(volunteer, from_status=before, actor=user, reason=_("花名册导入，本人确认。"))
     RosterInvitation.objects.filter(phone_digest=invitation.phone_digest).delete()
     return volunteer
 
