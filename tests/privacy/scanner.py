@@ -16,7 +16,10 @@ import redis
 
 from volunteers.identity import check_character
 
-PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+# As ID numbers: a run of digits glued to Latin letters or digits is part of a token (a
+# task's UUID, a key), not a number someone could read off; Chinese text around a number
+# does not hide it.
+PHONE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
 ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 
 # The columns that must hold a full number (docs/personal-data.md, "Where numbers are kept

@@ -191,6 +191,19 @@ def test_the_log_scan_finds_a_planted_line(tmp_path):
     assert [finding.value for finding in scan_log(log)] == ["13544445555"]
 
 
+def test_a_number_is_found_beside_chinese_or_punctuation_not_inside_a_token():
+    # A task's delivery tag once held "13672016188" inside its hex digits: no number.
+    text = (
+        "手机13544445555，tel:13544445556 (13544445557) "
+        "fff76ec2-4631-436b-a514-b13672016188 key13544445558x"
+    )
+    assert [finding.value for finding in scan_text("text", text)] == [
+        "13544445555",
+        "13544445556",
+        "13544445557",
+    ]
+
+
 @pytest.mark.django_db
 def test_the_pg_log_scan_finds_a_number_the_server_logged(run_record):
     with connection.cursor() as cursor:
