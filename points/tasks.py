@@ -23,7 +23,8 @@ RECALCULATION_TASK_LIMIT = settings.RECALCULATION_TIME_LIMIT + 120
 
 @portal_task(name=STARS_RECHECK_TASK)
 def stars_recheck_task() -> int:
-    """Drain the "volunteers to recheck" outbox in batches. Woken after each ledger entry
+    """Drain the "volunteers to recheck" outbox in batches: their leaderboard rows and their
+    stars follow their hours entries. Woken after each ledger entry
     (one queued run for any number of entries), and run by beat every minute for what a
     wake missed (the broker was down, a worker was killed)."""
     from points.services.stars import recheck_drain

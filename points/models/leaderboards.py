@@ -28,17 +28,18 @@ ALL_TIME = 0
 
 class HoursSummary(models.Model):
     """A volunteer's certified hours in one calendar year (Asia/Shanghai) of the ledger's
-    entries, or in all (``year`` = ALL_TIME). Moved in SQL in the transaction of each hours
-    entry (points.services.leaderboards.summary_add, called by hours_credit) and
-    re-derivable from the ledger set-based (``summaries_rebuild``).
+    entries, or in all (``year`` = ALL_TIME). Re-derived from the ledger, set-based, for each
+    batch of volunteers the recheck outbox drains after their entries
+    (points.services.leaderboards.summaries_refresh) and for id ranges by the nightly
+    rebuild (``summaries_rebuild``).
 
     An entry counts in the year it was written: a reversal in January takes hours from the
     new year, as the ledger's own sums by date do. The place columns copy the volunteer's
     home as of their latest entry (or the last rebuild), since a board ranks volunteers
     where they live now; practice.ancestry keeps them in step when a center moves."""
 
-    # No index of its own: the unique (volunteer, year) leads with it, and every entry's
-    # upsert moves the row's hours, so each index here is written again at every entry.
+    # No index of its own: the unique (volunteer, year) leads with it, and every refresh
+    # moves the row's hours, so each index here is written again at every refresh.
     volunteer = models.ForeignKey(
         Volunteer,
         verbose_name=_("志愿者"),

@@ -1,11 +1,12 @@
 """Every write to the leaderboards' summaries (points.models.leaderboards).
 
-- ``summary_add``: one hours entry's move of its volunteer's year and all-time rows, one
-  upsert in the entry's own savepoint (hours_credit calls it), so the summary never
-  disagrees with the ledger it sums.
+- ``summaries_refresh``: the volunteers of one batch of the recheck outbox re-derived from
+  the ledger, one upsert whatever the batch's size (points.services.stars.recheck_drain).
+  An hours entry itself writes no summary: its transaction stays three statements, and the
+  boards follow within the drain's run (woken at the entry's commit, beat every minute).
 - ``summaries_rebuild``: the volunteers of an id range re-derived from the ledger, two
-  statements whatever the range's size, as the full recalculation walks its chunks;
-  ``leaderboards_rebuild`` walks every range and then the teams.
+  statements whatever the range's size; ``leaderboards_rebuild`` walks every range and
+  then the teams.
 - ``team_summaries_rebuild``: every team's figures from its current members' rows, in one
   transaction (beat, every TEAM_BOARD_REFRESH_SECONDS).
 
@@ -15,7 +16,7 @@ The same SQL runs on PostgreSQL and SQLite (the demo).
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
+from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,22 +30,13 @@ from points.models.leaderboards import ALL_TIME
 from points.models.ledger import HoursEntry
 from volunteers.models import Volunteer
 
-# The volunteer's year row and all-time row, moved by the entry's hours and put where the
-# volunteer lives now; both rows are locked in the same order by every entry of the
-# volunteer, whose balance UPDATE (just before, in hours_credit) has serialised them anyway.
-UPSERT_SQL = """
-INSERT INTO points_hourssummary (volunteer_id, year, home_center_id, township_id, county_id, hours)
-SELECT v.id, y.year, v.home_center_id, v.township_id, v.county_id, %(hours)s
-  FROM volunteers_volunteer AS v
- CROSS JOIN (SELECT CAST(%(year)s AS INTEGER) AS year
-             UNION ALL SELECT CAST(%(all_time)s AS INTEGER)) AS y
- WHERE v.id = %(volunteer)s
-ON CONFLICT (volunteer_id, year) DO UPDATE
-   SET hours = points_hourssummary.hours + excluded.hours,
-       home_center_id = excluded.home_center_id,
-       township_id = excluded.township_id,
-       county_id = excluded.county_id
-"""
+SUMMARIES_LOCK = "points.hourssummary"
+
+INSERT_SUMMARIES_SQL = (
+    "INSERT INTO points_hourssummary"
+    " (volunteer_id, year, home_center_id, township_id, county_id, hours)"
+    " SELECT v.id, e.year, v.home_center_id, v.township_id, v.county_id, e.total"
+)
 
 DELETE_RANGE_SQL = """
 DELETE FROM points_hourssummary WHERE volunteer_id >= %s AND volunteer_id < %s
@@ -66,33 +58,11 @@ SELECT m.team_id, s.year, SUM(s.hours), COUNT(*), MAX(m.center_id), MAX(m.townsh
 """
 
 
-def entry_year(at: datetime.datetime) -> int:
-    """The calendar year an entry written at ``at`` counts in: the portal's (Asia/Shanghai)."""
-    return timezone.localtime(at, ZoneInfo(settings.TIME_ZONE)).year
-
-
-def summary_add(*, volunteer_id: int, hours: Decimal, at: datetime.datetime) -> None:
-    """Move the volunteer's summary rows of ``at``'s year and of all time by ``hours``.
-
-    Only inside the transaction that writes the hours entry (hours_credit): the rows and
-    the ledger must commit or roll back together."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            UPSERT_SQL,
-            {
-                "hours": hours,
-                "year": entry_year(at),
-                "all_time": ALL_TIME,
-                "volunteer": volunteer_id,
-            },
-        )
-
-
-def _ledger_sums_sql(low: int, high: int, ledger: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
-    """The ledger of the range grouped by (volunteer, year) and by volunteer alone, as one
-    SELECT of (volunteer_id, year, total). The year is Django's own extraction in the
-    portal's time zone, the same on both backends as ``entry_year``."""
-    entries = ledger.filter(volunteer_id__gte=low, volunteer_id__lt=high).order_by()
+def _ledger_sums_sql(entries: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
+    """``entries`` grouped by (volunteer, year) and by volunteer alone, as one SELECT of
+    (volunteer_id, year, total). The year is Django's own extraction in the portal's time
+    zone (Asia/Shanghai), the same on both backends: an entry counts in its local year."""
+    entries = entries.order_by()
     yearly = (
         entries.annotate(year=ExtractYear("created_at", tzinfo=ZoneInfo(settings.TIME_ZONE)))
         .values("volunteer_id", "year")
@@ -108,22 +78,70 @@ def _ledger_sums_sql(low: int, high: int, ledger: QuerySet[Any]) -> tuple[str, t
     return sql, (*yearly_params, *overall_params)
 
 
+def _summaries_lock(*, shared: bool) -> None:
+    """Keep a range's rebuild and the drain's refreshes apart for the transaction. Refreshes
+    share the lock with each other (each drain batch holds volunteers no other holds); a
+    rebuild takes it alone, since its DELETE and INSERT are two statements a refresh between
+    them would break (a key inserted twice) or undo (an older snapshot written last).
+    Taking it again in the same transaction is harmless. SQLite (the demo) holds one writer
+    at a time anyway."""
+    if connection.vendor != "postgresql":
+        return
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(hashtext(%s))", [SUMMARIES_LOCK])
+
+
+def summaries_refresh_lock() -> None:
+    """The refreshes' share of the lock, for a caller to take before it locks anything the
+    ledger's writers wait on (the drain, before its outbox rows): then a rebuild under way
+    holds up only the drain, never an entry."""
+    _summaries_lock(shared=True)
+
+
+@transaction.atomic
+def summaries_refresh(*, volunteer_ids: Iterable[int]) -> int:
+    """Re-derive the summary rows of these volunteers from the hours ledger, in one upsert:
+    what the ledger holds now, whatever was or was not counted before, so a batch run twice
+    writes the same rows. Returns the rows written.
+
+    Only the drain of the recheck outbox calls it, holding the volunteers' outbox rows: an
+    entry written meanwhile marks its volunteer again once the batch commits, and the next
+    batch counts it."""
+    ids = sorted(set(volunteer_ids))
+    if not ids:
+        return 0
+    summaries_refresh_lock()
+    sums_sql, params = _ledger_sums_sql(HoursEntry.objects.filter(volunteer_id__in=ids))
+    with connection.cursor() as cursor:
+        # "WHERE TRUE" lets SQLite read ON CONFLICT as the upsert's, not the join's.
+        cursor.execute(
+            f"{INSERT_SUMMARIES_SQL} FROM ({sums_sql}) AS e"
+            " JOIN volunteers_volunteer AS v ON v.id = e.volunteer_id WHERE TRUE"
+            " ON CONFLICT (volunteer_id, year) DO UPDATE SET hours = excluded.hours,"
+            " home_center_id = excluded.home_center_id, township_id = excluded.township_id,"
+            " county_id = excluded.county_id",
+            params,
+        )
+        return int(cursor.rowcount)
+
+
 @transaction.atomic
 def summaries_rebuild(*, low: int, high: int, ledger: QuerySet[Any] | None = None) -> int:
     """Re-derive the summary rows of volunteers ``low <= id < high`` from the hours ledger:
-    a DELETE and an INSERT … SELECT, nothing read into Python. The rows of a volunteer
-    with entries are locked for the transaction, so an entry written meanwhile waits and
-    then adds to the rebuilt figure. Returns the rows written. ``ledger`` is the hours
+    a DELETE and an INSERT … SELECT, nothing read into Python. An entry written meanwhile
+    has marked its volunteer for the drain, whose refresh waits for this transaction and
+    then counts it. Returns the rows written. ``ledger`` is the hours
     entries' queryset of a migration's historical model (the current one by default)."""
+    entries = HoursEntry.objects.all() if ledger is None else ledger
     sums_sql, params = _ledger_sums_sql(
-        low, high, HoursEntry.objects.all() if ledger is None else ledger
+        entries.filter(volunteer_id__gte=low, volunteer_id__lt=high)
     )
+    _summaries_lock(shared=False)
     with connection.cursor() as cursor:
         cursor.execute(DELETE_RANGE_SQL, (low, high))
         cursor.execute(
-            "INSERT INTO points_hourssummary"
-            " (volunteer_id, year, home_center_id, township_id, county_id, hours)"
-            " SELECT v.id, e.year, v.home_center_id, v.township_id, v.county_id, e.total"
+            f"{INSERT_SUMMARIES_SQL}"
             f" FROM ({sums_sql}) AS e JOIN volunteers_volunteer AS v ON v.id = e.volunteer_id",
             params,
         )

@@ -31,7 +31,6 @@ from points.models.ledger import (
     Source,
 )
 from points.selectors.ledger import reviews_in_scope
-from points.services.leaderboards import summary_add
 from points.services.rules import coefficient_of, points_for_hours, rules_current
 from points.services.stars import mark_for_recheck
 from practice.scoping import scope_queryset
@@ -83,7 +82,7 @@ def hours_credit(
     _check_sign(kind, hours)
     try:
         with transaction.atomic():
-            entry = HoursEntry.objects.create(
+            HoursEntry.objects.create(
                 volunteer_id=volunteer_id,
                 **_home_of(volunteer_id),
                 kind=kind,
@@ -94,9 +93,9 @@ def hours_credit(
                 reason=reason,
             )
             Volunteer.objects.filter(pk=volunteer_id).update(hours=F("hours") + hours)
-            # The leaderboards' rows move with the entry, in its savepoint.
-            summary_add(volunteer_id=volunteer_id, hours=hours, at=entry.created_at)
-            # Eligibility follows every hours entry, through the outbox (points.tasks).
+            # Eligibility and the leaderboards' rows follow every hours entry through the
+            # outbox (points.tasks), not in this transaction: each of the rows' upserts
+            # would write the four board indexes on every check-out.
             mark_for_recheck([volunteer_id])
     except IntegrityError as exc:
         if _is_repeat(exc):

@@ -1,6 +1,6 @@
 """Every write of star levels (星级认证): eligibility from certified hours, a cadre's
 confirmation, the public notice and its objections, the review after a reversal, and the
-outbox that makes eligibility follow each ledger entry.
+outbox that makes eligibility, and the leaderboards, follow each ledger entry.
 
 Each service runs in a transaction and locks the certification it changes; the tier and the
 scope are asked of points.selectors.may_certify and practice.scoping, nowhere else."""
@@ -23,6 +23,7 @@ from points.enqueue import recheck_on_commit
 from points.errors import PointErrorCode
 from points.models import CertifyingTier, StarCertification, StarObjection, StarRecheck
 from points.selectors.stars import current_policy, may_certify
+from points.services.leaderboards import summaries_refresh, summaries_refresh_lock
 from practice.scoping import scope_queryset
 from volunteers.models import Volunteer
 
@@ -67,8 +68,9 @@ def mark_for_recheck(volunteer_ids: Iterable[int]) -> None:
 
 def recheck_drain(*, batch: int | None = None, max_batches: int = 100) -> int:
     """Recheck the volunteers of the outbox, ``batch`` at a time (STAR_RECHECK_BATCH), each
-    batch one transaction that takes rows no other drain holds (SKIP LOCKED), rechecks them
-    and deletes them; return how many were rechecked.
+    batch one transaction that takes rows no other drain holds (SKIP LOCKED), re-derives
+    their leaderboard rows, rechecks their stars and deletes the rows; return how many were
+    rechecked.
 
     A drain killed mid-batch rolls back and leaves its rows for the next run; one run twice,
     or two at once, recheck each volunteer once per mark, and a recheck is idempotent
@@ -77,6 +79,7 @@ def recheck_drain(*, batch: int | None = None, max_batches: int = 100) -> int:
     done = 0
     for _round in range(max_batches):
         with transaction.atomic():
+            summaries_refresh_lock()
             ids = list(
                 StarRecheck.objects.select_for_update(skip_locked=True)
                 .order_by("pk")
@@ -84,6 +87,7 @@ def recheck_drain(*, batch: int | None = None, max_batches: int = 100) -> int:
             )
             if not ids:
                 break
+            summaries_refresh(volunteer_ids=ids)
             stars_recheck(volunteer_ids=ids)
             StarRecheck.objects.filter(pk__in=ids).delete()
         done += len(ids)

@@ -212,13 +212,13 @@ ORDER_FORM_GET = 11  # with the one-time form token it issues (core.FormToken)
 ORDER_FORM_POST = 19  # spending the form token: its savepoint, row lock, update, release
 # Completion checks the resident's code (its own transaction: savepoint, the order locked,
 # release), then awards hours and points: each credit its savepoint, insert and balance
-# update, the hours the leaderboards' summary and the star levels' recheck outbox, and the
-# rules with the service's coefficient read once. The page then asks whether the hours
-# wait for proof.
-TASK_PAGE = {"accept": 11, "decline": 17, "start": 14, "complete": 30}
+# update, the hours the recheck outbox (the drain follows it with the leaderboards' rows and
+# the stars), and the rules with the service's coefficient read once. The page then asks
+# whether the hours wait for proof.
+TASK_PAGE = {"accept": 11, "decline": 17, "start": 14, "complete": 29}
 VOLUNTEER_HOME = 5
 ADMIN_INDEX = 10
 API_ORDER_POST = 13
 API_ORDER_GET = 5
 API_ME = 7  # the star level in force, read from the certifications
-API_TASK = {"accept": 16, "decline": 20, "start": 18, "complete": 32}
+API_TASK = {"accept": 16, "decline": 20, "start": 18, "complete": 31}

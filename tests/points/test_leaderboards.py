@@ -19,9 +19,21 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from points.models import ALL_TIME, HoursEntry, HoursSummary, Source, TeamHoursSummary
-from points.services.leaderboards import leaderboards_rebuild, team_summaries_rebuild
+from points.models import (
+    ALL_TIME,
+    HoursEntry,
+    HoursSummary,
+    Source,
+    StarRecheck,
+    TeamHoursSummary,
+)
+from points.services.leaderboards import (
+    leaderboards_rebuild,
+    summaries_refresh,
+    team_summaries_rebuild,
+)
 from points.services.ledger import hours_credit, ledger_adjust, service_award, source_reverse
+from points.services.stars import recheck_drain
 from practice.services import center_save
 from tests.factories.volunteers import make_team, make_volunteer
 from tests.support.queries import exact_get
@@ -35,9 +47,11 @@ PUBLIC = "/leaderboard/"
 
 
 def award(volunteer: Volunteer, source_id: int, hours: str) -> None:
+    """An award, and the drain of the outbox the worker runs once it commits."""
     assert service_award(
         volunteer_id=volunteer.pk, source=Source.ORDER, source_id=source_id, hours=Decimal(hours)
     )
+    recheck_drain()
 
 
 def summaries() -> dict[tuple[int, int], tuple[Decimal, int, int | None, int | None]]:
@@ -117,6 +131,8 @@ def test_the_summary_equals_the_ledger_after_awards_reversals_adjustments_and_a_
     village = tree.village_a3
     village.parent = tree.township_b
     center_save(actor=None, center=village)
+    # and the workers drain the outbox the entries marked
+    recheck_drain()
 
     # then every row holds the ledger's sum, and follows the move
     rows = summaries()
@@ -141,8 +157,30 @@ def test_a_failed_entry_moves_no_summary(boards):
         hours_credit(
             volunteer_id=boards.a.pk, source=Source.ORDER, source_id=999, hours=Decimal(-1)
         )
-    # then nothing moved
+    # then it marked nothing for the drain, and nothing moved
+    assert not StarRecheck.objects.exists()
+    recheck_drain()
     assert summaries() == before
+
+
+def test_an_entry_moves_the_board_at_the_drain_and_a_second_drain_changes_nothing(boards):
+    # given an entry just written, not yet drained
+    assert hours_credit(
+        volunteer_id=boards.a.pk, source=Source.ORDER, source_id=500, hours=Decimal("1.50")
+    )
+    assert summaries()[(boards.a.pk, ALL_TIME)][0] == Decimal("30.00")
+    # when the workers drain the outbox, then once more (a redelivered task)
+    assert recheck_drain() == 1
+    after = summaries()
+    assert recheck_drain() == 0
+    boards.a.refresh_from_db()
+    # then the board holds the entry once, as the balance does
+    assert after[(boards.a.pk, ALL_TIME)][0] == boards.a.hours == Decimal("31.50")
+    assert summaries() == after
+    assert {key: value[0] for key, value in after.items()} == ledger_sums()
+    # and a refresh of volunteers whose rows already hold the ledger writes the same rows
+    assert summaries_refresh(volunteer_ids=[boards.a.pk, boards.b.pk]) == 4
+    assert summaries() == after
 
 
 def test_entries_count_in_their_own_year_at_midnight_in_hengyang(monkeypatch, boards):
@@ -302,6 +340,7 @@ def test_a_fully_reversed_volunteer_leaves_the_board(client, people, boards):
         source_id=102,
         reason="未实际服务",
     )
+    recheck_drain()
     names = [row.name for row in client.get(PUBLIC).context["volunteers"]]
     assert "湖**" not in names
 

@@ -21,7 +21,7 @@ from points.services.honours import honour_nominate
 from points.services.leaderboards import team_summaries_rebuild
 from points.services.ledger import rating_award, service_award
 from points.services.proof import offline_claim_submit
-from points.services.stars import stars_recheck
+from points.services.stars import recheck_drain, stars_recheck
 from points.services.supermarket import redemption_request
 from practice.ancestry import models_following_moves
 from practice.catalogue import service_menu_install
@@ -93,6 +93,8 @@ def world(tree, people, probe_models):
             volunteer_id=volunteer.pk, source="order", source_id=number, hours=Decimal(100)
         )
         assert stars_recheck(volunteer_ids=[volunteer.pk]) == [(volunteer.pk, 1)]
+        # The drain the worker runs after the award writes the year's figures.
+        recheck_drain()
         # 补录 waiting for a cadre copies the volunteer's home too.
         offline_claim_submit(
             volunteer=volunteer,
@@ -159,8 +161,8 @@ def world(tree, people, probe_models):
             actor=None, team=Team(center=centers[team_at], kind="standing", name=f"{team_at}队")
         )
         team_member_add(actor=people.city_cadre, team=team, volunteer=members[member_of])
-    # The team leaderboards copy their teams' memberships' places (the hours summaries
-    # came with the awards above).
+    # The team leaderboards copy their teams' memberships' places (from the hours summaries
+    # the drains above wrote).
     assert team_summaries_rebuild() == 2 * 5
     return {name: center.pk for name, center in centers.items()}
 
