@@ -40,6 +40,7 @@ class PointErrorCode(StrEnum):
     REDEMPTION_NOT_IN_SCOPE = "redemption_not_in_scope"
     REDEMPTION_NOT_VOLUNTEER = "redemption_not_volunteer"
     REDEMPTION_OUT_OF_STOCK = "redemption_out_of_stock"
+    REDEMPTION_PRICE_CHANGED = "redemption_price_changed"
     REDEMPTION_QUANTITY = "redemption_quantity"
     REASON_REQUIRED = "reason_required"
     RECALCULATION_CITY_ONLY = "recalculation_city_only"

@@ -9,8 +9,11 @@ second waits on the first's row lock and then finds too little. Giving back (a r
 refund) is the reverse, under the redemption's row lock and behind the ledger's unique key,
 so it happens once however often it is asked for.
 
-Locks are always taken in one order, item then volunteer, by taking and by giving back, so
-a redemption and a release of the same volunteer and item never deadlock.
+Locks are always taken in one order, volunteer then item, by taking and by giving back, so
+a redemption and a release or refund of the same volunteer and item never deadlock. The item
+comes last because it is the row many volunteers share (one popular item of a county): its
+lock is then held only from the stock's UPDATE to the commit, not over the redemption's
+other writes.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import datetime
 from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -138,26 +141,35 @@ def _quantity(quantity: object) -> int:
     return quantity
 
 
-# The stock first (the item's row lock, then the volunteer's: the one order of locks). The
-# condition re-reads the row once a concurrent redemption has committed, so the last unit
-# goes to one of them only; the price comes back from the same statement, as it is now that
-# the row is ours (an edit of the price waits for us). Written out because the ORM's
-# update() returns no column, and a second read of the price cost a statement a redemption.
-TAKE_STOCK_SQL = (
-    f"UPDATE {connection.ops.quote_name(SupermarketItem._meta.db_table)}"
-    " SET stock = stock - %(quantity)s"
-    " WHERE id = %(item)s AND is_active AND stock >= %(quantity)s"
-    " RETURNING price"
-)
+def _stock_taken(item_id: int, quantity: int, price: int) -> bool:
+    """Take ``quantity`` units off the item's stock at ``price`` a unit: False, with nothing
+    taken, when the stock cannot cover them, the item went off the shelf or its price
+    changed since it was read. The condition re-reads the row once a concurrent redemption
+    has committed, so the last unit goes to one of them only."""
+    return bool(
+        SupermarketItem.objects.filter(
+            pk=item_id, is_active=True, price=price, stock__gte=quantity
+        ).update(stock=F("stock") - quantity)
+    )
 
 
-def _stock_taken(item_id: int, quantity: int) -> int | None:
-    """Take ``quantity`` units off the item's stock: its unit price, or None when the stock
-    cannot cover them (or the item went off the shelf meanwhile) and nothing was taken."""
-    with connection.cursor() as cursor:
-        cursor.execute(TAKE_STOCK_SQL, {"quantity": quantity, "item": item_id})
-        row = cursor.fetchone()
-    return None if row is None else int(row[0])
+def _stock_refusal(item_id: int, price: int) -> DomainError:
+    """Why the stock's UPDATE took nothing, read once it has: the item as it stands now."""
+    now = SupermarketItem.objects.values("is_active", "price", "stock").get(pk=item_id)
+    if not now["is_active"]:
+        return DomainError(_("该商品已下架。"), code=PointErrorCode.REDEMPTION_ITEM_INACTIVE)
+    if now["price"] != price:
+        return ConflictError(
+            _("该商品的兑换积分已调整为 %(price)d 分，请确认后重新兑换。")
+            % {"price": now["price"]},
+            code=PointErrorCode.REDEMPTION_PRICE_CHANGED,
+            field="item",
+        )
+    return ConflictError(
+        _("库存不足，该商品仅剩 %(stock)d 件。") % {"stock": now["stock"]},
+        code=PointErrorCode.REDEMPTION_OUT_OF_STOCK,
+        field="quantity",
+    )
 
 
 @transaction.atomic
@@ -173,8 +185,8 @@ def redemption_request(*, volunteer: Volunteer, item_id: int, quantity: int) -> 
             _("只有在册的志愿者可以兑换。"), code=PointErrorCode.REDEMPTION_NOT_VOLUNTEER
         )
     shelf = items_of_county(volunteer).filter(pk=item_id)
-    # The path above the item's center in the same read, before the stock's UPDATE: from
-    # it to the commit every other redemption of this item waits on its row.
+    # The item, its price and the path above its center in one read, without a lock: the
+    # stock's UPDATE at the end takes the item only if that price still holds.
     item = cast(
         "WithAnnotations[SupermarketItem, PathAnnotations] | None",
         shelf.select_related("center").annotate(**path_subqueries("center")).first(),
@@ -187,14 +199,6 @@ def redemption_request(*, volunteer: Volunteer, item_id: int, quantity: int) -> 
         )
     if not item.is_active or not item.center.is_active:
         raise DomainError(_("该商品已下架。"), code=PointErrorCode.REDEMPTION_ITEM_INACTIVE)
-    price = _stock_taken(item.pk, quantity)
-    if price is None:
-        raise ConflictError(
-            _("库存不足，该商品仅剩 %(stock)d 件。")
-            % {"stock": SupermarketItem.objects.values_list("stock", flat=True).get(pk=item.pk)},
-            code=PointErrorCode.REDEMPTION_OUT_OF_STOCK,
-            field="quantity",
-        )
     redemption = Redemption.objects.create(
         volunteer=volunteer,
         item_id=item.pk,
@@ -202,10 +206,10 @@ def redemption_request(*, volunteer: Volunteer, item_id: int, quantity: int) -> 
         township_id=item.path_township,
         county_id=item.path_county,
         quantity=quantity,
-        points=price * quantity,
+        points=item.price * quantity,
     )
-    # Raises POINTS_INSUFFICIENT when the balance cannot cover it, which undoes this whole
-    # transaction: the stock taken above and the redemption's row.
+    # The volunteer's row first, then the item's (the one order of locks). Either refusal
+    # undoes this whole transaction: the redemption's row, and the points for the stock's.
     points_credit(
         volunteer_id=volunteer.pk,
         source=Source.REDEMPTION,
@@ -213,6 +217,8 @@ def redemption_request(*, volunteer: Volunteer, item_id: int, quantity: int) -> 
         points=-redemption.points,
         kind=Kind.REDEEMED,
     )
+    if not _stock_taken(item.pk, quantity, item.price):
+        raise _stock_refusal(item.pk, item.price)
     return redemption
 
 
@@ -252,8 +258,9 @@ def redemption_collect(*, actor: User, redemption_id: int) -> Redemption:
 
 def _return_stock(redemptions: list[Redemption]) -> None:
     """Put the units of these redemptions back on their shelves, one UPDATE per item in the
-    items' order: a batch takes every item lock before any volunteer's, so it never waits
-    for an item while holding a volunteer a redemption in flight would wait for."""
+    items' order, after the volunteers' points: a batch takes every volunteer's lock before
+    any item's, so it never holds an item a redemption in flight, holding its volunteer,
+    would wait for."""
     units: dict[int, int] = {}
     for redemption in redemptions:
         units[redemption.item_id] = units.get(redemption.item_id, 0) + redemption.quantity
@@ -281,8 +288,8 @@ def redemption_refund(*, actor: User, redemption_id: int, reason: str) -> Redemp
     with a reason: its points to the volunteer, its units to the shelf."""
     reason = _reason(reason)
     redemption = _open_in_scope(actor, redemption_id)
-    _return_stock([redemption])
     _return_points(redemption, actor=actor, reason=reason)
+    _return_stock([redemption])
     redemption.status = Redemption.Status.REFUNDED
     redemption.closed_by = actor
     redemption.closed_at = timezone.now()
@@ -309,9 +316,9 @@ def redemptions_release(
                 .filter(status=Redemption.Status.REQUESTED, requested_at__lt=due)
                 .order_by("requested_at", "pk")[:batch]
             )
-            _return_stock(rows)
             for redemption in sorted(rows, key=lambda row: (row.volunteer_id, row.pk)):
                 _return_points(redemption, actor=None, reason="")
+            _return_stock(rows)
             Redemption.objects.filter(pk__in=[row.pk for row in rows]).update(
                 status=Redemption.Status.RELEASED, closed_at=timezone.now()
             )

@@ -1,5 +1,6 @@
 """Redemptions at once, against real PostgreSQL: two requests for the last points, or for the
-last unit, and the release run twice at once. Each race is run in both orders on purpose
+last unit, a refund or a price change in the middle of a redemption, and the release run
+twice at once. Each race is run in both orders on purpose
 (tests.support.rivals): the rival commits before our conditional UPDATE, or waits on the row
 our UPDATE has locked. Then a crowd of threads released together by a barrier."""
 
@@ -15,7 +16,12 @@ from core.errors import DomainError
 from points.errors import PointErrorCode
 from points.models import PointsEntry, Redemption, Source, SupermarketItem
 from points.selectors.ledger import balances_recomputed
-from points.services.supermarket import redemption_request, redemptions_release
+from points.services.supermarket import (
+    item_save,
+    redemption_refund,
+    redemption_request,
+    redemptions_release,
+)
 from tests.factories.supermarket import give_points, stock_item
 from tests.factories.volunteers import make_volunteer
 from tests.support.rivals import before_update_of, rival_between
@@ -205,3 +211,49 @@ def test_two_releases_at_once_give_each_redemption_back_once(tree):
     assert PointsEntry.objects.filter(source=Source.REDEMPTION, kind="refunded").count() == 12
     assert stock_of(soap) == 12
     assert all(fresh(volunteer) == 10 for volunteer in volunteers)
+
+
+def test_a_redemption_and_a_refund_of_the_same_item_at_once_do_not_deadlock(people, tree):
+    # given an earlier redemption of the item, still at the counter, and points for another
+    volunteer = Volunteer.objects.get(user=people.volunteer)
+    give_points(volunteer, 50)
+    soap = stock_item(tree.village_a, "肥皂", price=10, stock=5)
+    earlier = redemption_request(volunteer=volunteer, item_id=soap.pk, quantity=1)
+
+    def refund() -> str:
+        redemption_refund(actor=people.county_cadre, redemption_id=earlier.pk, reason="破损")
+        return "refunded"
+
+    # when the cadre refunds it while our new redemption holds the volunteer's balance and
+    # is about to take the stock
+    with rival_between(refund, before_update_of(SupermarketItem)) as rival:
+        ours = redeem(volunteer, soap)
+    theirs = rival.finish()
+
+    # then both went through, one after the other (a deadlock would have aborted one)
+    assert (ours, theirs) == ("ok", "refunded")
+    assert fresh(volunteer) == balances_recomputed(volunteer_id=volunteer.pk).points == 40
+    assert stock_of(soap) == 4
+
+
+def test_a_price_changed_during_the_redemption_is_told_and_nothing_is_spent(people, tree):
+    # given an item of 10 points
+    volunteer = Volunteer.objects.get(user=people.volunteer)
+    give_points(volunteer, 50)
+    soap = stock_item(tree.village_a, "肥皂", price=10, stock=5)
+
+    def reprice() -> str:
+        item = SupermarketItem.objects.get(pk=soap.pk)
+        item.price = 20
+        item_save(actor=people.county_cadre, item=item)
+        return "repriced"
+
+    # when a cadre raises its price after our read of it, before our take of the stock
+    with rival_between(reprice, before_update_of(Volunteer)) as rival:
+        ours = redeem(volunteer, soap)
+    rival.finish()
+
+    # then ours is refused with the new price, and neither points nor stock moved
+    assert ours == PointErrorCode.REDEMPTION_PRICE_CHANGED
+    assert (fresh(volunteer), stock_of(soap)) == (50, 5)
+    assert not Redemption.objects.exists()
