@@ -36,7 +36,6 @@ from points.services.stars import mark_for_recheck
 from practice.scoping import scope_queryset
 from volunteers.models import Volunteer
 
-UNIQUE_CONSTRAINTS = {"hours_once_per_source", "points_once_per_source"}
 # What an order earned, and what its reversal takes back.
 EARNING_KINDS = (Kind.EARNED, Kind.RATING_BONUS, Kind.ADJUSTED)
 
@@ -46,11 +45,13 @@ def _check_sign(kind: str, amount: Decimal | int) -> None:
         raise DomainError(_("记录的数额与类型不符。"), code=PointErrorCode.AMOUNT_SIGN)
 
 
-def _is_repeat(exc: IntegrityError) -> bool:
-    # Only the one-entry-per-source constraint means "written before"; any other integrity
-    # failure (a missing volunteer) is a bug to surface, not a repeat to swallow.
-    diag = getattr(exc.__cause__, "diag", None)
-    return getattr(diag, "constraint_name", None) in UNIQUE_CONSTRAINTS
+def _is_repeat(ledger: type[HoursEntry | PointsEntry], **key: object) -> bool:
+    """Whether the entry of ``key`` (volunteer, source, source id, kind) exists, asked once
+    its INSERT failed and its savepoint rolled back. Only that means "written before"; any
+    other integrity failure (a missing volunteer) is a bug to surface, not a repeat to
+    swallow. Asked of the table rather than of the error, which names the constraint on
+    PostgreSQL but not on SQLite (the demo), where a repeat would otherwise raise."""
+    return ledger.objects.filter(**key).exists()
 
 
 def _home_of(volunteer_id: int) -> dict[str, Subquery]:
@@ -97,8 +98,10 @@ def hours_credit(
             # outbox (points.tasks), not in this transaction: each of the rows' upserts
             # would write the four board indexes on every check-out.
             mark_for_recheck([volunteer_id])
-    except IntegrityError as exc:
-        if _is_repeat(exc):
+    except IntegrityError:
+        if _is_repeat(
+            HoursEntry, volunteer_id=volunteer_id, source=source, source_id=source_id, kind=kind
+        ):
             return False
         raise
     return True
@@ -144,8 +147,10 @@ def points_credit(
                 raise DomainError(
                     _("积分余额不足。"), code=PointErrorCode.POINTS_INSUFFICIENT, field="points"
                 )
-    except IntegrityError as exc:
-        if _is_repeat(exc):
+    except IntegrityError:
+        if _is_repeat(
+            PointsEntry, volunteer_id=volunteer_id, source=source, source_id=source_id, kind=kind
+        ):
             return False
         raise
     return True
