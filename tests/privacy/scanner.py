@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import redis
 
@@ -128,11 +129,21 @@ def _values(client: redis.Redis, key: bytes) -> list[bytes]:
     return []
 
 
+def database_url(url: str, number: int) -> str:
+    """``url`` with database ``number``: redis-py's ``db=`` gives way to a number the URL's
+    path names, so it is replaced in the path instead."""
+    return urlunsplit(urlsplit(url)._replace(path=f"/{number}"))
+
+
+def database_of(url: str) -> int:
+    return int(urlsplit(url).path.strip("/") or 0)
+
+
 def scan_redis(url: str, databases: Iterable[int] = range(16)) -> list[Finding]:
-    """Keys and values of every database of the Redis server at ``url``."""
+    """Keys and values of ``databases`` of the Redis server at ``url``."""
     findings: list[Finding] = []
     for number in databases:
-        client = redis.Redis.from_url(url, db=number)
+        client = redis.Redis.from_url(database_url(url, number))
         for key in client.scan_iter(count=1000):
             place = f"redis db {number} key {key[:60]!r}"
             findings += scan_text(place + " (name)", key.decode("utf-8", errors="replace"))

@@ -35,7 +35,14 @@ from core.models import Notification
 from orders.services import order_place
 from practice.models import Platform, Service
 from tests.conftest import VOLUNTEER_ID_NUMBER
-from tests.privacy.scanner import scan_log, scan_redis, scan_tables, scan_text
+from tests.privacy.scanner import (
+    database_of,
+    database_url,
+    scan_log,
+    scan_redis,
+    scan_tables,
+    scan_text,
+)
 from volunteers.identity import compose_id_number
 from volunteers.roster import IMPORT_COLUMNS
 
@@ -48,8 +55,13 @@ FAILED_INSERT_PHONE = "13711223344"
 
 
 def redis_databases() -> list[int]:
+    """The run's own databases of the shared server, the broker's and the cache's (what
+    other runs and benchmarks keep in the others is not this run's doing), unless
+    PRIVACY_SCAN_REDIS_DBS names others."""
     chosen = os.environ.get("PRIVACY_SCAN_REDIS_DBS", "")
-    return [int(part) for part in chosen.split(",") if part.strip()] or list(range(16))
+    return [int(part) for part in chosen.split(",") if part.strip()] or sorted(
+        {database_of(settings.REDIS_URL), database_of(settings.CACHES["default"]["LOCATION"])}
+    )
 
 
 def pg_log_lines(run_record):
@@ -182,6 +194,25 @@ def test_the_redis_scan_finds_numbers_in_keys_values_and_task_bodies():
         client.delete("privacy-plant", "privacy-plant-13533334444", "privacy-plant-queue")
 
     assert {VOLUNTEER_ID_NUMBER, "13533334444", "13522223333"} <= found
+
+
+def test_the_redis_scan_reads_each_database_it_is_given_not_only_the_urls():
+    # given a number planted in the cache's database, beside the broker's the URL names
+    broker = database_of(settings.REDIS_URL)
+    cache = database_of(settings.CACHES["default"]["LOCATION"])
+    assert cache != broker
+    client = redis.Redis.from_url(database_url(settings.REDIS_URL, cache))
+    try:
+        client.set("privacy-plant-cache", "13544446666")
+        # when each database is scanned through the broker's URL
+        in_cache = {finding.value for finding in scan_redis(settings.REDIS_URL, [cache])}
+        in_broker = {finding.value for finding in scan_redis(settings.REDIS_URL, [broker])}
+    finally:
+        client.delete("privacy-plant-cache")
+    # then the number is found where it is, and only there
+    assert "13544446666" in in_cache
+    assert "13544446666" not in in_broker
+    assert cache in redis_databases()
 
 
 def test_the_log_scan_finds_a_planted_line(tmp_path):
