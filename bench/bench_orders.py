@@ -32,7 +32,6 @@ import argparse
 import datetime
 import os
 import random
-import signal
 import statistics
 import subprocess
 import sys
@@ -54,6 +53,7 @@ from django.db.models import Count  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from bench.workers import start_workers, stop_workers  # noqa: E402
 from bench.wrk import gunicorn, wrk  # noqa: E402
 from config.celery import app  # noqa: E402
 from orders.dispatch import auto_dispatch  # noqa: E402
@@ -62,7 +62,6 @@ from orders.services import order_place  # noqa: E402
 from practice.models import Center, Service  # noqa: E402
 
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
-CELERY = str(ROOT / ".venv" / "bin" / "celery")
 TITLE = "压测"
 HENGYANG = ZoneInfo(settings.TIME_ZONE)
 # A Tuesday, 10:00 in Hengyang: the morning slot, when most volunteers say they are free.
@@ -155,59 +154,21 @@ def bench_dispatch() -> None:
     )
 
 
-def start_workers(*, fake_clock: bool = True) -> list[subprocess.Popen]:
+def start_bench_workers(*, fake_clock: bool = True) -> list[subprocess.Popen]:
     """Two single-process workers listening to a queue nobody uses, so that the burst waits
     in the broker until the clock starts. With ``fake_clock`` Django's clock in them reads
     the same weekday morning as the dispatch part (bench/tasks.py shifts it)."""
-    # Persistent database connections without a health check before each task, as deployed
-    # (docker-compose.yml): a new PostgreSQL backend per task would cost more than the task.
-    env = dict(os.environ, DATABASE_CONN_MAX_AGE="600", DATABASE_HEALTH_CHECKS="false")
+    extra_env = {}
     if fake_clock:
         shift = MORNING - datetime.datetime.now(datetime.UTC)
-        env["BENCH_CLOCK_SHIFT_SECONDS"] = str(shift.total_seconds())
-    workers = []
-    for number in (1, 2):
-        workers.append(
-            subprocess.Popen(
-                [
-                    CELERY,
-                    "-A",
-                    "config",
-                    "worker",
-                    "--pool=solo",
-                    "--loglevel=WARNING",
-                    "-I",
-                    "bench.tasks",
-                    "-Q",
-                    "bench-hold",
-                    "-n",
-                    f"bench{number}@%h",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--without-heartbeat",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-            )
-        )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        replies = app.control.ping(timeout=1.0) or []
-        if sum(1 for reply in replies for name in reply if name.startswith("bench")) == 2:
-            return workers
-    stop(workers)
-    sys.exit("The workers did not answer within 60 s.")
-
-
-def stop(processes: list[subprocess.Popen]) -> None:
-    for process in processes:
-        process.send_signal(signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        extra_env["BENCH_CLOCK_SHIFT_SECONDS"] = str(shift.total_seconds())
+    return start_workers(
+        app,
+        names=["bench1", "bench2"],
+        queue="bench-hold",
+        include="bench.tasks",
+        extra_env=extra_env,
+    )
 
 
 def drain(finished, queue: str = "celery") -> float:
@@ -228,7 +189,7 @@ def bench_burst(total: int) -> None:
 
     remove_bench_orders()
     purge_broker()
-    workers = start_workers()
+    workers = start_bench_workers()
     try:
         counter = redis.Redis.from_url(settings.REDIS_URL)
         counter.delete(COUNTER)
@@ -259,7 +220,7 @@ def bench_burst(total: int) -> None:
         wakes = broker.llen("notify")
         notify_seconds = drain(lambda: not untold.exists(), queue="notify")
     finally:
-        stop(workers)
+        stop_workers(workers)
         purge_broker()
         remove_bench_orders()
     noop_rate, burst_rate = total / noop_seconds, total / burst_seconds

@@ -19,10 +19,13 @@ so both sides meet the same caches:
   (``--drift`` volunteers' caches off by one hour and one point); later runs find none.
 
 Then the incremental update: ``--entries`` awards of one activity's attendance through
-``service_award`` (the hours entry, the balance, the leaderboard rows, the recheck mark,
-the points entry and their balance), each in its own transaction and committed, timed one
-by one; and as many ``hours_credit`` alone. They stay in the ledgers with the balances they
-moved (append-only, like any entry).
+``service_award`` (the hours entry, the balance, the recheck mark, the points entry and
+their balance), each in its own transaction and committed, timed one by one; and as many
+``hours_credit`` alone. They stay in the ledgers with the balances they moved
+(append-only, like any entry). Last, the work the entries handed on: one ``recheck_drain``
+of the outbox they marked (each batch re-derives its volunteers' leaderboard rows from the
+ledger and rechecks their stars), run here in the process, timed in all and per
+volunteer.
 """
 
 from __future__ import annotations
@@ -45,16 +48,18 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
+from bench.workers import start_workers, stop_workers  # noqa: E402
 from config.celery import app  # noqa: E402
 from points.enqueue import RECALCULATION_CONTINUE_TASK  # noqa: E402
 from points.models import Recalculation, Source  # noqa: E402
 from points.services.ledger import hours_credit, service_award  # noqa: E402
 from points.services.recalculation import recalculation_start  # noqa: E402
+from points.services.stars import recheck_drain  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-CELERY = str(ROOT / ".venv" / "bin" / "celery")
 QUEUE = "bench-recalculation"
 
 STATEMENT = """
@@ -75,37 +80,6 @@ def statement_seconds() -> tuple[float, int]:
         cursor.execute(STATEMENT)
         (drifted,) = cursor.fetchone()
         return time.perf_counter() - began, drifted
-
-
-def start_worker() -> subprocess.Popen:
-    env = dict(os.environ, DATABASE_CONN_MAX_AGE="600", DATABASE_HEALTH_CHECKS="false")
-    worker = subprocess.Popen(
-        [
-            CELERY,
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--loglevel=WARNING",
-            "-Q",
-            QUEUE,
-            "-n",
-            "bench-recalculation@%h",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        replies = app.control.ping(timeout=1.0) or []
-        if any(name.startswith("bench-recalculation") for reply in replies for name in reply):
-            return worker
-    worker.kill()
-    sys.exit("The worker did not answer within 60 s.")
 
 
 def peak_mib(pid: int) -> float:
@@ -177,6 +151,15 @@ def incremental(entries: int) -> None:
             f"| {name} | {entries} | {statistics.median(times):.2f} | "
             f"{times[int(len(times) * 0.95)]:.2f} | {times[-1]:.2f} |"
         )
+    # No worker consumes the default queue here, so the marks wait for this drain.
+    began = time.perf_counter()
+    drained = recheck_drain()
+    elapsed = (time.perf_counter() - began) * 1000
+    print(
+        f"\nrecheck_drain of the marked volunteers: {drained} in {elapsed:.0f} ms "
+        f"({elapsed / max(drained, 1):.2f} ms a volunteer, batches of "
+        f"{settings.STAR_RECHECK_BATCH})"
+    )
 
 
 def main() -> None:
@@ -213,7 +196,7 @@ def main() -> None:
             " (SELECT id FROM volunteers_volunteer ORDER BY id DESC LIMIT %s)",
             [options.drift],
         )
-    worker = start_worker()
+    (worker,) = start_workers(app, names=["bench-recalculation"], queue=QUEUE)
     print(
         "\n| round | hand-written statement, s | drift it saw | recalculation (its row), s "
         "| wall, s | chunks | drifted / repaired | rechecked | ratio | worker peak, MiB |"
@@ -231,8 +214,7 @@ def main() -> None:
                 flush=True,
             )
     finally:
-        worker.terminate()
-        worker.wait(timeout=60)
+        stop_workers([worker])
     print(
         "\n| incremental update, each its own committed transaction | entries | median, ms "
         "| p95, ms | max, ms |"
