@@ -1,11 +1,13 @@
 """Where one list page's time goes, at city scale: the database's share and the rest.
 
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_scale_final
-    .venv/bin/python bench/profile_page.py --only "admin 志愿者" --persona county [--profile]
+    .venv/bin/python bench/profile_page.py --only "admin 志愿者" --persona county \
+        [--profile] [--statements]
 
 For each page of bench/bench_lists.py that matches: the median of ``--runs`` requests, the
 median time spent inside the driver's execute (each statement timed at the driver), and
-with --profile the functions that cost most outside it (cProfile, cumulative).
+with --profile the functions that cost most outside it (cProfile, cumulative); with
+--statements each statement of one more request, slowest first, with its time.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ def main() -> None:
     parser.add_argument("--persona", default="")
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--statements", action="store_true")
     args = parser.parse_args()
     # A model: imported once bench_lists has set Django up.
     from rest_framework.authtoken.models import Token
@@ -74,6 +77,27 @@ def main() -> None:
             f"{page.persona:9} {page.label}: HTTP {status}, {statistics.median(totals):.1f} ms,"
             f" database {statistics.median(in_database):.1f} ms"
         )
+        if args.statements:
+            statements: list[tuple[float, str]] = []
+
+            def each(execute, sql, params, many, context, statements=statements):
+                start = time.perf_counter()
+                try:
+                    return execute(sql, params, many, context)
+                finally:
+                    statements.append(
+                        (
+                            (time.perf_counter() - start) * 1000,
+                            sql % tuple(repr(param) for param in params or ())
+                            if params and not many
+                            else sql,
+                        )
+                    )
+
+            with connection.execute_wrapper(each):
+                client.get(page.path, **headers)
+            for spent_ms, sql in sorted(statements, reverse=True):
+                print(f"  {spent_ms:8.1f} ms  {sql[:600]}")
         if args.profile:
             profiler = cProfile.Profile()
             profiler.enable()

@@ -77,6 +77,24 @@ def test_the_changelist_says_more_than_n_and_links_no_page_past_the_cap(
     assert client.get(CHANGELIST + "?p=5").status_code == 302
 
 
+def test_a_searched_changelist_stops_its_count_at_the_search_cap(
+    client, people, orders, monkeypatch
+):
+    # given a list whose own cap is above its rows and a search cap below them
+    model_admin = admin.site._registry[Order]
+    monkeypatch.setattr(model_admin, "list_count_cap", 100)
+    monkeypatch.setattr(model_admin, "search_count_cap", 3)
+    client.force_login(people.county_cadre)
+    # when it is searched, its count stops at the search cap
+    with CaptureQueriesContext(connection) as queries:
+        searched = client.get(CHANGELIST, {"q": "王江"})
+    assert "超过 3 条" in searched.content.decode()
+    assert any("LIMIT 4" in query["sql"] for query in queries.captured_queries)
+    # and unsearched (or searched by blanks) it counts to its own
+    assert "共 6 条" in client.get(CHANGELIST).content.decode()
+    assert "共 6 条" in client.get(CHANGELIST, {"q": "  "}).content.decode()
+
+
 def test_below_the_cap_the_changelist_gives_the_exact_count(client, people, orders):
     client.force_login(people.county_cadre)
     page = client.get(CHANGELIST).content.decode()
