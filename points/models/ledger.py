@@ -93,6 +93,8 @@ class LedgerEntry(models.Model):
     source = models.CharField(_("来源"), max_length=16, choices=Source.choices)
     source_id = models.BigIntegerField(_("来源编号"))
     # Who wrote it: a cadre's adjustment or reversal; None for the system's own awards.
+    # Indexed only where set (each model's "<ledger>_by_actor"): the awards, nearly every
+    # entry, then write no index row for it, and the PROTECT check still finds a cadre's.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("操作人"),
@@ -101,6 +103,7 @@ class LedgerEntry(models.Model):
         blank=True,
         related_name="+",
         editable=False,
+        db_index=False,
     )
     reason = models.CharField(_("原因"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("记入时间"), auto_now_add=True)
@@ -117,8 +120,14 @@ class LedgerEntry(models.Model):
 class HoursEntry(LedgerEntry):
     """Append-only ledger of certified service hours (kinds earned, adjusted, reversed)."""
 
+    # No index of its own: the volunteer leads hours_volunteer_newest and the unique key,
+    # and every index is one more write at each entry.
     volunteer = models.ForeignKey(
-        Volunteer, verbose_name=_("志愿者"), on_delete=models.PROTECT, related_name="hours_entries"
+        Volunteer,
+        verbose_name=_("志愿者"),
+        on_delete=models.PROTECT,
+        related_name="hours_entries",
+        db_index=False,
     )
     # Kept as `hours` (not `amount`): the orders, the demo and the admin read it by name.
     hours = models.DecimalField(_("时长"), max_digits=6, decimal_places=2)
@@ -142,6 +151,9 @@ class HoursEntry(LedgerEntry):
             models.Index(fields=["county", "-id"], name="hours_county_newest"),
             models.Index(fields=["township", "-id"], name="hours_township_newest"),
             models.Index(fields=["home_center", "-id"], name="hours_village_newest"),
+            models.Index(
+                fields=["actor"], condition=models.Q(actor__isnull=False), name="hours_by_actor"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -159,8 +171,13 @@ class PointsEntry(LedgerEntry):
     ``rules`` is the version of the points rules that priced an earned or bonus entry; a
     later change of the rules never reprices it."""
 
+    # As the hours': the volunteer leads points_volunteer_newest and the unique key.
     volunteer = models.ForeignKey(
-        Volunteer, verbose_name=_("志愿者"), on_delete=models.PROTECT, related_name="points_entries"
+        Volunteer,
+        verbose_name=_("志愿者"),
+        on_delete=models.PROTECT,
+        related_name="points_entries",
+        db_index=False,
     )
     points = models.IntegerField(_("积分"))
     rules = models.ForeignKey(
@@ -188,6 +205,9 @@ class PointsEntry(LedgerEntry):
             models.Index(fields=["county", "-id"], name="points_county_newest"),
             models.Index(fields=["township", "-id"], name="points_township_newest"),
             models.Index(fields=["home_center", "-id"], name="points_village_newest"),
+            models.Index(
+                fields=["actor"], condition=models.Q(actor__isnull=False), name="points_by_actor"
+            ),
         ]
 
     def __str__(self) -> str:

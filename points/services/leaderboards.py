@@ -103,7 +103,7 @@ def summaries_refresh_lock() -> None:
 def summaries_refresh(*, volunteer_ids: Iterable[int]) -> int:
     """Re-derive the summary rows of these volunteers from the hours ledger, in one upsert:
     what the ledger holds now, whatever was or was not counted before, so a batch run twice
-    writes the same rows. Returns the rows written.
+    leaves the same rows. Returns the rows written (a row already right is not).
 
     Only the drain of the recheck outbox calls it, holding the volunteers' outbox rows: an
     entry written meanwhile marks its volunteer again once the batch commits, and the next
@@ -120,7 +120,14 @@ def summaries_refresh(*, volunteer_ids: Iterable[int]) -> int:
             " JOIN volunteers_volunteer AS v ON v.id = e.volunteer_id WHERE TRUE"
             " ON CONFLICT (volunteer_id, year) DO UPDATE SET hours = excluded.hours,"
             " home_center_id = excluded.home_center_id, township_id = excluded.township_id,"
-            " county_id = excluded.county_id",
+            " county_id = excluded.county_id"
+            # A row that already holds the figures is left alone: a volunteer's past years
+            # do not move with a new entry, and each row written is an entry in every
+            # board index.
+            " WHERE points_hourssummary.hours <> excluded.hours"
+            " OR points_hourssummary.home_center_id <> excluded.home_center_id"
+            " OR COALESCE(points_hourssummary.township_id, 0) <> COALESCE(excluded.township_id, 0)"
+            " OR COALESCE(points_hourssummary.county_id, 0) <> COALESCE(excluded.county_id, 0)",
             params,
         )
         return int(cursor.rowcount)

@@ -178,8 +178,12 @@ def test_an_entry_moves_the_board_at_the_drain_and_a_second_drain_changes_nothin
     assert after[(boards.a.pk, ALL_TIME)][0] == boards.a.hours == Decimal("31.50")
     assert summaries() == after
     assert {key: value[0] for key, value in after.items()} == ledger_sums()
-    # and a refresh of volunteers whose rows already hold the ledger writes the same rows
-    assert summaries_refresh(volunteer_ids=[boards.a.pk, boards.b.pk]) == 4
+    # and a refresh of volunteers whose rows already hold the ledger writes none of them
+    assert summaries_refresh(volunteer_ids=[boards.a.pk, boards.b.pk]) == 0
+    assert summaries() == after
+    # while one whose row is off is put right
+    HoursSummary.objects.filter(volunteer=boards.b, year=ALL_TIME).update(hours=Decimal(1))
+    assert summaries_refresh(volunteer_ids=[boards.a.pk, boards.b.pk]) == 1
     assert summaries() == after
 
 
