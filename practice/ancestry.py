@@ -10,7 +10,6 @@ installed, found by what it declares rather than by a list someone must remember
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TypedDict
 
 from django.apps import apps
 from django.db.models import Model, OuterRef, Subquery
@@ -38,14 +37,6 @@ def models_following_moves() -> list[type[Model]]:
 
 
 Path = tuple[int | None, int | None, int | None]  # (township, county, city)
-
-
-class PathAnnotations(TypedDict):
-    """What ``path_subqueries`` adds to each row of a queryset, for the type checker."""
-
-    path_township: int | None
-    path_county: int | None
-    path_city: int | None
 
 
 # The tiers a row copies, nearest first, and the names path_subqueries gives them.

@@ -25,10 +25,34 @@ MAX_QUANTITY = 10
 
 
 class SupermarketItem(TimeStampedModel):
-    """One item on the shelf of a center's supermarket, priced in points."""
+    """One item on the shelf of a center's supermarket, priced in points.
+
+    ``township`` and ``county`` copy the path above ``center`` (a township's or county's
+    own supermarket copying itself), set by points.services.supermarket.item_save and kept
+    in step by practice.ancestry when a center moves: a redemption copies them from the
+    item it reads anyway, instead of deriving them from the tree at every request."""
 
     center = models.ForeignKey(
         Center, verbose_name=_("所属阵地"), on_delete=models.PROTECT, related_name="+"
+    )
+    # No index: a few thousand items in the city, never listed by these columns.
+    township = models.ForeignKey(
+        Center,
+        verbose_name=_("所属乡镇（街道）"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        editable=False,
+        db_index=False,
+    )
+    county = models.ForeignKey(
+        Center,
+        verbose_name=_("所属县（市、区）"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        editable=False,
+        db_index=False,
     )
     name = models.CharField(_("商品名称"), max_length=80)
     description = models.TextField(_("商品说明"), max_length=500, blank=True)
@@ -41,6 +65,10 @@ class SupermarketItem(TimeStampedModel):
     # never saved back from a form read earlier: see points.services.supermarket.item_save.
     stock = models.PositiveIntegerField(_("库存"))
     is_active = models.BooleanField(_("上架"), default=True)
+
+    scope_ancestors: ClassVar[AncestorColumns] = AncestorColumns(
+        county="county", township="township", village="center"
+    )
 
     class Meta:
         verbose_name = _("爱心超市商品")

@@ -19,7 +19,6 @@ other writes.
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.db import transaction
@@ -34,15 +33,10 @@ from points.models.ledger import Kind, Source
 from points.models.supermarket import MAX_QUANTITY, Redemption, SupermarketItem
 from points.selectors.supermarket import items_of_county, redemptions_in_scope
 from points.services.ledger import _reason, points_credit
-from practice.ancestry import path_subqueries
+from practice.ancestry import path_of
 from practice.models import Center, Level
 from practice.scoping import center_in_scope
 from volunteers.models import Volunteer
-
-if TYPE_CHECKING:
-    from django_stubs_ext import WithAnnotations
-
-    from practice.ancestry import PathAnnotations
 
 # The tiers that may run a supermarket: the city has none of its own.
 SUPERMARKET_LEVELS = (Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE)
@@ -104,13 +98,16 @@ def item_save(
     moves it in SQL instead, and is refused if it would take the stock below zero."""
     if item.pk is None:
         item_validate(actor=actor, item=item)
+        item.township_id, item.county_id, _city = path_of(item.center)
         item.save()
         return item
     # Serialise with concurrent edits, so a move out of scope is judged on the saved row.
     current = SupermarketItem.objects.select_for_update().get(pk=item.pk)
     item.stock = current.stock
     item_validate(actor=actor, item=item)
-    fields = ["center", "name", "description", "price", "is_active", "updated_at"]
+    item.township_id, item.county_id, _city = path_of(item.center)
+    fields = ["center", "township", "county", "name", "description", "price", "is_active"]
+    fields.append("updated_at")
     item.save(update_fields=fields)
     if stock_change:
         moved = (
@@ -184,13 +181,9 @@ def redemption_request(*, volunteer: Volunteer, item_id: int, quantity: int) -> 
         raise DomainError(
             _("只有在册的志愿者可以兑换。"), code=PointErrorCode.REDEMPTION_NOT_VOLUNTEER
         )
-    shelf = items_of_county(volunteer).filter(pk=item_id)
-    # The item, its price and the path above its center in one read, without a lock: the
-    # stock's UPDATE at the end takes the item only if that price still holds.
-    item = cast(
-        "WithAnnotations[SupermarketItem, PathAnnotations] | None",
-        shelf.select_related("center").annotate(**path_subqueries("center")).first(),
-    )
+    # The item, its price and its copied path in one read, without a lock: the stock's
+    # UPDATE at the end takes the item only if that price still holds.
+    item = items_of_county(volunteer).filter(pk=item_id).select_related("center").first()
     if item is None:
         raise NotInScope(
             _("商品不存在，或不在您所在县（市、区）的爱心超市。"),
@@ -203,8 +196,8 @@ def redemption_request(*, volunteer: Volunteer, item_id: int, quantity: int) -> 
         volunteer=volunteer,
         item_id=item.pk,
         center_id=item.center_id,
-        township_id=item.path_township,
-        county_id=item.path_county,
+        township_id=item.township_id,
+        county_id=item.county_id,
         quantity=quantity,
         points=item.price * quantity,
     )

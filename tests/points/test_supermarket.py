@@ -379,6 +379,25 @@ def test_a_cadre_cannot_move_an_item_out_of_their_subtree(people, tree, shop):
     assert SupermarketItem.objects.get(pk=shop.township.pk).center == tree.township_a
 
 
+def path(item: SupermarketItem) -> tuple[int | None, int | None]:
+    return SupermarketItem.objects.values_list("township_id", "county_id").get(pk=item.pk)
+
+
+def test_an_item_copies_the_path_above_its_center_when_made_and_when_moved(people, tree):
+    # given an item of a village, one of a township and one of a county
+    village = stock_item(tree.village_a, "洗衣液")
+    township = stock_item(tree.township_a, "食用油")
+    county = stock_item(tree.county_a, "大米")
+    # then each copies its township (itself at a township, none at a county) and county
+    assert path(village) == (tree.township_a.pk, tree.county_a.pk)
+    assert path(township) == (tree.township_a.pk, tree.county_a.pk)
+    assert path(county) == (None, tree.county_a.pk)
+    # and a cadre's move of the village's item to another township's village copies anew
+    village.center = tree.village_a3
+    item_save(actor=people.county_cadre, item=village)
+    assert path(village) == (tree.township_a2.pk, tree.county_a.pk)
+
+
 def test_the_city_runs_no_supermarket_of_its_own(tree):
     with pytest.raises(DomainError) as refused:
         stock_item(tree.city, "全市通用券")
