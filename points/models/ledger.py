@@ -60,7 +60,8 @@ def _signed_by_kind(field: str) -> models.Q:
 def copied_center_column(
     verbose_name: StrOrPromise, *, null: bool
 ) -> models.ForeignKey[Center, Center]:
-    # No single-column index: each leads one of the (column, -id) indexes of its model.
+    # No single-column index: where a list reads by the column, its model declares a
+    # (column, -id) index led by it, as the ledgers do.
     return models.ForeignKey(
         Center,
         verbose_name=verbose_name,

@@ -15,6 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
+from points.models.ledger import copied_center_column
 from practice.models import Center
 from practice.scoping import AncestorColumns
 from volunteers.models import Volunteer
@@ -36,24 +37,8 @@ class SupermarketItem(TimeStampedModel):
         Center, verbose_name=_("所属阵地"), on_delete=models.PROTECT, related_name="+"
     )
     # No index: a few thousand items in the city, never listed by these columns.
-    township = models.ForeignKey(
-        Center,
-        verbose_name=_("所属乡镇（街道）"),
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        editable=False,
-        db_index=False,
-    )
-    county = models.ForeignKey(
-        Center,
-        verbose_name=_("所属县（市、区）"),
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        editable=False,
-        db_index=False,
-    )
+    township = copied_center_column(_("所属乡镇（街道）"), null=True)
+    county = copied_center_column(_("所属县（市、区）"), null=True)
     name = models.CharField(_("商品名称"), max_length=80)
     description = models.TextField(_("商品说明"), max_length=500, blank=True)
     price = models.PositiveIntegerField(
@@ -123,24 +108,8 @@ class Redemption(models.Model):
         related_name="+",
         db_index=False,
     )
-    township = models.ForeignKey(
-        Center,
-        verbose_name=_("兑换乡镇（街道）"),
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        editable=False,
-        db_index=False,
-    )
-    county = models.ForeignKey(
-        Center,
-        verbose_name=_("兑换县（市、区）"),
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        editable=False,
-        db_index=False,
-    )
+    township = copied_center_column(_("兑换乡镇（街道）"), null=True)
+    county = copied_center_column(_("兑换县（市、区）"), null=True)
     quantity = models.PositiveSmallIntegerField(_("数量"))
     points = models.PositiveIntegerField(_("积分"))
     status = models.CharField(
