@@ -22,7 +22,7 @@ import unicodedata
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,6 +31,7 @@ from accounts.errors import AccountErrorCode
 from accounts.models import PhoneVerification, User
 from accounts.phones import normalize_phone, validate_mainland_mobile
 from core.errors import DomainError
+from core.locks import transaction_lock
 from core.notify import phone_text_send
 
 logger = logging.getLogger(__name__)
@@ -77,10 +78,7 @@ def _client_digest(client_address: str | None) -> str:
 
 def _serialize_per_phone(digest: str) -> None:
     # Two requests at once for one phone must not both see four codes and both send a fifth.
-    # SQLite (the demo) takes one writer at a time anyway.
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [digest])
+    transaction_lock(digest)
 
 
 def verification_code_send(

@@ -26,6 +26,7 @@ from django.db.models import Max, Min, QuerySet, Sum
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
+from core.locks import transaction_lock
 from points.models.leaderboards import ALL_TIME
 from points.models.ledger import HoursEntry
 from volunteers.models import Volunteer
@@ -78,25 +79,14 @@ def _ledger_sums_sql(entries: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
     return sql, (*yearly_params, *overall_params)
 
 
-def _summaries_lock(*, shared: bool) -> None:
-    """Keep a range's rebuild and the drain's refreshes apart for the transaction. Refreshes
-    share the lock with each other (each drain batch holds volunteers no other holds); a
-    rebuild takes it alone, since its DELETE and INSERT are two statements a refresh between
-    them would break (a key inserted twice) or undo (an older snapshot written last).
-    Taking it again in the same transaction is harmless. SQLite (the demo) holds one writer
-    at a time anyway."""
-    if connection.vendor != "postgresql":
-        return
-    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {function}(hashtext(%s))", [SUMMARIES_LOCK])
-
-
 def summaries_refresh_lock() -> None:
-    """The refreshes' share of the lock, for a caller to take before it locks anything the
-    ledger's writers wait on (the drain, before its outbox rows): then a rebuild under way
-    holds up only the drain, never an entry."""
-    _summaries_lock(shared=True)
+    """The refreshes' share of SUMMARIES_LOCK, for a caller to take before it locks anything
+    the ledger's writers wait on (the drain, before its outbox rows): then a rebuild under
+    way holds up only the drain, never an entry. Refreshes share it with each other (each
+    drain batch holds volunteers no other holds); a rebuild takes it alone, since its
+    DELETE and INSERT are two statements a refresh between them would break (a key
+    inserted twice) or undo (an older snapshot written last)."""
+    transaction_lock(SUMMARIES_LOCK, shared=True)
 
 
 @transaction.atomic
@@ -144,7 +134,7 @@ def summaries_rebuild(*, low: int, high: int, ledger: QuerySet[Any] | None = Non
     sums_sql, params = _ledger_sums_sql(
         entries.filter(volunteer_id__gte=low, volunteer_id__lt=high)
     )
-    _summaries_lock(shared=False)
+    transaction_lock(SUMMARIES_LOCK)
     with connection.cursor() as cursor:
         cursor.execute(DELETE_RANGE_SQL, (low, high))
         cursor.execute(

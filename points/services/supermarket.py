@@ -57,6 +57,10 @@ def _require_in_scope(actor: User | None, center: Center | None) -> None:
         )
 
 
+def _off_the_shelf() -> DomainError:
+    return DomainError(_("该商品已下架。"), code=PointErrorCode.REDEMPTION_ITEM_INACTIVE)
+
+
 def _stock_refused() -> DomainError:
     return DomainError(
         _("库存不足，减少后库存不能为负数。"),
@@ -96,19 +100,27 @@ def item_save(
     item's stock is never written from the form's copy, which a redemption may have moved
     since the page was read; ``stock_change`` (a restock, or units taken off the shelf)
     moves it in SQL instead, and is refused if it would take the stock below zero."""
-    if item.pk is None:
-        item_validate(actor=actor, item=item)
-        item.township_id, item.county_id, _city = path_of(item.center)
-        item.save()
-        return item
-    # Serialise with concurrent edits, so a move out of scope is judged on the saved row.
-    current = SupermarketItem.objects.select_for_update().get(pk=item.pk)
-    item.stock = current.stock
+    creating = item.pk is None
+    if not creating:
+        # Serialise with concurrent edits, so a move out of scope is judged on the saved row.
+        item.stock = SupermarketItem.objects.select_for_update().get(pk=item.pk).stock
     item_validate(actor=actor, item=item)
     item.township_id, item.county_id, _city = path_of(item.center)
-    fields = ["center", "township", "county", "name", "description", "price", "is_active"]
-    fields.append("updated_at")
-    item.save(update_fields=fields)
+    if creating:
+        item.save()
+        return item
+    item.save(
+        update_fields=[
+            "center",
+            "township",
+            "county",
+            "name",
+            "description",
+            "price",
+            "is_active",
+            "updated_at",
+        ]
+    )
     if stock_change:
         moved = (
             SupermarketItem.objects.filter(pk=item.pk, stock__gte=-stock_change)
@@ -154,7 +166,7 @@ def _stock_refusal(item_id: int, price: int) -> DomainError:
     """Why the stock's UPDATE took nothing, read once it has: the item as it stands now."""
     now = SupermarketItem.objects.values("is_active", "price", "stock").get(pk=item_id)
     if not now["is_active"]:
-        return DomainError(_("该商品已下架。"), code=PointErrorCode.REDEMPTION_ITEM_INACTIVE)
+        return _off_the_shelf()
     if now["price"] != price:
         return ConflictError(
             _("该商品的兑换积分已调整为 %(price)d 分，请确认后重新兑换。")
@@ -191,7 +203,7 @@ def redemption_request(*, volunteer: Volunteer, item_id: int, quantity: int) -> 
             field="item",
         )
     if not item.is_active or not item.center.is_active:
-        raise DomainError(_("该商品已下架。"), code=PointErrorCode.REDEMPTION_ITEM_INACTIVE)
+        raise _off_the_shelf()
     redemption = Redemption.objects.create(
         volunteer=volunteer,
         item_id=item.pk,
